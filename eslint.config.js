@@ -1,0 +1,27 @@
+import js from '@eslint/js'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.tickbridge/', 'bench/kafka-client/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.object.name='process'][object.property.name='env']",
+          message:
+            'Read environment variables only in src/config/ (passing process.env on to a child is fine).'
+        }
+      ]
+    }
+  },
+  {
+    files: ['src/config/**', 'test/**', 'bench/**', 'bin/**', 'eslint.config.js'],
+    rules: { 'no-restricted-syntax': 'off' }
+  }
+)

@@ -1,0 +1,32 @@
+import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import type { ClickHouseClient } from '../clickhouse/client.ts'
+import type { TableName } from '../core/rows.ts'
+import type { RowSink } from './ports.ts'
+
+/**
+ * RowSink over the ClickHouse HTTP interface: JSONEachRow bodies built by core/rows.ts are sent as they are.
+ * Where the server supports it, the insert carries a deterministic deduplication token.
+ */
+export class ClickHouseSink implements RowSink {
+  readonly #client: ClickHouseClient
+  readonly #database: string
+  readonly #useDedupToken: boolean
+
+  constructor(client: ClickHouseClient, database: string, useDedupToken: boolean) {
+    this.#client = client
+    this.#database = database
+    this.#useDedupToken = useDedupToken
+  }
+
+  async insert(table: TableName, body: string, dedupToken: string): Promise<void> {
+    // exec sends the body as it is: the rows are already serialised (client.insert would re-encode them).
+    const result = await this.#client.exec({
+      query: `INSERT INTO ${this.#database}.${table} FORMAT JSONEachRow`,
+      values: Readable.from([Buffer.from(body)]),
+      ...(this.#useDedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {})
+    })
+    result.stream.resume()
+    await finished(result.stream)
+  }
+}

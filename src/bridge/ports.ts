@@ -1,0 +1,35 @@
+import type { CommitPosition, PartitionKey } from '../core/offset-tracker.ts'
+import type { TableName } from '../core/rows.ts'
+
+/** The small interfaces the bridge worker is given; real implementations (Kafka, ClickHouse) are passed in. */
+export interface SourceMessage {
+  topic: string
+  partition: number
+  offset: bigint
+  key: Buffer | undefined
+  value: Buffer | undefined
+}
+
+export interface MessageSource {
+  start(onMessage: (message: SourceMessage) => void): Promise<void>
+  pause(): void
+  resume(): void
+  commit(positions: CommitPosition[]): Promise<void>
+  /** Partitions currently assigned to this instance; undefined when not known (then nothing is filtered). */
+  ownedPartitions(): Set<PartitionKey> | undefined
+  close(): Promise<void>
+}
+
+export interface RowSink {
+  /** Inserts JSONEachRow `body` into `table`. Throws an error with a ClickHouse `code` when the server rejects it. */
+  insert(table: TableName, body: string, dedupToken: string): Promise<void>
+}
+
+export interface DeadLetter {
+  reason: string
+  source: SourceMessage
+}
+
+export interface DeadLetterSink {
+  send(letters: DeadLetter[]): Promise<void>
+}

@@ -1,0 +1,102 @@
+import type { Logger } from 'pino'
+import { createClickHouse } from '../clickhouse/client.ts'
+import { capabilitiesOf } from '../clickhouse/capabilities.ts'
+import { migrate } from '../clickhouse/migrate.ts'
+import type { Config } from '../config/types.ts'
+import { WatermarkPolicy } from '../core/backpressure.ts'
+import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
+import { ensureTopics } from '../kafka/topics.ts'
+import { ClickHouseSink } from './clickhouse-sink.ts'
+import { DeadLetterProducer } from './dead-letter-producer.ts'
+import { KafkaSource } from './kafka-source.ts'
+import { BridgeWorker } from './worker.ts'
+
+export interface RunningBridge {
+  worker: BridgeWorker
+  source: KafkaSource
+  /** Graceful: stop fetching, flush, commit, leave the group. */
+  stop(timeoutMs?: number): Promise<boolean>
+}
+
+export function bridgeTopics(config: Config): string[] {
+  const { trades, depth, quotes, candles } = config.topics
+  return [trades, depth, quotes, candles]
+}
+
+/** Wires the worker to real Kafka and ClickHouse and starts consuming. */
+export async function startBridge(config: Config, rootLog: Logger): Promise<RunningBridge> {
+  const { instanceId, ordinal } = config.bridge
+  const log = rootLog.child({ role: 'bridge', instanceId })
+  log.info(`Instance ID: ${instanceId} (#${ordinal})`)
+
+  const clickhouse = createClickHouse(config.clickhouse)
+  const { serverVersion } = await migrate(clickhouse, config.clickhouse.database, log)
+  const capabilities = capabilitiesOf(serverVersion)
+  log.info(
+    { clickhouse: serverVersion, dedupTokens: capabilities.insertDeduplicationToken },
+    'ClickHouse schema ready'
+  )
+
+  const topics = bridgeTopics(config)
+  const admin = createAdmin(config.kafka)
+  try {
+    await ensureTopics(admin, [...topics, config.topics.dlq], config.topics.partitions)
+  } finally {
+    await admin.close()
+  }
+
+  const producer = createProducer(config.kafka, `${instanceId}-dlq`)
+  const consumer = createConsumer(config.kafka, { groupId: config.bridge.groupId, clientId: instanceId })
+  const source = new KafkaSource(consumer, topics, log)
+  const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
+  const worker = new BridgeWorker({
+    source,
+    sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
+    deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId),
+    policy: new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark),
+    log,
+    options: {
+      instanceId,
+      batchMaxRows: config.bridge.batchMaxRows,
+      batchMaxAgeMs: config.bridge.batchMaxAgeMs,
+      maxInflightPerLane: 2,
+      insertRetryMaxDelayMs: config.bridge.insertRetryMaxDelayMs
+    }
+  })
+  await worker.start()
+  log.info({ topics, group: config.bridge.groupId }, 'bridge consuming')
+
+  const statsTimer =
+    config.bridge.statsIntervalMs > 0
+      ? setInterval(() => {
+          log.info(
+            {
+              ...worker.stats.snapshot(),
+              buffered: worker.buffered,
+              partitions: source.assignmentSummary().length
+            },
+            'bridge stats'
+          )
+        }, config.bridge.statsIntervalMs).unref()
+      : null
+
+  let stopping: Promise<boolean> | null = null
+  return {
+    worker,
+    source,
+    stop(timeoutMs = 15_000) {
+      stopping ??= (async () => {
+        if (statsTimer) clearInterval(statsTimer)
+        const drained = await worker.stop(timeoutMs)
+        await producer.close().catch(() => undefined)
+        await clickhouse.close()
+        log.info(
+          { drained, ...worker.stats.snapshot() },
+          drained ? 'bridge stopped cleanly' : 'bridge stopped with batches not inserted'
+        )
+        return drained
+      })()
+      return stopping
+    }
+  }
+}

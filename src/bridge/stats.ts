@@ -1,0 +1,54 @@
+/** Counters of one bridge instance: what it received by type, inserted, dead-lettered and committed. */
+export class BridgeStats {
+  readonly receivedByType = new Map<string, number>()
+  readonly insertedByTable = new Map<string, number>()
+  insertCount = 0
+  insertLatencyMsTotal = 0
+  insertLatencyMsMax = 0
+  deadLetterCount = 0
+  commitCount = 0
+  errorCount = 0
+  backpressureCount = 0
+
+  received(type: string): void {
+    this.receivedByType.set(type, (this.receivedByType.get(type) ?? 0) + 1)
+  }
+
+  inserted(table: string, rows: number, latencyMs: number): void {
+    this.insertedByTable.set(table, (this.insertedByTable.get(table) ?? 0) + rows)
+    this.insertCount++
+    this.insertLatencyMsTotal += latencyMs
+    if (latencyMs > this.insertLatencyMsMax) this.insertLatencyMsMax = latencyMs
+  }
+
+  deadLettered(count: number): void {
+    this.deadLetterCount += count
+  }
+
+  committed(partitions: number): void {
+    this.commitCount += partitions
+  }
+
+  error(): void {
+    this.errorCount++
+  }
+
+  backpressure(): void {
+    this.backpressureCount++
+  }
+
+  snapshot() {
+    return {
+      received: Object.fromEntries(this.receivedByType),
+      inserted: Object.fromEntries(this.insertedByTable),
+      inserts: this.insertCount,
+      insertLatencyMsAvg: this.insertCount
+        ? Math.round((this.insertLatencyMsTotal / this.insertCount) * 10) / 10
+        : 0,
+      insertLatencyMsMax: Math.round(this.insertLatencyMsMax * 10) / 10,
+      deadLettered: this.deadLetterCount,
+      errors: this.errorCount,
+      backpressureEvents: this.backpressureCount
+    }
+  }
+}

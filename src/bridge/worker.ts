@@ -1,0 +1,279 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from 'pino'
+import { PressureStates, type BackpressurePolicy, type PressureState } from '../core/backpressure.ts'
+import { backoffMs, isDataError } from '../core/insert-errors.ts'
+import { OffsetTracker } from '../core/offset-tracker.ts'
+import { rowFor, tableNames, type TableName } from '../core/rows.ts'
+import { parseMessage } from '../core/validate.ts'
+import { describeError } from '../errors.ts'
+import { Batch } from './batch.ts'
+import type { DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
+import { BridgeStats } from './stats.ts'
+
+export interface WorkerOptions {
+  instanceId: string
+  batchMaxRows: number
+  batchMaxAgeMs: number
+  /** Inserts in flight per table while the next batch fills. */
+  maxInflightPerLane: number
+  insertRetryMaxDelayMs: number
+}
+
+export interface WorkerDeps {
+  source: MessageSource
+  sink: RowSink
+  deadLetters: DeadLetterSink
+  policy: BackpressurePolicy
+  log: Logger
+  options: WorkerOptions
+}
+
+const DLQ_LANE = 'dlq'
+type LaneName = TableName | typeof DLQ_LANE
+
+interface Lane {
+  name: LaneName
+  open: Batch | null
+  timer: NodeJS.Timeout | null
+  inflight: number
+}
+
+/**
+ * The bridge: reads messages, validates them, batches rows per table, inserts, and commits each partition only
+ * up to what ClickHouse (or the dead-letter topic) acknowledged. Backpressure pauses the source when too many
+ * messages are held. IO is injected (MessageSource, RowSink, DeadLetterSink), so this is unit-testable.
+ */
+export class BridgeWorker {
+  readonly stats = new BridgeStats()
+  readonly #deps: WorkerDeps
+  readonly #tracker = new OffsetTracker()
+  readonly #lanes = new Map<LaneName, Lane>()
+  readonly #idle = new Set<() => void>()
+  #buffered = 0
+  #pressure: PressureState = PressureStates.FLOWING
+  #committing: Promise<void> | null = null
+  #commitAgain = false
+  #stopping = false
+
+  constructor(deps: WorkerDeps) {
+    this.#deps = deps
+    for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
+      this.#lanes.set(name, { name, open: null, timer: null, inflight: 0 })
+    }
+  }
+
+  get buffered(): number {
+    return this.#buffered
+  }
+
+  get pressure(): PressureState {
+    return this.#pressure
+  }
+
+  async start(): Promise<void> {
+    await this.#deps.source.start((message) => this.handle(message))
+  }
+
+  handle(source: SourceMessage): void {
+    const parsed = parseMessage(source.value)
+    let lane: Lane
+    if (parsed.ok) {
+      const { table, line } = rowFor(parsed.message)
+      lane = this.#lane(table)
+      this.#openBatch(lane).addRow(line, source)
+      this.stats.received(parsed.message.type)
+    } else {
+      lane = this.#lane(DLQ_LANE)
+      this.#openBatch(lane).addLetter({ reason: parsed.reason, source })
+      this.stats.received('invalid')
+    }
+    this.#tracker.hold(source.topic, source.partition, source.offset, (lane.open as Batch).id)
+    this.#buffered++
+    this.#updatePressure()
+    if ((lane.open as Batch).size >= this.#deps.options.batchMaxRows) this.#flush(lane)
+  }
+
+  /** Stop reading, flush and insert what is held, commit, and close the source. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.#stopping = true
+    this.#deps.source.pause()
+    for (const lane of this.#lanes.values()) this.#flush(lane, true)
+    const drained = await Promise.race([
+      this.#whenIdle().then(() => true),
+      sleep(timeoutMs).then(() => false)
+    ])
+    await this.#commit()
+    await this.#deps.source.close()
+    return drained
+  }
+
+  #lane(name: LaneName): Lane {
+    return this.#lanes.get(name) as Lane
+  }
+
+  #openBatch(lane: Lane): Batch {
+    if (!lane.open) {
+      lane.open = new Batch()
+      lane.timer = setTimeout(() => this.#flush(lane), this.#deps.options.batchMaxAgeMs)
+    }
+    return lane.open
+  }
+
+  #flush(lane: Lane, force = false): void {
+    const batch = lane.open
+    if (!batch || batch.size === 0) return
+    if (!force && lane.inflight >= this.#deps.options.maxInflightPerLane) return // flushed when one completes
+    lane.open = null
+    if (lane.timer) clearTimeout(lane.timer)
+    lane.timer = null
+    lane.inflight++
+    void this.#deliver(lane, batch).then(
+      () => this.#delivered(lane, batch),
+      (error: unknown) => {
+        // Only reached when stopping gave up: the batch stays held, its offsets are never committed.
+        lane.inflight--
+        this.#deps.log.error({ err: error, lane: lane.name, rows: batch.size }, 'batch abandoned at shutdown')
+        this.#checkIdle()
+      }
+    )
+  }
+
+  async #deliver(lane: Lane, batch: Batch): Promise<void> {
+    if (lane.name === DLQ_LANE) {
+      await this.#retry(lane.name, () => this.#deps.deadLetters.send(batch.letters))
+      this.stats.deadLettered(batch.letters.length)
+      return
+    }
+    await this.#insert(lane.name, batch)
+  }
+
+  /** Insert; a batch the server rejects for its data is split until the rejected rows are isolated. */
+  async #insert(table: TableName, batch: Batch): Promise<void> {
+    const started = performance.now()
+    const outcome = await this.#retry(table, () =>
+      this.#deps.sink.insert(table, batch.lines.join(''), batch.dedupToken())
+    )
+    if (outcome === 'inserted') {
+      this.stats.inserted(table, batch.size, performance.now() - started)
+      return
+    }
+    if (batch.size === 1) {
+      await this.#retry(DLQ_LANE, () =>
+        this.#deps.deadLetters.send([
+          { reason: `rejected by ClickHouse: ${outcome.reason}`, source: batch.sources[0] as SourceMessage }
+        ])
+      )
+      this.stats.deadLettered(1)
+      return
+    }
+    for (const half of batch.split()) await this.#insert(table, half)
+  }
+
+  async #retry(what: string, attempt: () => Promise<void>): Promise<'inserted' | { reason: string }> {
+    for (let n = 0; ; n++) {
+      try {
+        await attempt()
+        return 'inserted'
+      } catch (error) {
+        const code = (error as { code?: unknown }).code
+        if (what !== DLQ_LANE && isDataError(typeof code === 'string' ? code : undefined)) {
+          return { reason: describeError(error) }
+        }
+        this.stats.error()
+        if (this.#stopping && n >= 3) throw error
+        const delay = backoffMs(n, this.#deps.options.insertRetryMaxDelayMs)
+        this.#deps.log.warn(
+          { target: what, attempt: n + 1, retryInMs: delay, err: describeError(error) },
+          'write failed, retrying'
+        )
+        await sleep(delay)
+      }
+    }
+  }
+
+  #delivered(lane: Lane, batch: Batch): void {
+    lane.inflight--
+    this.#tracker.release(batch.id, batch.ranges.keys())
+    this.#buffered -= batch.size
+    this.#updatePressure()
+    void this.#commit()
+    const next = lane.open
+    if (
+      next &&
+      (next.size >= this.#deps.options.batchMaxRows ||
+        Date.now() - next.createdAt >= this.#deps.options.batchMaxAgeMs)
+    ) {
+      this.#flush(lane)
+    }
+    this.#checkIdle()
+  }
+
+  #updatePressure(): void {
+    if (this.#stopping) return
+    const next = this.#deps.policy.decide(this.#buffered)
+    if (next === this.#pressure) return
+    this.#pressure = next
+    const { instanceId } = this.#deps.options
+    if (next === PressureStates.PAUSED) {
+      this.#deps.source.pause()
+      this.stats.backpressure()
+      this.#deps.log.warn(
+        { instanceId, buffered: this.#buffered },
+        `BACKPRESSURE ACTIVE on ${instanceId}: paused fetching`
+      )
+    } else {
+      this.#deps.source.resume()
+      this.#deps.log.info(
+        { instanceId, buffered: this.#buffered },
+        `BACKPRESSURE RELEASED on ${instanceId}: resumed fetching`
+      )
+    }
+  }
+
+  /** Commit what advanced; one commit in flight at a time, later requests coalesce into one more. */
+  async #commit(): Promise<void> {
+    if (this.#committing) {
+      this.#commitAgain = true
+      return this.#committing
+    }
+    this.#committing = (async () => {
+      do {
+        this.#commitAgain = false
+        const positions = this.#tracker.commitable(this.#deps.source.ownedPartitions())
+        if (positions.length === 0) continue
+        try {
+          await this.#deps.source.commit(positions)
+          this.#tracker.markCommitted(positions)
+          this.stats.committed(positions.length)
+        } catch (error) {
+          // Typically a rebalance took the partitions away; they are re-delivered to their new owner.
+          this.#deps.log.warn(
+            { err: describeError(error), partitions: positions.length },
+            'offset commit failed'
+          )
+        }
+      } while (this.#commitAgain)
+    })().finally(() => {
+      this.#committing = null
+    })
+    return this.#committing
+  }
+
+  #whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#idle.add(resolve)
+      this.#checkIdle()
+    })
+  }
+
+  #checkIdle(): void {
+    const busy = [...this.#lanes.values()].some((lane) => lane.inflight > 0 || (lane.open?.size ?? 0) > 0)
+    if (busy) return
+    for (const resolve of this.#idle) resolve()
+    this.#idle.clear()
+  }
+
+  committedOffsets(): Map<string, bigint> {
+    return this.#tracker.committedOffsets()
+  }
+}

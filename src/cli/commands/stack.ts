@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import type { Command } from 'commander'
+import { stackDown, stackLogFiles, stackStatus, stackUp, type ComponentStatus } from '../../stack/stack.ts'
+import { cliContext, progress } from '../context.ts'
+import { formatTable, printResult } from '../output.ts'
+
+function statusRows(components: ComponentStatus[]) {
+  return components.map((c) => ({
+    component: c.name,
+    mode: c.mode,
+    health: c.healthy ? 'healthy' : 'DOWN',
+    pid: c.pid,
+    endpoint: c.endpoint,
+    version: c.version
+  }))
+}
+
+export function registerStackCommands(program: Command): void {
+  const stack = program.command('stack').description('the local single-node Kafka (KRaft) + ClickHouse stack')
+
+  stack
+    .command('up')
+    .description('provision and start Kafka and ClickHouse (idempotent); waits until both accept requests')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { config } = cliContext()
+      const status = await stackUp(config, progress)
+      printResult(
+        status,
+        options.json === true,
+        () =>
+          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.url}`
+      )
+      if (status.some((c) => !c.healthy)) process.exitCode = 1
+    })
+
+  stack
+    .command('down')
+    .description('stop what `stack up` started (and only that)')
+    .option('--purge', 'also delete all local stack data (Kafka logs, ClickHouse tables)')
+    .action(async (options: { purge?: boolean }) => {
+      const { config } = cliContext()
+      const stopped = await stackDown(config, { purge: options.purge === true })
+      console.log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing of the local stack was running')
+      if (options.purge) console.log(`removed ${config.stack.home}`)
+    })
+
+  stack
+    .command('status')
+    .description('what runs: pid, endpoint, version, health (exit 1 when something is down)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const status = await stackStatus(cliContext().config)
+      printResult(status, options.json === true, () => formatTable(statusRows(status)))
+      if (status.some((c) => !c.healthy)) process.exitCode = 1
+    })
+
+  stack
+    .command('logs')
+    .description('show the local Kafka / ClickHouse logs')
+    .argument('[component]', 'kafka or clickhouse (default: both)')
+    .option('-n, --lines <n>', 'lines from the end', '50')
+    .option('-f, --follow', 'keep printing new lines')
+    .action((component: string | undefined, options: { lines: string; follow?: boolean }) => {
+      const files = stackLogFiles(cliContext().config)
+      const chosen =
+        component === 'kafka' || component === 'clickhouse'
+          ? files[component]
+          : [...files.kafka, ...files.clickhouse]
+      const present = chosen.filter((file) => existsSync(file))
+      if (present.length === 0) {
+        console.log('no logs yet: start the stack with `tickbridge stack up`')
+        return
+      }
+      const tail = spawn('tail', ['-n', options.lines, ...(options.follow ? ['-F'] : []), ...present], {
+        stdio: 'inherit'
+      })
+      return new Promise<void>((resolve) => tail.on('exit', () => resolve()))
+    })
+}

@@ -1,0 +1,22 @@
+import { Command } from 'commander'
+import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
+import { registerPipelineCommands } from './commands/pipeline.ts'
+import { registerStackCommands } from './commands/stack.ts'
+import { printError } from './output.ts'
+
+const program = new Command()
+program
+  .name('tickbridge')
+  .description('Real-time market data: exchange feeds -> Apache Kafka -> ClickHouse')
+  .showHelpAfterError()
+
+registerStackCommands(program)
+registerPipelineCommands(program)
+registerKafkaToolCommand(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  printError(error)
+  process.exitCode = 1
+}

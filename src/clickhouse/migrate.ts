@@ -1,0 +1,53 @@
+import type { Logger } from 'pino'
+import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
+import { detectCapabilities, type ClickHouseClient } from './client.ts'
+import { migrations, migrationsTableSql, pendingMigrations, type MigrationContext } from './migrations.ts'
+
+export interface MigrateResult {
+  serverVersion: string
+  applied: string[]
+}
+
+/** Applies every pending migration to `database`, creating it if needed. Safe to run again and concurrently. */
+export async function migrate(
+  client: ClickHouseClient,
+  database: string,
+  log: Logger,
+  retentionDays = 90
+): Promise<MigrateResult> {
+  const capabilities = await detectCapabilities(client)
+  const context: MigrationContext = { database, capabilities, retentionDays }
+  await run(client, `CREATE DATABASE IF NOT EXISTS ${database}`)
+  await run(client, migrationsTableSql(database))
+  const result = await client.query({
+    query: `SELECT version FROM ${database}.schema_migrations FINAL`,
+    format: 'JSONEachRow'
+  })
+  const applied = new Set((await result.json<{ version: number }>()).map((row) => Number(row.version)))
+  const done: string[] = []
+  for (const migration of pendingMigrations(migrations, applied)) {
+    for (const statement of migration.statements(context)) await run(client, statement, migration.name)
+    await client.insert({
+      table: `${database}.schema_migrations`,
+      values: [
+        { version: migration.version, name: migration.name, applied_at: Math.floor(Date.now() / 1000) }
+      ],
+      format: 'JSONEachRow'
+    })
+    log.info({ version: migration.version, migration: migration.name }, 'applied ClickHouse migration')
+    done.push(`${migration.version}_${migration.name}`)
+  }
+  return { serverVersion: capabilities.version, applied: done }
+}
+
+async function run(client: ClickHouseClient, query: string, migration = 'bootstrap'): Promise<void> {
+  try {
+    await client.command({ query })
+  } catch (error) {
+    throw new TickbridgeError(
+      ErrorCodes.MIGRATION_FAILED,
+      `ClickHouse migration ${migration} failed: ${describeError(error)}`,
+      { cause: error, retriable: false }
+    )
+  }
+}

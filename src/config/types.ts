@@ -1,0 +1,57 @@
+export interface KafkaConfig {
+  brokers: string[]
+  /** true when KAFKA_BROKERS points at an existing cluster: nothing is provisioned. */
+  external: boolean
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+}
+
+export interface ClickHouseConfig {
+  url: string
+  /** true when CLICKHOUSE_URL points at an existing server: nothing is provisioned. */
+  external: boolean
+  user: string
+  password: string
+  database: string
+}
+
+export interface StackConfig {
+  home: string
+  kafkaPort: number
+  kafkaControllerPort: number
+  kafkaHeap: string
+  clickhouseHttpPort: number
+  clickhouseTcpPort: number
+  startTimeoutMs: number
+}
+
+export interface TopicsConfig {
+  trades: string
+  depth: string
+  quotes: string
+  candles: string
+  dlq: string
+  partitions: number
+}
+
+export interface BridgeConfig {
+  groupId: string
+  instanceId: string
+  ordinal: number
+  batchMaxRows: number
+  batchMaxAgeMs: number
+  bufferMaxMessages: number
+  highWatermark: number
+  lowWatermark: number
+  insertRetryMaxDelayMs: number
+  statsIntervalMs: number
+}
+
+export interface Config {
+  kafka: KafkaConfig
+  clickhouse: ClickHouseConfig
+  stack: StackConfig
+  topics: TopicsConfig
+  bridge: BridgeConfig
+  log: { level: string; pretty: boolean }
+}

@@ -1,0 +1,29 @@
+/**
+ * The decision point for backpressure. The local policy pauses at the high watermark and resumes at the
+ * low one; a cluster-wide policy (the hub) can implement the same interface later.
+ */
+export const PressureStates = { FLOWING: 'flowing', PAUSED: 'paused' } as const
+export type PressureState = (typeof PressureStates)[keyof typeof PressureStates]
+
+export interface BackpressurePolicy {
+  /** Given the buffer fill (messages held), return the state the instance should be in. */
+  decide(buffered: number): PressureState
+}
+
+export class WatermarkPolicy implements BackpressurePolicy {
+  readonly #high: number
+  readonly #low: number
+  #state: PressureState = PressureStates.FLOWING
+
+  constructor(capacity: number, highFraction: number, lowFraction: number) {
+    this.#high = Math.ceil(capacity * highFraction)
+    this.#low = Math.floor(capacity * lowFraction)
+  }
+
+  decide(buffered: number): PressureState {
+    if (this.#state === PressureStates.FLOWING && buffered >= this.#high) this.#state = PressureStates.PAUSED
+    else if (this.#state === PressureStates.PAUSED && buffered <= this.#low)
+      this.#state = PressureStates.FLOWING
+    return this.#state
+  }
+}

@@ -1,0 +1,62 @@
+import {
+  Admin,
+  Consumer,
+  Producer,
+  ProduceAcks,
+  stringDeserializers,
+  stringSerializers
+} from '@platformatic/kafka'
+import type { KafkaConfig } from '../config/types.ts'
+
+/**
+ * The one place Kafka clients are built (@platformatic/kafka, see docs/decisions/kafka-client.md).
+ * Keys and values are strings on the way out; the bridge reads raw Buffers and parses JSON itself.
+ */
+export type StringProducer = Producer<string, string, string, string>
+export type BufferConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>
+
+const common = (config: KafkaConfig, clientId: string) => ({
+  clientId,
+  bootstrapBrokers: config.brokers,
+  connectTimeout: 5_000,
+  retries: 5,
+  retryDelay: 500
+})
+
+export function createProducer(config: KafkaConfig, clientId: string): StringProducer {
+  return new Producer({
+    ...common(config, clientId),
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false
+  })
+}
+
+export interface ConsumerOptions {
+  groupId: string
+  clientId: string
+  /** KIP-345 static membership id: a restarted instance gets its partitions back without a rebalance. */
+  groupInstanceId?: string
+}
+
+export function createConsumer(config: KafkaConfig, options: ConsumerOptions): BufferConsumer {
+  return new Consumer({
+    ...common(config, options.clientId),
+    groupId: options.groupId,
+    ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: config.heartbeatIntervalMs,
+    rebalanceTimeout: Math.max(config.sessionTimeoutMs, 10_000),
+    autocommit: false,
+    maxWaitTime: 100,
+    minBytes: 1,
+    maxBytes: 16 * 1024 * 1024
+  })
+}
+
+export function createAdmin(config: KafkaConfig, clientId = 'tickbridge-admin'): Admin {
+  return new Admin(common(config, clientId))
+}
+
+export { stringDeserializers }

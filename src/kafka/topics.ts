@@ -1,0 +1,30 @@
+import type { Admin } from '@platformatic/kafka'
+import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
+
+/** Creates the topics that do not exist yet (all with `partitions` partitions); existing ones are left alone. */
+export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<string[]> {
+  let existing: string[]
+  try {
+    existing = await admin.listTopics({ includeInternals: false })
+  } catch (error) {
+    throw new TickbridgeError(
+      ErrorCodes.KAFKA_UNAVAILABLE,
+      `Kafka is not answering: ${describeError(error)}`,
+      {
+        cause: error,
+        retriable: true,
+        hint: 'Start the local stack with `tickbridge stack up`, or check KAFKA_BROKERS.'
+      }
+    )
+  }
+  const missing = [...new Set(topics)].filter((topic) => !existing.includes(topic))
+  if (missing.length === 0) return []
+  try {
+    await admin.createTopics({ topics: missing, partitions, replicas: -1 })
+  } catch (error) {
+    // Another process may have created them between list and create: check again before failing.
+    const now = await admin.listTopics({ includeInternals: false })
+    if (missing.some((topic) => !now.includes(topic))) throw error
+  }
+  return missing
+}

@@ -1,0 +1,205 @@
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Config } from '../config/types.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
+import {
+  commandExists,
+  firstExisting,
+  portOpen,
+  runningPid,
+  spawnDetached,
+  stopProcess,
+  tailFile,
+  waitUntil
+} from './processes.ts'
+
+/**
+ * The local ClickHouse server: a `clickhouse` binary on the PATH (current releases) or Debian's
+ * `clickhouse-server` (18.16), run with the project's own config, data dir and ports on 127.0.0.1.
+ */
+export function clickhousePaths(config: Config) {
+  const dir = join(config.stack.home, 'clickhouse')
+  return {
+    dir,
+    config: join(dir, 'config.xml'),
+    users: join(dir, 'users.xml'),
+    data: join(dir, 'data') + '/',
+    log: join(dir, 'log', 'clickhouse-server.log'),
+    errorLog: join(dir, 'log', 'clickhouse-server.err.log'),
+    stdout: join(dir, 'log', 'stdout.log'),
+    pid: join(dir, 'clickhouse.pid')
+  }
+}
+
+export type ClickHousePaths = ReturnType<typeof clickhousePaths>
+
+interface ServerBinary {
+  command: string
+  args: (configFile: string) => string[]
+}
+
+export function findClickHouse(): ServerBinary | null {
+  if (commandExists('clickhouse'))
+    return { command: 'clickhouse', args: (c) => ['server', `--config-file=${c}`] }
+  const debian = commandExists('clickhouse-server')
+    ? 'clickhouse-server'
+    : firstExisting(['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server'])
+  if (debian) return { command: debian, args: (c) => [`--config-file=${c}`] }
+  return null
+}
+
+/** Installs Debian's clickhouse-server when no ClickHouse is found and this is Debian/Ubuntu as root. */
+export function ensureClickHouseInstalled(progress: (line: string) => void): ServerBinary {
+  const found = findClickHouse()
+  if (found) return found
+  const canApt = existsSync('/etc/debian_version') && process.getuid?.() === 0 && commandExists('apt-get')
+  if (!canApt) {
+    throw new TickbridgeError(
+      ErrorCodes.CLICKHOUSE_MISSING,
+      'No ClickHouse server binary found (`clickhouse` or `clickhouse-server`).',
+      {
+        hint: 'Install ClickHouse (https://clickhouse.com/docs/install, or `apt-get install clickhouse-server` on Debian), or point CLICKHOUSE_URL at an existing server.'
+      }
+    )
+  }
+  progress('Installing clickhouse-server from Debian packages (first run only)...')
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'clickhouse-server', 'clickhouse-client']
+  ]) {
+    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env })
+    if (result.status !== 0) {
+      throw new TickbridgeError(
+        ErrorCodes.CLICKHOUSE_MISSING,
+        `apt-get ${args.join(' ')} failed:\n${result.stderr.slice(-2000)}`
+      )
+    }
+  }
+  const installed = findClickHouse()
+  if (!installed)
+    throw new TickbridgeError(
+      ErrorCodes.CLICKHOUSE_MISSING,
+      'clickhouse-server was installed but its binary was not found.'
+    )
+  return installed
+}
+
+function passwordXml(password: string): string {
+  if (!password) return '<password></password>'
+  return `<password_sha256_hex>${createHash('sha256').update(password).digest('hex')}</password_sha256_hex>`
+}
+
+function writeClickHouseConfig(config: Config, paths: ClickHousePaths): void {
+  mkdirSync(join(paths.dir, 'log'), { recursive: true })
+  const { clickhouseHttpPort, clickhouseTcpPort } = config.stack
+  // <yandex> is the root element 18.16 requires; current releases still accept it.
+  writeFileSync(
+    paths.config,
+    `<?xml version="1.0"?>
+<!-- Written by tickbridge stack up; edits are overwritten. -->
+<yandex>
+  <logger>
+    <level>warning</level>
+    <log>${paths.log}</log>
+    <errorlog>${paths.errorLog}</errorlog>
+    <size>100M</size>
+    <count>3</count>
+  </logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>${clickhouseHttpPort}</http_port>
+  <tcp_port>${clickhouseTcpPort}</tcp_port>
+  <path>${paths.data}</path>
+  <tmp_path>${join(paths.dir, 'tmp')}/</tmp_path>
+  <user_files_path>${join(paths.dir, 'user_files')}/</user_files_path>
+  <format_schema_path>${join(paths.dir, 'format_schemas')}/</format_schema_path>
+  <users_config>${paths.users}</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>200</max_concurrent_queries>
+  <timezone>UTC</timezone>
+</yandex>
+`
+  )
+  writeFileSync(
+    paths.users,
+    `<?xml version="1.0"?>
+<!-- The local default user. Set CLICKHOUSE_PASSWORD before \`tickbridge stack up\` to require a password. -->
+<yandex>
+  <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
+  <users>
+    <default>
+      ${passwordXml(config.clickhouse.password)}
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+`
+  )
+}
+
+export async function clickhouseReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/ping', url), { signal: AbortSignal.timeout(1000) })
+    return response.ok
+  } catch {
+    return false
+  }
+}
+
+export async function startClickHouse(
+  config: Config,
+  progress: (line: string) => void
+): Promise<{ pid: number; started: boolean }> {
+  const paths = clickhousePaths(config)
+  const running = runningPid(paths.pid, paths.config)
+  if (running !== null) return { pid: running, started: false }
+  const binary = ensureClickHouseInstalled(progress)
+  for (const port of [config.stack.clickhouseHttpPort, config.stack.clickhouseTcpPort]) {
+    if (await portOpen(port)) {
+      throw new TickbridgeError(
+        ErrorCodes.PORT_IN_USE,
+        `Port ${port} on 127.0.0.1 is in use by another process, so ClickHouse cannot listen there.`,
+        {
+          hint: 'Stop that process (a system clickhouse-server?), or choose TICKBRIDGE_CLICKHOUSE_HTTP_PORT / TICKBRIDGE_CLICKHOUSE_TCP_PORT, or use it with CLICKHOUSE_URL.'
+        }
+      )
+    }
+  }
+  writeClickHouseConfig(config, paths)
+  progress(`Starting ClickHouse (${binary.command}) on 127.0.0.1:${config.stack.clickhouseHttpPort}...`)
+  const pid = spawnDetached({
+    command: binary.command,
+    args: binary.args(paths.config),
+    cwd: paths.dir,
+    logFile: paths.stdout,
+    pidFile: paths.pid
+  })
+  try {
+    await waitUntil(() => clickhouseReady(config.clickhouse.url), {
+      timeoutMs: config.stack.startTimeoutMs,
+      pid,
+      what: 'ClickHouse',
+      onFailure: () =>
+        `Last lines of ${paths.errorLog}:\n${tailFile(paths.errorLog)}\n${tailFile(paths.stdout, 10)}`
+    })
+  } catch (error) {
+    await stopProcess(pid, 5_000)
+    throw new TickbridgeError(ErrorCodes.START_FAILED, (error as Error).message, { cause: error })
+  }
+  return { pid, started: true }
+}
+
+export async function stopClickHouse(config: Config): Promise<number | null> {
+  const paths = clickhousePaths(config)
+  const pid = runningPid(paths.pid, paths.config)
+  if (pid === null) return null
+  await stopProcess(pid, 30_000)
+  return pid
+}

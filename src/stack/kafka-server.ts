@@ -1,0 +1,273 @@
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { projectRoot } from '../config/load.ts'
+import type { Config } from '../config/types.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
+import { createAdmin } from '../kafka/clients.ts'
+import {
+  commandExists,
+  portOpen,
+  runningPid,
+  spawnDetached,
+  stopProcess,
+  tailFile,
+  waitUntil
+} from './processes.ts'
+
+/** The local Apache Kafka broker: KRaft, one combined broker+controller on 127.0.0.1, from Maven Central jars. */
+export function kafkaPaths(config: Config) {
+  const dir = join(config.stack.home, 'kafka')
+  return {
+    dir,
+    lib: join(dir, 'lib'),
+    libStamp: join(dir, 'lib', '.pom-sha256'),
+    data: join(dir, 'data'),
+    properties: join(dir, 'server.properties'),
+    log4j: join(dir, 'log4j2.properties'),
+    log: join(dir, 'kafka.log'),
+    pid: join(dir, 'kafka.pid'),
+    pom: join(projectRoot, 'pom.xml')
+  }
+}
+
+export type KafkaPaths = ReturnType<typeof kafkaPaths>
+
+export function requireJava(): void {
+  if (!commandExists('java')) {
+    throw new TickbridgeError(
+      ErrorCodes.JAVA_MISSING,
+      'Java is not installed (needed to run the local Kafka broker).',
+      {
+        hint: 'Install a JDK 17+ (Debian: apt-get install -y openjdk-17-jre-headless), or point KAFKA_BROKERS at an existing cluster.'
+      }
+    )
+  }
+}
+
+/** Resolves the Kafka runtime jars once (Maven copies them into .tickbridge/kafka/lib; later runs reuse them). */
+export function installKafkaJars(paths: KafkaPaths, progress: (line: string) => void): void {
+  const pomHash = createHash('sha256').update(readFileSync(paths.pom)).digest('hex')
+  if (existsSync(paths.libStamp) && readFileSync(paths.libStamp, 'utf8') === pomHash) return
+  if (!commandExists('mvn')) {
+    throw new TickbridgeError(
+      ErrorCodes.MAVEN_MISSING,
+      'Maven is not installed (needed once, to fetch the Kafka jars).',
+      {
+        hint: 'Install it (Debian: apt-get install -y maven), or point KAFKA_BROKERS at an existing cluster.'
+      }
+    )
+  }
+  progress('Resolving Apache Kafka jars from Maven Central (first run only)...')
+  const result = spawnSync(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      paths.pom,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${paths.lib}`,
+      '-DincludeScope=runtime'
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
+  )
+  if (result.status !== 0) {
+    throw new TickbridgeError(
+      ErrorCodes.START_FAILED,
+      `Maven could not resolve the Kafka jars:\n${(result.stdout + result.stderr).slice(-3000)}`,
+      {
+        hint: 'Check that Maven Central is reachable (proxy settings in ~/.m2/settings.xml).'
+      }
+    )
+  }
+  writeFileSync(paths.libStamp, pomHash)
+  progress(`Kafka jars ready in ${paths.lib}`)
+}
+
+export function kafkaVersion(paths: KafkaPaths): string {
+  const jar = existsSync(paths.lib)
+    ? readdirSync(paths.lib).find((f) => /^kafka_2\.13-.*\.jar$/.test(f))
+    : undefined
+  return jar?.replace(/^kafka_2\.13-(.*)\.jar$/, '$1') ?? 'unknown'
+}
+
+function writeKafkaConfig(config: Config, paths: KafkaPaths): void {
+  const { kafkaPort, kafkaControllerPort } = config.stack
+  writeFileSync(
+    paths.properties,
+    `# Written by tickbridge stack up; edits are overwritten.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:${kafkaControllerPort}
+listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${kafkaControllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=${paths.data}
+num.partitions=${config.topics.partitions}
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+log.retention.hours=168
+log.segment.bytes=268435456
+`
+  )
+  writeFileSync(
+    paths.log4j,
+    `rootLogger.level=INFO
+rootLogger.appenderRef.out.ref=out
+appender.out.type=Console
+appender.out.name=out
+appender.out.layout.type=PatternLayout
+appender.out.layout.pattern=[%d] %p %m (%c)%n
+logger.kafka.name=kafka
+logger.kafka.level=WARN
+logger.apache.name=org.apache.kafka
+logger.apache.level=WARN
+logger.started.name=kafka.server.KafkaRaftServer
+logger.started.level=INFO
+`
+  )
+}
+
+function java(paths: KafkaPaths, mainClass: string, args: string[]) {
+  return spawnSync(
+    'java',
+    ['-cp', `${paths.lib}/*`, `-Dlog4j2.configurationFile=${paths.log4j}`, mainClass, ...args],
+    {
+      encoding: 'utf8'
+    }
+  )
+}
+
+/** Formats the storage on first start; a data dir without meta.properties is a half-formatted one. */
+function formatStorage(paths: KafkaPaths): void {
+  const meta = join(paths.data, 'meta.properties')
+  if (existsSync(meta)) return
+  if (existsSync(paths.data) && readdirSync(paths.data).length > 0) {
+    throw new TickbridgeError(
+      ErrorCodes.KAFKA_STORAGE_INVALID,
+      `Kafka data dir ${paths.data} is not empty but was never formatted (an interrupted first start?).`,
+      {
+        hint: 'Run `tickbridge stack down --purge` to remove the local stack data, then `tickbridge stack up`.'
+      }
+    )
+  }
+  const uuid = java(paths, 'kafka.tools.StorageTool', ['random-uuid']).stdout.trim()
+  const result = java(paths, 'kafka.tools.StorageTool', [
+    'format',
+    '-t',
+    uuid,
+    '-c',
+    paths.properties,
+    '--standalone'
+  ])
+  if (result.status !== 0) {
+    throw new TickbridgeError(
+      ErrorCodes.KAFKA_STORAGE_INVALID,
+      `Formatting Kafka storage failed:\n${result.stdout}${result.stderr}`
+    )
+  }
+}
+
+export async function kafkaReady(config: Config): Promise<boolean> {
+  if (
+    !(await portOpen(
+      Number(config.kafka.brokers[0]?.split(':')[1] ?? config.stack.kafkaPort),
+      config.kafka.brokers[0]?.split(':')[0]
+    ))
+  ) {
+    return false
+  }
+  const admin = createAdmin({ ...config.kafka }, 'tickbridge-health')
+  try {
+    await admin.listTopics()
+    return true
+  } catch {
+    return false
+  } finally {
+    await admin.close().catch(() => undefined)
+  }
+}
+
+export async function startKafka(
+  config: Config,
+  progress: (line: string) => void
+): Promise<{ pid: number; started: boolean }> {
+  const paths = kafkaPaths(config)
+  const running = runningPid(paths.pid, paths.properties)
+  if (running !== null) return { pid: running, started: false }
+  requireJava()
+  mkdirSync(paths.dir, { recursive: true })
+  installKafkaJars(paths, progress)
+  for (const port of [config.stack.kafkaPort, config.stack.kafkaControllerPort]) {
+    if (await portOpen(port)) {
+      throw new TickbridgeError(
+        ErrorCodes.PORT_IN_USE,
+        `Port ${port} on 127.0.0.1 is in use by another process, so Kafka cannot listen there.`,
+        {
+          hint: 'Stop that process, or choose other ports with TICKBRIDGE_KAFKA_PORT / TICKBRIDGE_KAFKA_CONTROLLER_PORT, or use it with KAFKA_BROKERS.'
+        }
+      )
+    }
+  }
+  writeKafkaConfig(config, paths)
+  formatStorage(paths)
+  progress(`Starting Kafka ${kafkaVersion(paths)} (KRaft) on 127.0.0.1:${config.stack.kafkaPort}...`)
+  const heap = config.stack.kafkaHeap
+  const pid = spawnDetached({
+    command: 'java',
+    args: [
+      `-Xms${heap}`,
+      `-Xmx${heap}`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${paths.log4j}`,
+      '-cp',
+      `${paths.lib}/*`,
+      'kafka.Kafka',
+      paths.properties
+    ],
+    cwd: paths.dir,
+    logFile: paths.log,
+    pidFile: paths.pid
+  })
+  try {
+    await waitUntil(() => kafkaReady(config), {
+      timeoutMs: config.stack.startTimeoutMs,
+      pid,
+      what: 'Kafka',
+      onFailure: () => `Last lines of ${paths.log}:\n${tailFile(paths.log)}`
+    })
+  } catch (error) {
+    await stopProcess(pid, 5_000)
+    throw new TickbridgeError(ErrorCodes.START_FAILED, (error as Error).message, { cause: error })
+  }
+  return { pid, started: true }
+}
+
+export async function stopKafka(config: Config): Promise<number | null> {
+  const paths = kafkaPaths(config)
+  const pid = runningPid(paths.pid, paths.properties)
+  if (pid === null) return null
+  await stopProcess(pid, 30_000)
+  return pid
+}
+
+export function kafkaToolClass(tool: string): string | undefined {
+  return {
+    'consumer-groups': 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+    topics: 'org.apache.kafka.tools.TopicCommand',
+    'console-consumer': 'org.apache.kafka.tools.consumer.ConsoleConsumer',
+    'get-offsets': 'org.apache.kafka.tools.GetOffsetShell'
+  }[tool]
+}

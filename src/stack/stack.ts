@@ -1,0 +1,95 @@
+import { rmSync } from 'node:fs'
+import { createClickHouse, serverVersion } from '../clickhouse/client.ts'
+import type { Config } from '../config/types.ts'
+import { clickhousePaths, clickhouseReady, startClickHouse, stopClickHouse } from './clickhouse-server.ts'
+import { kafkaPaths, kafkaReady, kafkaVersion, startKafka, stopKafka } from './kafka-server.ts'
+import { runningPid } from './processes.ts'
+
+/** `tickbridge stack up | down | status`: the local single-node Kafka + ClickHouse, or the external ones. */
+export interface ComponentStatus {
+  name: 'kafka' | 'clickhouse'
+  mode: 'local' | 'external'
+  endpoint: string
+  pid: number | null
+  healthy: boolean
+  version: string
+  log: string | null
+}
+
+export async function stackUp(config: Config, progress: (line: string) => void): Promise<ComponentStatus[]> {
+  // Start both at once: Kafka's JVM and ClickHouse warm up in parallel.
+  await Promise.all([
+    config.kafka.external
+      ? Promise.resolve()
+      : startKafka(config, progress).then((r) => report(progress, 'Kafka', r)),
+    config.clickhouse.external
+      ? Promise.resolve()
+      : startClickHouse(config, progress).then((r) => report(progress, 'ClickHouse', r))
+  ])
+  return stackStatus(config)
+}
+
+function report(
+  progress: (line: string) => void,
+  name: string,
+  result: { pid: number; started: boolean }
+): void {
+  progress(
+    result.started ? `${name} started (pid ${result.pid})` : `${name} already running (pid ${result.pid})`
+  )
+}
+
+export async function stackDown(config: Config, options: { purge?: boolean } = {}): Promise<string[]> {
+  const stopped: string[] = []
+  const [kafkaPid, clickhousePid] = await Promise.all([
+    config.kafka.external ? null : stopKafka(config),
+    config.clickhouse.external ? null : stopClickHouse(config)
+  ])
+  if (kafkaPid !== null) stopped.push(`kafka (pid ${kafkaPid})`)
+  if (clickhousePid !== null) stopped.push(`clickhouse (pid ${clickhousePid})`)
+  if (options.purge) rmSync(config.stack.home, { recursive: true, force: true })
+  return stopped
+}
+
+export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
+  const kafka = kafkaPaths(config)
+  const clickhouse = clickhousePaths(config)
+  const [kafkaHealthy, clickhouseHealthy] = await Promise.all([
+    kafkaReady(config),
+    clickhouseReady(config.clickhouse.url)
+  ])
+  let chVersion = 'unknown'
+  if (clickhouseHealthy) {
+    const client = createClickHouse(config.clickhouse)
+    chVersion = await serverVersion(client).catch(() => 'unknown')
+    await client.close()
+  }
+  return [
+    {
+      name: 'kafka',
+      mode: config.kafka.external ? 'external' : 'local',
+      endpoint: config.kafka.brokers.join(','),
+      pid: config.kafka.external ? null : runningPid(kafka.pid, kafka.properties),
+      healthy: kafkaHealthy,
+      version: config.kafka.external ? 'unknown' : kafkaVersion(kafka),
+      log: config.kafka.external ? null : kafka.log
+    },
+    {
+      name: 'clickhouse',
+      mode: config.clickhouse.external ? 'external' : 'local',
+      endpoint: config.clickhouse.url,
+      pid: config.clickhouse.external ? null : runningPid(clickhouse.pid, clickhouse.config),
+      healthy: clickhouseHealthy,
+      version: chVersion,
+      log: config.clickhouse.external ? null : clickhouse.log
+    }
+  ]
+}
+
+export function stackLogFiles(config: Config): Record<'kafka' | 'clickhouse', string[]> {
+  const clickhouse = clickhousePaths(config)
+  return {
+    kafka: [kafkaPaths(config).log],
+    clickhouse: [clickhouse.errorLog, clickhouse.log, clickhouse.stdout]
+  }
+}
