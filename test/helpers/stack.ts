@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { TestContext } from 'node:test'
+import { pino } from 'pino'
+import { createClickHouse, type ClickHouseClient } from '../../src/clickhouse/client.ts'
+import { loadConfig, type Config } from '../../src/config/load.ts'
+import { createAdmin, createProducer } from '../../src/kafka/clients.ts'
+import { ensureTopics } from '../../src/kafka/topics.ts'
+
+/**
+ * Integration-test helpers against the real stack (`tickbridge stack up`, or KAFKA_BROKERS / CLICKHOUSE_URL).
+ * Every test gets its own topics, consumer group and ClickHouse database, and removes them afterwards.
+ */
+export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+
+export function uniqueId(): string {
+  return randomBytes(4).toString('hex')
+}
+
+export interface TestEnv {
+  id: string
+  config: Config
+  clickhouse: ClickHouseClient
+  topics: string[]
+}
+
+/** A config whose topics, group and database are unique to this test; cleaned up with t.after(). */
+export async function testEnv(t: TestContext, overrides: Record<string, string> = {}): Promise<TestEnv> {
+  const id = uniqueId()
+  const config = loadConfig(
+    {
+      ...process.env,
+      TOPIC_TRADES: `t${id}.trades`,
+      TOPIC_DEPTH: `t${id}.depth`,
+      TOPIC_QUOTES: `t${id}.quotes`,
+      TOPIC_CANDLES: `t${id}.candles`,
+      TOPIC_DLQ: `t${id}.dlq`,
+      BRIDGE_GROUP_ID: `tb-test-${id}`,
+      CLICKHOUSE_DATABASE: `tb_test_${id}`,
+      STATS_INTERVAL_MS: '0',
+      LOG_PRETTY: 'false',
+      ...overrides
+    },
+    '/nonexistent/.env'
+  )
+  const topics = [
+    config.topics.trades,
+    config.topics.depth,
+    config.topics.quotes,
+    config.topics.candles,
+    config.topics.dlq
+  ]
+  const admin = createAdmin(config.kafka)
+  await ensureTopics(admin, topics, config.topics.partitions)
+  await admin.close()
+  const clickhouse = createClickHouse(config.clickhouse)
+  t.after(async () => {
+    await clickhouse
+      .command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` })
+      .catch(() => undefined)
+    await clickhouse.close()
+    const cleanup = createAdmin(config.kafka)
+    await cleanup.deleteTopics({ topics }).catch(() => undefined)
+    await cleanup.deleteGroups({ groups: [config.bridge.groupId] }).catch(() => undefined)
+    await cleanup.close()
+  })
+  return { id, config, clickhouse, topics }
+}
+
+export async function produce(
+  config: Config,
+  messages: { topic: string; key: string; value: string }[]
+): Promise<void> {
+  const producer = createProducer(config.kafka, 'tickbridge-test')
+  try {
+    for (let i = 0; i < messages.length; i += 10_000)
+      await producer.send({ messages: messages.slice(i, i + 10_000) })
+  } finally {
+    await producer.close()
+  }
+}
+
+export async function queryRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow' })
+  return result.json<T>()
+}
+
+export async function count(client: ClickHouseClient, query: string): Promise<number> {
+  const rows = await queryRows<{ n: string | number }>(client, query)
+  return Number(rows[0]?.n ?? 0)
+}
+
+/** Polls until `check` returns true; fails with `describe()` after `timeoutMs`. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  describe: () => Promise<string> | string,
+  timeoutMs = 60_000
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return
+    await sleep(250)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms: ${await describe()}`)
+}
+
+/** "98012.500000000000000000" and "98012.50" both become "98012.5": compare decimal values as text. */
+export function normalizeDecimal(text: string): string {
+  if (!text.includes('.')) return text
+  return text.replace(/0+$/, '').replace(/\.$/, '')
+}
