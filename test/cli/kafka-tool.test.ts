@@ -10,7 +10,11 @@ import { eventually, produce, silentLog, testEnv } from '../helpers/stack.ts'
 test("Kafka's own consumer-group tool, run through tickbridge, shows the bridge's group and its lag", async (t) => {
   const env = await testEnv(t)
   const { config } = env
-  const generator = new TradeGenerator({ exchange: 'sim', symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], seed: 1 })
+  const generator = new TradeGenerator({
+    exchange: 'sim',
+    symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
+    seed: 1
+  })
   const batch = (n: number) =>
     Array.from({ length: n }, () => {
       const { key, message } = generator.next(Date.now())
@@ -21,7 +25,8 @@ test("Kafka's own consumer-group tool, run through tickbridge, shows the bridge'
   const admin = createAdmin(config.kafka)
   t.after(() => admin.close())
   await eventually(
-    async () => (await groupLag(admin, config.bridge.groupId, [config.topics.trades])).every((p) => p.lag === 0n),
+    async () =>
+      (await groupLag(admin, config.bridge.groupId, [config.topics.trades])).every((p) => p.lag === 0n),
     () => 'bridge did not catch up'
   )
   await bridge.stop()

@@ -10,7 +10,11 @@ export interface CliResult {
 }
 
 /** Runs the real `tickbridge` CLI as a user would, with extra environment variables. */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 180_000
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       env: { ...process.env, LOG_PRETTY: 'false', ...env },

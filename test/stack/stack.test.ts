@@ -65,7 +65,8 @@ test('stack up is idempotent, status reports it, down stops exactly what up star
   const down = await runCli(['stack', 'down'], env)
   assert.equal(down.code, 0, down.stderr)
   assert.match(down.stdout, /stopped kafka \(pid \d+\), clickhouse \(pid \d+\)/)
-  for (const component of first) assert.equal(isAlive(component.pid as number), false, `${component.name} stopped`)
+  for (const component of first)
+    assert.equal(isAlive(component.pid as number), false, `${component.name} stopped`)
   assert.equal(await portOpen(ports.kafka), false)
   assert.equal(await portOpen(ports.http), false)
 
