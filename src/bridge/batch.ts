@@ -1,3 +1,5 @@
+import { addToScope, type ScopeMap } from '../core/candles.ts'
+import type { MarketMessage } from '../core/messages.ts'
 import { partitionKey, type PartitionKey } from '../core/offset-tracker.ts'
 import type { DeadLetter, SourceMessage } from './ports.ts'
 
@@ -12,14 +14,17 @@ export class Batch {
   readonly letters: DeadLetter[] = []
   /** partition -> [lowest, highest] offset in this batch, for the deduplication token */
   readonly ranges = new Map<PartitionKey, [bigint, bigint]>()
+  /** exchange:symbol -> span of trade times, for the candle refresh after the insert */
+  readonly candleScopes: ScopeMap = new Map()
 
   get size(): number {
     return this.sources.length
   }
 
-  addRow(line: string, source: SourceMessage): void {
+  addRow(line: string, source: SourceMessage, message?: MarketMessage): void {
     this.lines.push(line)
     this.#track(source)
+    if (message?.type === 'trade') addToScope(this.candleScopes, message)
   }
 
   addLetter(letter: DeadLetter): void {

@@ -1,4 +1,5 @@
 import type { CommitPosition, PartitionKey } from '../core/offset-tracker.ts'
+import type { CandleScope } from '../core/candles.ts'
 import type { TableName } from '../core/rows.ts'
 
 /** The small interfaces the bridge worker is given; real implementations (Kafka, ClickHouse) are passed in. */
@@ -32,4 +33,9 @@ export interface DeadLetter {
 
 export interface DeadLetterSink {
   send(letters: DeadLetter[]): Promise<void>
+}
+
+/** Recomputes the candles touched by trades that were just inserted. */
+export interface CandleSink {
+  refresh(scopes: CandleScope[]): Promise<void>
 }

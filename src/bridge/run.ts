@@ -6,6 +6,8 @@ import type { Config } from '../config/types.ts'
 import { WatermarkPolicy } from '../core/backpressure.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
+import { dropExpiredPartitions } from '../clickhouse/retention.ts'
+import { CandleRefresher } from './candle-refresher.ts'
 import { ClickHouseSink } from './clickhouse-sink.ts'
 import { DeadLetterProducer } from './dead-letter-producer.ts'
 import { KafkaSource } from './kafka-source.ts'
@@ -30,12 +32,13 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   log.info(`Instance ID: ${instanceId} (#${ordinal})`)
 
   const clickhouse = createClickHouse(config.clickhouse)
-  const { serverVersion } = await migrate(clickhouse, config.clickhouse.database, log)
+  const { serverVersion } = await migrate(clickhouse, config.clickhouse, log)
   const capabilities = capabilitiesOf(serverVersion)
   log.info(
-    { clickhouse: serverVersion, dedupTokens: capabilities.insertDeduplicationToken },
+    { clickhouse: serverVersion, dedupTokens: capabilities.insertDeduplicationToken, ttl: capabilities.ttl },
     'ClickHouse schema ready'
   )
+  const retention = capabilities.ttl ? null : startRetentionJob(clickhouse, config, log)
 
   const topics = bridgeTopics(config)
   const admin = createAdmin(config.kafka)
@@ -53,6 +56,15 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
     source,
     sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
     deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId),
+    ...(config.bridge.candlesFromTrades
+      ? {
+          candles: new CandleRefresher(
+            clickhouse,
+            config.clickhouse.database,
+            config.bridge.candleRefreshIntervalMs
+          )
+        }
+      : {}),
     policy: new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark),
     log,
     options: {
@@ -87,6 +99,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
     stop(timeoutMs = 15_000) {
       stopping ??= (async () => {
         if (statsTimer) clearInterval(statsTimer)
+        if (retention) clearInterval(retention)
         const drained = await worker.stop(timeoutMs)
         await producer.close().catch(() => undefined)
         await clickhouse.close()
@@ -99,4 +112,23 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       return stopping
     }
   }
+}
+
+const RETENTION_INTERVAL_MS = 3_600_000
+
+/** On servers without TTL: drop expired day partitions now and every hour (harmless when several bridges do it). */
+function startRetentionJob(
+  clickhouse: ReturnType<typeof createClickHouse>,
+  config: Config,
+  log: Logger
+): NodeJS.Timeout {
+  const run = () =>
+    void dropExpiredPartitions(
+      clickhouse,
+      config.clickhouse.database,
+      config.clickhouse.retentionDays,
+      log
+    ).catch((error: unknown) => log.warn({ err: error }, 'retention job failed; retrying in an hour'))
+  run()
+  return setInterval(run, RETENTION_INTERVAL_MS).unref()
 }

@@ -7,7 +7,7 @@ import { rowFor, tableNames, type TableName } from '../core/rows.ts'
 import { parseMessage } from '../core/validate.ts'
 import { describeError } from '../errors.ts'
 import { Batch } from './batch.ts'
-import type { DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
+import type { CandleSink, DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
 import { BridgeStats } from './stats.ts'
 
 export interface WorkerOptions {
@@ -23,6 +23,8 @@ export interface WorkerDeps {
   source: MessageSource
   sink: RowSink
   deadLetters: DeadLetterSink
+  /** Recomputes candles from inserted trades; omitted = no candles from trades. */
+  candles?: CandleSink
   policy: BackpressurePolicy
   log: Logger
   options: WorkerOptions
@@ -80,7 +82,7 @@ export class BridgeWorker {
     if (parsed.ok) {
       const { table, line } = rowFor(parsed.message)
       lane = this.#lane(table)
-      this.#openBatch(lane).addRow(line, source)
+      this.#openBatch(lane).addRow(line, source, parsed.message)
       this.stats.received(parsed.message.type)
     } else {
       lane = this.#lane(DLQ_LANE)
@@ -145,6 +147,12 @@ export class BridgeWorker {
       return
     }
     await this.#insert(lane.name, batch)
+    const { candles } = this.#deps
+    if (candles && batch.candleScopes.size > 0) {
+      // Offsets are released only after the candles are recomputed, so a crash here re-delivers the trades.
+      const scopes = [...batch.candleScopes.values()]
+      await this.#retry('candles', () => candles.refresh(scopes))
+    }
   }
 
   /** Insert; a batch the server rejects for its data is split until the rejected rows are isolated. */
@@ -176,7 +184,8 @@ export class BridgeWorker {
         return 'inserted'
       } catch (error) {
         const code = (error as { code?: unknown }).code
-        if (what !== DLQ_LANE && isDataError(typeof code === 'string' ? code : undefined)) {
+        const splittable = what !== DLQ_LANE && what !== 'candles'
+        if (splittable && isDataError(typeof code === 'string' ? code : undefined)) {
           return { reason: describeError(error) }
         }
         this.stats.error()

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
+import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
 import { printError } from './output.ts'
 
@@ -12,6 +13,7 @@ program
 
 registerStackCommands(program)
 registerPipelineCommands(program)
+registerScaleCommand(program)
 registerKafkaToolCommand(program)
 
 try {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { ClickHouseConfig } from '../config/types.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 import { detectCapabilities, type ClickHouseClient } from './client.ts'
 import { migrations, migrationsTableSql, pendingMigrations, type MigrationContext } from './migrations.ts'
@@ -11,10 +12,10 @@ export interface MigrateResult {
 /** Applies every pending migration to `database`, creating it if needed. Safe to run again and concurrently. */
 export async function migrate(
   client: ClickHouseClient,
-  database: string,
-  log: Logger,
-  retentionDays = 90
+  config: ClickHouseConfig,
+  log: Logger
 ): Promise<MigrateResult> {
+  const { database, retentionDays } = config
   const capabilities = await detectCapabilities(client)
   const context: MigrationContext = { database, capabilities, retentionDays }
   await run(client, `CREATE DATABASE IF NOT EXISTS ${database}`)

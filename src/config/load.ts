@@ -10,8 +10,10 @@ export type { Config } from './types.ts'
 
 /** The project directory (where package.json is), for the default TICKBRIDGE_HOME. */
 export const projectRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
+/** The compiled CLI, for starting role processes (`node <cliEntry> bridge`). */
+export const cliEntry = resolve(projectRoot, 'dist/src/cli/main.js')
 
-type RawEnv = Record<string, string | number | undefined>
+type RawEnv = Record<string, string | number | boolean | undefined>
 
 /**
  * Reads and validates the environment once. A bad value stops start-up with a message that names the variable.
@@ -71,7 +73,8 @@ function buildConfig(raw: RawEnv): Config {
       external: clickhouseUrl !== '',
       user: str('CLICKHOUSE_USER'),
       password: str('CLICKHOUSE_PASSWORD'),
-      database: str('CLICKHOUSE_DATABASE')
+      database: str('CLICKHOUSE_DATABASE'),
+      retentionDays: num('RETENTION_DAYS')
     },
     stack: {
       home,
@@ -100,7 +103,9 @@ function buildConfig(raw: RawEnv): Config {
       highWatermark: high,
       lowWatermark: low,
       insertRetryMaxDelayMs: num('INSERT_RETRY_MAX_DELAY_MS'),
-      statsIntervalMs: num('STATS_INTERVAL_MS')
+      statsIntervalMs: num('STATS_INTERVAL_MS'),
+      candlesFromTrades: raw.CANDLES_FROM_TRADES === true,
+      candleRefreshIntervalMs: num('CANDLE_REFRESH_INTERVAL_MS')
     },
     log: {
       level: str('LOG_LEVEL'),

@@ -13,6 +13,7 @@ export interface ClickHouseConfig {
   user: string
   password: string
   database: string
+  retentionDays: number
 }
 
 export interface StackConfig {
@@ -45,6 +46,8 @@ export interface BridgeConfig {
   lowWatermark: number
   insertRetryMaxDelayMs: number
   statsIntervalMs: number
+  candlesFromTrades: boolean
+  candleRefreshIntervalMs: number
 }
 
 export interface Config {

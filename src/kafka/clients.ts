@@ -7,6 +7,7 @@ import {
   stringSerializers
 } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config/types.ts'
+import { balancedPerTopicAssigner } from './partition-assigner.ts'
 
 /**
  * The one place Kafka clients are built (@platformatic/kafka, see docs/decisions/kafka-client.md).
@@ -48,6 +49,7 @@ export function createConsumer(config: KafkaConfig, options: ConsumerOptions): B
     sessionTimeout: config.sessionTimeoutMs,
     heartbeatInterval: config.heartbeatIntervalMs,
     rebalanceTimeout: Math.max(config.sessionTimeoutMs, 10_000),
+    partitionAssigner: balancedPerTopicAssigner,
     autocommit: false,
     maxWaitTime: 100,
     minBytes: 1,

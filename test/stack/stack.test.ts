@@ -6,7 +6,10 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { ComponentStatus } from '../../src/stack/stack.ts'
 import { isAlive, portOpen } from '../../src/stack/processes.ts'
+import { loadConfig } from '../../src/config/load.ts'
 import { runCli } from '../helpers/cli.ts'
+
+const shared = loadConfig(process.env, '/nonexistent/.env')
 
 // A second, throw-away local stack on its own ports and home, so the shared test stack is never touched.
 const ports = { kafka: 19192, controller: 19193, http: 18223, tcp: 19100 }
@@ -79,7 +82,7 @@ test('stack up is idempotent, status reports it, down stops exactly what up star
 
 test('stack up names a port that is already in use and what to do', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tickbridge-port-'))
-  const env = { ...isolatedEnv(home), KAFKA_BROKERS: '127.0.0.1:9092' } // only ClickHouse is local here
+  const env = { ...isolatedEnv(home), KAFKA_BROKERS: shared.kafka.brokers.join(',') } // only ClickHouse is local here
   const blocker = createServer()
   await new Promise<void>((resolve) => blocker.listen(ports.http, '127.0.0.1', resolve))
   t.after(async () => {
@@ -95,7 +98,7 @@ test('stack up names a port that is already in use and what to do', async (t) =>
 
 test('a half-formatted Kafka data dir is refused with a way out', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tickbridge-half-'))
-  const env = { ...isolatedEnv(home), CLICKHOUSE_URL: 'http://127.0.0.1:8123' } // only Kafka is local here
+  const env = { ...isolatedEnv(home), CLICKHOUSE_URL: shared.clickhouse.url } // only Kafka is local here
   mkdirSync(join(home, 'kafka', 'data'), { recursive: true })
   writeFileSync(join(home, 'kafka', 'data', 'bootstrap.checkpoint'), 'partial')
   t.after(async () => {

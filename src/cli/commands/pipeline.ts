@@ -23,7 +23,7 @@ export function registerPipelineCommands(program: Command): void {
       const { config, log } = cliContext()
       const client = createClickHouse(config.clickhouse)
       try {
-        const result = await migrate(client, config.clickhouse.database, log)
+        const result = await migrate(client, config.clickhouse, log)
         console.log(
           `ClickHouse ${result.serverVersion}: ${result.applied.length ? `applied ${result.applied.join(', ')}` : 'schema up to date'}`
         )

@@ -32,7 +32,7 @@ export async function runForeground(
 ): Promise<void> {
   await stackUp(config, progress)
   const clickhouse = createClickHouse(config.clickhouse)
-  await migrate(clickhouse, config.clickhouse.database, log)
+  await migrate(clickhouse, config.clickhouse, log)
   const admin = createAdmin(config.kafka)
   await ensureTopics(admin, [...bridgeTopics(config), config.topics.dlq], config.topics.partitions).finally(
     () => admin.close()

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Command } from 'commander'
+import { createAdmin } from '../../kafka/clients.ts'
+import { describeGroupAssignment, type GroupAssignmentReport } from '../../kafka/group.ts'
+import { listLocalBridges, scaleLocalBridges } from '../../stack/local-bridges.ts'
+import { cliContext, progress } from '../context.ts'
+import { formatTable, printResult } from '../output.ts'
+
+/** `tickbridge scale N`: start or stop local bridge processes until N run, then report who owns which partitions. */
+export function registerScaleCommand(program: Command): void {
+  program
+    .command('scale')
+    .description(
+      'start or stop local bridge processes to reach N (`scale 1` rolls back to one instance), then show the partition assignment'
+    )
+    .argument('<n>', 'number of bridge instances', (value: string) => {
+      const n = Number(value)
+      if (!Number.isInteger(n) || n < 0)
+        throw new Error(`expected a whole number of instances, got "${value}"`)
+      return n
+    })
+    .option('--timeout <seconds>', 'how long to wait for the group to settle', '60')
+    .option('--json', 'print JSON')
+    .action(async (target: number, options: { timeout: string; json?: boolean }) => {
+      const { config } = cliContext()
+      const { started, stopped } = await scaleLocalBridges(config, target)
+      for (const b of stopped) progress(`stopped tickbridge-bridge-${b.ordinal} (pid ${b.pid})`)
+      for (const b of started) progress(`started tickbridge-bridge-${b.ordinal} (pid ${b.pid}), log ${b.log}`)
+      const report = await waitForGroup(config.bridge.groupId, target, Number(options.timeout) * 1000)
+      printResult(report, options.json === true, () => describe(report, config.topics.partitions))
+      const settled = report.members.length === target
+      if (!settled) {
+        progress(
+          `the group has ${report.members.length} members, expected ${target}; see the bridge logs in ${config.stack.home}/logs`
+        )
+        process.exitCode = 1
+      }
+    })
+
+  async function waitForGroup(
+    groupId: string,
+    target: number,
+    timeoutMs: number
+  ): Promise<GroupAssignmentReport> {
+    const { config } = cliContext()
+    const admin = createAdmin(config.kafka)
+    const deadline = Date.now() + timeoutMs
+    let report: GroupAssignmentReport = { groupId, state: 'UNKNOWN', members: [] }
+    try {
+      while (Date.now() < deadline) {
+        report = await describeGroupAssignment(admin, groupId).catch(() => report)
+        const running = listLocalBridges(config).length
+        if (report.members.length === target && running === target && /stable|empty/i.test(report.state)) {
+          if (
+            target === 0 ||
+            report.members.every((m) => m.partitions.length > 0 || target > config.topics.partitions)
+          )
+            break
+        }
+        await sleep(500)
+      }
+    } finally {
+      await admin.close()
+    }
+    return report
+  }
+}
+
+function describe(report: GroupAssignmentReport, partitionsPerTopic: number): string {
+  const rows = report.members.map((m) => ({
+    instance: m.instanceId,
+    partitions: m.partitions.length,
+    state: m.partitions.length === 0 ? 'idle (more instances than partitions)' : 'consuming',
+    assigned: summarize(m.partitions)
+  }))
+  return `${formatTable(rows)}\n\ngroup ${report.groupId}: ${report.state}, ${report.members.length} instance(s), ${partitionsPerTopic} partitions per topic`
+}
+
+/** "market.trades:0,3 market.depth:0,3" from a list of topic:partition. */
+function summarize(partitions: string[]): string {
+  const byTopic = new Map<string, string[]>()
+  for (const tp of partitions) {
+    const split = tp.lastIndexOf(':')
+    const topic = tp.slice(0, split)
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), tp.slice(split + 1)])
+  }
+  return [...byTopic].map(([topic, ps]) => `${topic}:${ps.join(',')}`).join(' ')
+}

@@ -1,0 +1,93 @@
+import type { TradeMessage } from './messages.ts'
+import { sqlString } from './sql.ts'
+
+/**
+ * Exact OHLCV candles from trades (docs/candles.md). Candles are never accumulated incrementally: after
+ * trades are inserted, the touched candles are recomputed from the deduplicated trades table (FINAL), so a
+ * re-delivered trade can never be counted twice, and a worker that dies mid-window leaves nothing half-done
+ * that the next owner does not recompute (its trades are re-delivered, because offsets are committed only after
+ * the recompute). 1m candles come from trades; 5m..1d are rolled up from the exact 1m candles.
+ * Pure: this file only builds SQL text.
+ */
+export const ROLLUP_TIMEFRAMES = [
+  ['5m', 300_000],
+  ['15m', 900_000],
+  ['1h', 3_600_000],
+  ['4h', 14_400_000],
+  ['1d', 86_400_000]
+] as const
+export const MINUTE_MS = 60_000
+const DAY_MS = 86_400_000
+
+/** The span of trade times touched for one exchange:symbol. */
+export interface CandleScope {
+  exchange: string
+  symbol: string
+  fromTs: number
+  toTs: number
+}
+
+export type ScopeMap = Map<string, CandleScope>
+
+export function addToScope(scopes: ScopeMap, trade: Pick<TradeMessage, 'exchange' | 'symbol' | 'ts'>): void {
+  const key = `${trade.exchange}\u0000${trade.symbol}`
+  const scope = scopes.get(key)
+  if (!scope)
+    scopes.set(key, { exchange: trade.exchange, symbol: trade.symbol, fromTs: trade.ts, toTs: trade.ts })
+  else {
+    if (trade.ts < scope.fromTs) scope.fromTs = trade.ts
+    if (trade.ts > scope.toTs) scope.toTs = trade.ts
+  }
+}
+
+export function mergeScopes(into: ScopeMap, from: Iterable<CandleScope>): void {
+  for (const scope of from) {
+    addToScope(into, { exchange: scope.exchange, symbol: scope.symbol, ts: scope.fromTs })
+    addToScope(into, { exchange: scope.exchange, symbol: scope.symbol, ts: scope.toTs })
+  }
+}
+
+const floorTo = (ts: number, unit: number) => Math.floor(ts / unit) * unit
+
+const columns =
+  'exchange, symbol, timeframe, source, ts, open, high, low, close, volume, trades, recv_ts, version'
+
+function symbolMatch(scope: CandleScope): string {
+  return `exchange = ${sqlString(scope.exchange)} AND symbol = ${sqlString(scope.symbol)}`
+}
+
+/** Recompute the 1m candles of every touched minute from the deduplicated trades. */
+export function minuteCandlesSql(database: string, scopes: CandleScope[]): string {
+  const where = scopes
+    .map(
+      (s) =>
+        `(${symbolMatch(s)} AND ts >= ${floorTo(s.fromTs, MINUTE_MS)} AND ts < ${floorTo(s.toTs, MINUTE_MS) + MINUTE_MS})`
+    )
+    .join(' OR ')
+  return `INSERT INTO ${database}.candles (${columns})
+SELECT exchange, symbol, '1m', 'trades', intDiv(ts, ${MINUTE_MS}) * ${MINUTE_MS} AS bucket,
+  argMin(price, (ts, id)), max(price), min(price), argMax(price, (ts, id)), sum(amount), count(), max(recv_ts), count()
+FROM ${database}.trades FINAL
+WHERE ${where}
+GROUP BY exchange, symbol, bucket`
+}
+
+/** Roll the exact 1m candles up into 5m, 15m, 1h, 4h and 1d, only for the buckets that were touched. */
+export function rollupCandlesSql(database: string, scopes: CandleScope[]): string {
+  const timeframes = ROLLUP_TIMEFRAMES.map(([name, ms]) => `('${name}', ${ms})`).join(', ')
+  const span = 'tupleElement(tf, 2)'
+  const where = scopes
+    .map(
+      (s) =>
+        `(${symbolMatch(s)} AND ts >= ${floorTo(s.fromTs, DAY_MS)} AND ts < ${floorTo(s.toTs, DAY_MS) + DAY_MS}` +
+        ` AND ts >= intDiv(${s.fromTs}, ${span}) * ${span} AND ts < (intDiv(${s.toTs}, ${span}) + 1) * ${span})`
+    )
+    .join(' OR ')
+  return `INSERT INTO ${database}.candles (${columns})
+SELECT exchange, symbol, tupleElement(tf, 1) AS frame, 'trades', intDiv(ts, ${span}) * ${span} AS bucket,
+  argMin(open, ts), max(high), min(low), argMax(close, ts), sum(volume), sum(trades), max(recv_ts), sum(trades)
+FROM ${database}.candles FINAL
+ARRAY JOIN [${timeframes}] AS tf
+WHERE timeframe = '1m' AND source = 'trades' AND (${where})
+GROUP BY exchange, symbol, frame, bucket`
+}
