@@ -37,8 +37,9 @@ export class CandleRefresher implements CandleSink {
   }
 
   async #schedule(): Promise<void> {
-    const wait = this.#lastStart + this.#minIntervalMs - Date.now()
-    if (wait > 0) await sleep(wait)
+    // Always yield before taking the pending scopes: `#next` must be set to this promise first, or a request
+    // arriving later would wait on a refresh that never saw its scopes.
+    await sleep(Math.max(0, this.#lastStart + this.#minIntervalMs - Date.now()))
     // From here on, new requests wait for the refresh after this one.
     this.#next = null
     const scopes = [...this.#pending.values()]

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { ClickHouseConfig } from '../config/types.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 import { capabilitiesOf, type ServerCapabilities } from './capabilities.ts'
@@ -18,7 +18,9 @@ export function createClickHouse(
     request_timeout: 30_000,
     // 18.16 does not know newer settings; send none by default.
     compression: { request: false, response: false },
-    application: 'tickbridge'
+    application: 'tickbridge',
+    // Failures reach our own code (and pino) as exceptions; the client's console logger would only duplicate them.
+    log: { level: ClickHouseLogLevel.OFF }
   })
 }
 

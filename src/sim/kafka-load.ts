@@ -25,7 +25,7 @@ const TICK_MS = 20
  * sends overlap, so batches are made large instead (measured in docs/decisions/kafka-client.md).
  */
 const MAX_INFLIGHT_SENDS = 1
-const MAX_BATCH = 10000
+const MAX_BATCH = 4000
 
 export async function produceTrades(
   producer: StringProducer,

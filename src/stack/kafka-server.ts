@@ -116,6 +116,8 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
+message.max.bytes=8388608
+replica.fetch.max.bytes=8388608
 log.retention.hours=168
 log.segment.bytes=268435456
 `

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { startBridge } from '../../src/bridge/run.ts'
 import type { TradeMessage } from '../../src/core/messages.ts'
 import { createAdmin } from '../../src/kafka/clients.ts'
-import { endOffsets, groupLag } from '../../src/kafka/lag.ts'
+import { endOffsets } from '../../src/kafka/lag.ts'
 import { TradeGenerator } from '../../src/sim/market.ts'
 import {
   count,
@@ -13,7 +13,7 @@ import {
   queryRows,
   silentLog,
   testEnv,
-  type TestEnv
+  waitCommittedToEnd
 } from '../helpers/stack.ts'
 
 // Integration: real Kafka, real ClickHouse (the stack from `tickbridge stack up`).
@@ -26,29 +26,6 @@ function simulatedTrades(n: number, seed: number): TradeMessage[] {
   })
   const start = 1763800000000
   return Array.from({ length: n }, (_, i) => generator.next(start + i).message)
-}
-
-async function lag(env: TestEnv) {
-  const admin = createAdmin(env.config.kafka)
-  try {
-    return await groupLag(admin, env.config.bridge.groupId, [env.config.topics.trades])
-  } finally {
-    await admin.close()
-  }
-}
-
-async function committedEqualsEnd(env: TestEnv): Promise<boolean> {
-  const partitions = await lag(env)
-  return (
-    partitions.length > 0 &&
-    partitions.every((p) => p.committed === p.end || (p.end === 0n && p.committed < 0n))
-  )
-}
-
-async function lagReport(env: TestEnv): Promise<string> {
-  return (await lag(env))
-    .map((p) => `${p.topic}:${p.partition} committed=${p.committed} end=${p.end}`)
-    .join('; ')
 }
 
 test('simulated trades land exactly once with exact decimals, and offsets are committed to the end', async (t) => {
@@ -72,10 +49,7 @@ test('simulated trades land exactly once with exact decimals, and offsets are co
     async () => (await finalCount()) === N,
     async () => `rows=${await finalCount()} expected ${N}`
   )
-  await eventually(
-    () => committedEqualsEnd(env),
-    () => lagReport(env)
-  )
+  await waitCommittedToEnd(env, [env.config.topics.trades])
 
   // Every price and amount is the exchange's decimal, exactly.
   const rows = await queryRows<{
@@ -110,10 +84,7 @@ test('simulated trades land exactly once with exact decimals, and offsets are co
     BigInt(2 * N),
     'both copies are in Kafka'
   )
-  await eventually(
-    () => committedEqualsEnd(env),
-    () => lagReport(env)
-  )
+  await waitCommittedToEnd(env, [env.config.topics.trades])
   assert.equal(await finalCount(), N)
   const raw = await count(clickhouse, `SELECT count() AS n FROM ${db}.trades`)
   assert.ok(raw >= N && raw <= 2 * N, `raw rows ${raw} between N and 2N before merges`)
@@ -133,10 +104,7 @@ test('malformed messages go to the dead-letter topic and never block valid ones'
   const bridge = await startBridge(config, silentLog)
   t.after(() => bridge.stop())
   const db = config.clickhouse.database
-  await eventually(
-    () => committedEqualsEnd(env),
-    () => lagReport(env)
-  )
+  await waitCommittedToEnd(env, [env.config.topics.trades])
   assert.equal(
     await count(clickhouse, `SELECT count() AS n FROM ${db}.trades FINAL`),
     trades.length - malformed

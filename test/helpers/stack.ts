@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import { createClickHouse, type ClickHouseClient } from '../../src/clickhouse/client.ts'
 import { loadConfig, type Config } from '../../src/config/load.ts'
 import { createAdmin, createProducer } from '../../src/kafka/clients.ts'
+import { groupLag } from '../../src/kafka/lag.ts'
 import { ensureTopics } from '../../src/kafka/topics.ts'
 
 /**
@@ -19,6 +20,8 @@ export function uniqueId(): string {
 
 export interface TestEnv {
   id: string
+  /** The environment variables that make this test's config: pass them to child processes. */
+  vars: Record<string, string>
   config: Config
   clickhouse: ClickHouseClient
   topics: string[]
@@ -27,22 +30,19 @@ export interface TestEnv {
 /** A config whose topics, group and database are unique to this test; cleaned up with t.after(). */
 export async function testEnv(t: TestContext, overrides: Record<string, string> = {}): Promise<TestEnv> {
   const id = uniqueId()
-  const config = loadConfig(
-    {
-      ...process.env,
-      TOPIC_TRADES: `t${id}.trades`,
-      TOPIC_DEPTH: `t${id}.depth`,
-      TOPIC_QUOTES: `t${id}.quotes`,
-      TOPIC_CANDLES: `t${id}.candles`,
-      TOPIC_DLQ: `t${id}.dlq`,
-      BRIDGE_GROUP_ID: `tb-test-${id}`,
-      CLICKHOUSE_DATABASE: `tb_test_${id}`,
-      STATS_INTERVAL_MS: '0',
-      LOG_PRETTY: 'false',
-      ...overrides
-    },
-    '/nonexistent/.env'
-  )
+  const vars: Record<string, string> = {
+    TOPIC_TRADES: `t${id}.trades`,
+    TOPIC_DEPTH: `t${id}.depth`,
+    TOPIC_QUOTES: `t${id}.quotes`,
+    TOPIC_CANDLES: `t${id}.candles`,
+    TOPIC_DLQ: `t${id}.dlq`,
+    BRIDGE_GROUP_ID: `tb-test-${id}`,
+    CLICKHOUSE_DATABASE: `tb_test_${id}`,
+    STATS_INTERVAL_MS: '0',
+    LOG_PRETTY: 'false',
+    ...overrides
+  }
+  const config = loadConfig({ ...process.env, ...vars }, '/nonexistent/.env')
   const topics = [
     config.topics.trades,
     config.topics.depth,
@@ -64,7 +64,7 @@ export async function testEnv(t: TestContext, overrides: Record<string, string> 
     await cleanup.deleteGroups({ groups: [config.bridge.groupId] }).catch(() => undefined)
     await cleanup.close()
   })
-  return { id, config, clickhouse, topics }
+  return { id, vars, config, clickhouse, topics }
 }
 
 export async function produce(
@@ -73,8 +73,10 @@ export async function produce(
 ): Promise<void> {
   const producer = createProducer(config.kafka, 'tickbridge-test')
   try {
-    for (let i = 0; i < messages.length; i += 10_000)
-      await producer.send({ messages: messages.slice(i, i + 10_000) })
+    for (let i = 0; i < messages.length; i += 5_000)
+      await producer.send({ messages: messages.slice(i, i + 5_000) })
+  } catch (error) {
+    throw new Error(`producing failed: ${explain(error)}`, { cause: error })
   } finally {
     await producer.close()
   }
@@ -108,4 +110,30 @@ export async function eventually(
 export function normalizeDecimal(text: string): string {
   if (!text.includes('.')) return text
   return text.replace(/0+$/, '').replace(/\.$/, '')
+}
+
+/** The nested causes of a Kafka client error, on one line. */
+export function explain(error: unknown): string {
+  const e = error as { message?: string; errors?: unknown[]; cause?: unknown }
+  const inner = [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].map(explain)
+  return [e.message ?? String(error), ...inner].join(' <- ')
+}
+
+/** Waits until the test group's committed offsets reach the end of `topics` (empty partitions need no commit). */
+export async function waitCommittedToEnd(env: TestEnv, topics: string[], timeoutMs = 120_000): Promise<void> {
+  const admin = createAdmin(env.config.kafka)
+  const lag = () => groupLag(admin, env.config.bridge.groupId, topics)
+  try {
+    await eventually(
+      async () => (await lag()).every((p) => p.committed === p.end || (p.end === 0n && p.committed < 0n)),
+      async () =>
+        (await lag())
+          .filter((p) => p.committed !== p.end)
+          .map((p) => `${p.topic}:${p.partition} committed=${p.committed} end=${p.end}`)
+          .join('; '),
+      timeoutMs
+    )
+  } finally {
+    await admin.close()
+  }
 }
