@@ -1,3 +1,4 @@
+import { BASE_TS } from './stack.ts'
 import type { CandleMessage, DepthMessage, MarketMessage, QuoteMessage } from '../../src/core/messages.ts'
 import { TradeGenerator } from '../../src/sim/market.ts'
 
@@ -7,7 +8,7 @@ export function mixedMessages(
   seed = 1
 ): MarketMessage[] {
   const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'ADAUSDT', 'BNBUSDT']
-  const base = 1763800000000
+  const base = BASE_TS
   const trades = new TradeGenerator({ exchange: 'sim', symbols, seed })
   const out: MarketMessage[] = []
   for (let i = 0; i < counts.trades; i++) out.push(trades.next(base + i).message)

@@ -14,6 +14,12 @@ import { ensureTopics } from '../../src/kafka/topics.ts'
  */
 export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
 
+/**
+ * Exchange times for test data: two hours ago, on a minute boundary. Recent on purpose: rows older than the
+ * retention window (90 days) are dropped by the retention job, as they should be.
+ */
+export const BASE_TS = Math.floor((Date.now() - 2 * 3_600_000) / 60_000) * 60_000
+
 export function uniqueId(): string {
   return randomBytes(4).toString('hex')
 }

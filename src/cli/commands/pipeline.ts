@@ -110,7 +110,7 @@ export function registerPipelineCommands(program: Command): void {
     .action(async () => {
       const { config, log } = cliContext()
       const bridge = await startBridge(config, log)
-      await new Promise<void>((resolve) => {
+      await new Promise<void>(() => {
         let signals = 0
         const onSignal = (signal: string) => {
           if (++signals > 1) {
@@ -119,8 +119,8 @@ export function registerPipelineCommands(program: Command): void {
           }
           log.info(`${signal}: draining, committing and leaving the group`)
           void bridge.stop().then((drained) => {
-            process.exitCode = drained ? 0 : 1
-            resolve()
+            // Exit now: idle keep-alive sockets of the clients would otherwise hold the process for seconds.
+            process.exit(drained ? 0 : 1)
           })
         }
         process.on('SIGTERM', onSignal).on('SIGINT', onSignal)
