@@ -16,8 +16,17 @@ export class DeadLetterProducer implements DeadLetterSink {
     this.#instanceId = instanceId
   }
 
-  async send(letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return
+  /** Sends are chained: overlapping sends on an idempotent @platformatic/kafka producer can lose messages. */
+  #last: Promise<unknown> = Promise.resolve()
+
+  send(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return Promise.resolve()
+    const sent = this.#last.then(() => this.#send(letters))
+    this.#last = sent.catch(() => undefined)
+    return sent
+  }
+
+  async #send(letters: DeadLetter[]): Promise<void> {
     const failedAt = Date.now()
     await this.#producer.send({
       messages: letters.map(({ reason, source }) => {

@@ -24,12 +24,18 @@ const common = (config: KafkaConfig, clientId: string) => ({
   retryDelay: 500
 })
 
+/**
+ * An idempotent producer. Keep ONE send() in flight per producer: with idempotence, @platformatic/kafka
+ * 1.35 silently drops messages when sends overlap (measured, docs/decisions/kafka-client.md).
+ */
 export function createProducer(config: KafkaConfig, clientId: string): StringProducer {
   return new Producer({
     ...common(config, clientId),
     serializers: stringSerializers,
     idempotent: true,
     acks: ProduceAcks.ALL,
+    // Java's murmur2 partitioning: a key lands in the same partition whichever client (kcat, Java, Go) produced it.
+    partitioner: compatibilityPartitioner,
     autocreateTopics: false
   })
 }

@@ -21,8 +21,9 @@ export interface KafkaLoadOptions {
 
 const TICK_MS = 20
 /**
- * One send in flight: @platformatic/kafka's idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER when
- * sends overlap, so batches are made large instead (measured in docs/decisions/kafka-client.md).
+ * One send in flight: @platformatic/kafka's idempotent producer loses messages (or fails with
+ * OUT_OF_ORDER_SEQUENCE_NUMBER) when sends overlap, so batches are made large instead
+ * (docs/decisions/kafka-client.md).
  */
 const MAX_INFLIGHT_SENDS = 1
 const MAX_BATCH = 4000
