@@ -1,5 +1,6 @@
 import {
   Admin,
+  compatibilityPartitioner,
   Consumer,
   Producer,
   ProduceAcks,
