@@ -38,7 +38,7 @@ const vars: Record<string, string> = {
   BRIDGE_GROUP_ID: `tb-bench-${id}`,
   CLICKHOUSE_DATABASE: `tb_bench_${id}`,
   LOG_PRETTY: 'false',
-  STATS_INTERVAL_MS: '0'
+  STATS_INTERVAL_MS: process.env.STATS_INTERVAL_MS ?? '0'
 }
 const config = loadConfig({ ...process.env, ...vars })
 const say = (line: string) => process.stderr.write(`${line}\n`)
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
               INSTANCE_ORDINAL: String(ordinal),
               INSTANCE_ID: `bench-${ordinal}`
             },
-            stdio: ['ignore', 'ignore', 'inherit']
+            stdio: ['ignore', process.env.STATS_INTERVAL_MS ? 'inherit' : 'ignore', 'inherit']
           }
         )
       )

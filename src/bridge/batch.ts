@@ -17,8 +17,14 @@ export class Batch {
   /** exchange:symbol -> span of trade times, for the candle refresh after the insert */
   readonly candleScopes: ScopeMap = new Map()
 
-  get size(): number {
-    return this.sources.length
+  /** Messages in the batch (kept after releaseRows()). */
+  size = 0
+
+  /** The rows are written: drop them, keep what the commit and the candle refresh still need. */
+  releaseRows(): void {
+    this.lines.length = 0
+    this.sources.length = 0
+    this.letters.length = 0
   }
 
   addRow(line: string, source: SourceMessage, message?: MarketMessage): void {
@@ -33,6 +39,7 @@ export class Batch {
   }
 
   #track(source: SourceMessage): void {
+    this.size++
     this.sources.push(source)
     const key = partitionKey(source.topic, source.partition)
     const range = this.ranges.get(key)

@@ -52,6 +52,8 @@ export class BridgeWorker {
   readonly #lanes = new Map<LaneName, Lane>()
   readonly #idle = new Set<() => void>()
   #buffered = 0
+  /** Batches flushed but not yet settled (rows written and, for trades, candles recomputed). */
+  #unsettled = 0
   #pressure: PressureState = PressureStates.FLOWING
   #committing: Promise<void> | null = null
   #commitAgain = false
@@ -129,27 +131,42 @@ export class BridgeWorker {
     if (lane.timer) clearTimeout(lane.timer)
     lane.timer = null
     lane.inflight++
-    void this.#deliver(lane, batch).then(
-      () => this.#delivered(lane, batch),
-      (error: unknown) => {
-        // Only reached when stopping gave up: the batch stays held, its offsets are never committed.
-        lane.inflight--
-        this.#deps.log.error({ err: error, lane: lane.name, rows: batch.size }, 'batch abandoned at shutdown')
+    this.#unsettled++
+    void this.#deliver(lane, batch)
+      .then(
+        () => {
+          this.#tracker.release(batch.id, batch.ranges.keys())
+          void this.#commit()
+        },
+        (error: unknown) => {
+          // Only reached when stopping gave up: the batch stays held, its offsets are never committed.
+          this.#deps.log.error(
+            { err: error, lane: lane.name, rows: batch.size },
+            'batch abandoned at shutdown'
+          )
+        }
+      )
+      .finally(() => {
+        this.#unsettled--
         this.#checkIdle()
-      }
-    )
+      })
   }
 
   async #deliver(lane: Lane, batch: Batch): Promise<void> {
-    if (lane.name === DLQ_LANE) {
-      await this.#retry(lane.name, () => this.#deps.deadLetters.send(batch.letters))
-      this.stats.deadLettered(batch.letters.length)
-      return
+    try {
+      if (lane.name === DLQ_LANE) {
+        await this.#retry(lane.name, () => this.#deps.deadLetters.send(batch.letters))
+        this.stats.deadLettered(batch.letters.length)
+        return
+      }
+      await this.#insert(lane.name, batch)
+    } finally {
+      this.#written(lane, batch)
     }
-    await this.#insert(lane.name, batch)
     const { candles } = this.#deps
     if (candles && batch.candleScopes.size > 0) {
       // Offsets are released only after the candles are recomputed, so a crash here re-delivers the trades.
+      // The rows themselves are written: they no longer count against the buffer or the lane.
       const scopes = [...batch.candleScopes.values()]
       await this.#retry('candles', () => candles.refresh(scopes))
     }
@@ -200,12 +217,14 @@ export class BridgeWorker {
     }
   }
 
-  #delivered(lane: Lane, batch: Batch): void {
+  /** The batch's rows are written (or given up): free its lane slot and its share of the buffer. */
+
+  /** The batch's rows are written (or given up): free its lane slot and its share of the buffer. */
+  #written(lane: Lane, batch: Batch): void {
     lane.inflight--
-    this.#tracker.release(batch.id, batch.ranges.keys())
     this.#buffered -= batch.size
+    batch.releaseRows()
     this.#updatePressure()
-    void this.#commit()
     const next = lane.open
     if (
       next &&
@@ -214,7 +233,6 @@ export class BridgeWorker {
     ) {
       this.#flush(lane)
     }
-    this.#checkIdle()
   }
 
   #updatePressure(): void {
@@ -276,7 +294,7 @@ export class BridgeWorker {
   }
 
   #checkIdle(): void {
-    const busy = [...this.#lanes.values()].some((lane) => lane.inflight > 0 || (lane.open?.size ?? 0) > 0)
+    const busy = this.#unsettled > 0 || [...this.#lanes.values()].some((lane) => (lane.open?.size ?? 0) > 0)
     if (busy) return
     for (const resolve of this.#idle) resolve()
     this.#idle.clear()

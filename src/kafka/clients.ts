@@ -60,7 +60,7 @@ export function createConsumer(config: KafkaConfig, options: ConsumerOptions): B
     autocommit: false,
     maxWaitTime: 100,
     minBytes: 1,
-    maxBytes: 16 * 1024 * 1024
+    maxBytes: 2 * 1024 * 1024
   })
 }
 

@@ -22,13 +22,11 @@ export async function streamTrades(config: Config, trades: TradeMessage[], perSe
     const started = Date.now()
     await produce(
       config,
-      trades
-        .slice(i, i + slice)
-        .map((m) => ({
-          topic: config.topics.trades,
-          key: `${m.exchange}:${m.symbol}`,
-          value: JSON.stringify(m)
-        }))
+      trades.slice(i, i + slice).map((m) => ({
+        topic: config.topics.trades,
+        key: `${m.exchange}:${m.symbol}`,
+        value: JSON.stringify(m)
+      }))
     )
     await sleep(Math.max(0, 100 - (Date.now() - started)))
   }

@@ -50,14 +50,14 @@ export function mixedMessages(
       exchange: 'polygon',
       symbol: i % 2 ? 'EUR/USD' : 'GBP/USD',
       timeframe: '1m',
-      ts: base - (base % 60_000) + i * 60_000,
+      ts: base - (base % 60_000) - i * 60_000, // back in time: the future beyond 24 h is rejected
       open: '1.0500',
       high: '1.0504',
       low: '1.0499',
       close: '1.0503',
       volume: '1250',
       trades: 42,
-      recv_ts: base + i * 60_000 + 100
+      recv_ts: base - i * 60_000 + 100
     }
     out.push(m)
   }
