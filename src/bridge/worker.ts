@@ -102,10 +102,13 @@ export class BridgeWorker {
     this.#stopping = true
     this.#deps.source.pause()
     for (const lane of this.#lanes.values()) this.#flush(lane, true)
+    // The timeout's timer is cancelled once drained, or it would keep the process alive for the whole timeout.
+    const timeout = new AbortController()
     const drained = await Promise.race([
       this.#whenIdle().then(() => true),
-      sleep(timeoutMs).then(() => false)
+      sleep(timeoutMs, false, { signal: timeout.signal }).catch(() => false)
     ])
+    timeout.abort()
     await this.#commit()
     await this.#deps.source.close()
     return drained
