@@ -81,17 +81,19 @@ export class BridgeWorker {
   handle(source: SourceMessage): void {
     const parsed = parseMessage(source.value)
     let lane: Lane
+    let lowered: boolean
     if (parsed.ok) {
       const { table, line } = rowFor(parsed.message)
       lane = this.#lane(table)
-      this.#openBatch(lane).addRow(line, source, parsed.message)
+      lowered = this.#openBatch(lane).addRow(line, source, parsed.message)
       this.stats.received(parsed.message.type)
     } else {
       lane = this.#lane(DLQ_LANE)
-      this.#openBatch(lane).addLetter({ reason: parsed.reason, source })
+      lowered = this.#openBatch(lane).addLetter({ reason: parsed.reason, source })
       this.stats.received('invalid')
     }
-    this.#tracker.hold(source.topic, source.partition, source.offset, (lane.open as Batch).id)
+    // The tracker only needs each batch's lowest offset per partition; the highest ones are reported on release.
+    if (lowered) this.#tracker.hold(source.topic, source.partition, source.offset, (lane.open as Batch).id)
     this.#buffered++
     this.#updatePressure()
     if ((lane.open as Batch).size >= this.#deps.options.batchMaxRows) this.#flush(lane)
@@ -138,6 +140,10 @@ export class BridgeWorker {
     void this.#deliver(lane, batch)
       .then(
         () => {
+          for (const [key, [, last]] of batch.ranges) {
+            const split = key.lastIndexOf(':')
+            this.#tracker.seen(key.slice(0, split), Number(key.slice(split + 1)), last)
+          }
           this.#tracker.release(batch.id, batch.ranges.keys())
           void this.#commit()
         },
@@ -188,7 +194,11 @@ export class BridgeWorker {
     if (batch.size === 1) {
       await this.#retry(DLQ_LANE, () =>
         this.#deps.deadLetters.send([
-          { reason: `rejected by ClickHouse: ${outcome.reason}`, source: batch.sources[0] as SourceMessage }
+          {
+            reason: `rejected by ClickHouse: ${outcome.reason}`,
+            // Rows keep only their coordinates: the dead letter carries the row as it was sent.
+            source: { ...(batch.sources[0] as SourceMessage), value: Buffer.from(batch.lines[0] ?? '') }
+          }
         ])
       )
       this.stats.deadLettered(1)

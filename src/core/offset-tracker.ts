@@ -39,6 +39,12 @@ export class OffsetTracker {
     if (current === undefined || offset < current) state.held.set(batchId, offset)
   }
 
+  /** Record that offsets up to `offset` were read (hold() is only called for a batch's lowest offset). */
+  seen(topic: string, partition: number, offset: bigint): void {
+    const state = this.#partitions.get(partitionKey(topic, partition))
+    if (state && offset > state.maxSeen) state.maxSeen = offset
+  }
+
   /** The batch was acknowledged: its messages no longer hold their partitions back. */
   release(batchId: number, partitions: Iterable<PartitionKey>): void {
     for (const key of partitions) this.#partitions.get(key)?.held.delete(batchId)
