@@ -54,6 +54,8 @@ export class BridgeWorker {
   #buffered = 0
   /** Batches flushed but not yet settled (rows written and, for trades, candles recomputed). */
   #unsettled = 0
+  /** Batches given up at shutdown: not written, not committed (they are re-delivered to the next owner). */
+  #abandoned = 0
   #pressure: PressureState = PressureStates.FLOWING
   #committing: Promise<void> | null = null
   #commitAgain = false
@@ -113,7 +115,7 @@ export class BridgeWorker {
     timeout.abort()
     await this.#commit()
     await this.#deps.source.close()
-    return drained
+    return drained && this.#abandoned === 0
   }
 
   #lane(name: LaneName): Lane {
@@ -149,6 +151,7 @@ export class BridgeWorker {
         },
         (error: unknown) => {
           // Only reached when stopping gave up: the batch stays held, its offsets are never committed.
+          this.#abandoned++
           this.#deps.log.error(
             { err: error, lane: lane.name, rows: batch.size },
             'batch abandoned at shutdown'

@@ -1,0 +1,154 @@
+/**
+ * In-memory fakes of the bridge worker's ports, for unit tests that inject faults a real server cannot produce on
+ * demand. They record what a user would observe: rows inserted, offsets committed, dead letters sent.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pino } from 'pino'
+import type {
+  DeadLetter,
+  DeadLetterSink,
+  MessageSource,
+  RowSink,
+  SourceMessage
+} from '../../src/bridge/ports.ts'
+import type { CommitPosition, PartitionKey } from '../../src/core/offset-tracker.ts'
+import type { TableName } from '../../src/core/rows.ts'
+
+export const silentLog = pino({ level: 'silent' })
+
+export class FakeSource implements MessageSource {
+  onMessage: ((message: SourceMessage) => void) | null = null
+  readonly commits: CommitPosition[][] = []
+  pauses = 0
+  resumes = 0
+  closes = 0
+  owned: Set<PartitionKey> | undefined = undefined
+  /** Called after pause()/resume() is recorded, e.g. to capture the worker's fill at that moment. */
+  onPause: () => void = () => undefined
+  onResume: () => void = () => undefined
+
+  async start(onMessage: (message: SourceMessage) => void): Promise<void> {
+    this.onMessage = onMessage
+  }
+
+  pause(): void {
+    this.pauses++
+    this.onPause()
+  }
+
+  resume(): void {
+    this.resumes++
+    this.onResume()
+  }
+
+  async commit(positions: CommitPosition[]): Promise<void> {
+    this.commits.push(positions.map((p) => ({ ...p })))
+  }
+
+  ownedPartitions(): Set<PartitionKey> | undefined {
+    return this.owned
+  }
+
+  async close(): Promise<void> {
+    this.closes++
+  }
+
+  /** Delivers one message value the way Kafka would. */
+  push(topic: string, partition: number, offset: bigint, value: string | undefined): void {
+    if (!this.onMessage) throw new Error('source not started')
+    this.onMessage({
+      topic,
+      partition,
+      offset,
+      key: undefined,
+      value: value === undefined ? undefined : Buffer.from(value, 'utf8')
+    })
+  }
+
+  /** The highest committed offset of each partition ("topic:partition" -> next offset to read). */
+  committed(): Map<PartitionKey, bigint> {
+    const out = new Map<PartitionKey, bigint>()
+    for (const positions of this.commits) {
+      for (const p of positions) {
+        const key = `${p.topic}:${p.partition}`
+        const previous = out.get(key)
+        if (previous === undefined || p.offset > previous) out.set(key, p.offset)
+      }
+    }
+    return out
+  }
+}
+
+export interface InsertCall {
+  table: TableName
+  body: string
+  dedupToken: string
+}
+
+/** Decides what one insert attempt does: return to accept it, throw to fail it. */
+export type InsertBehaviour = (call: InsertCall, attempt: number) => Promise<void> | void
+
+export class FakeSink implements RowSink {
+  /** Every attempt, accepted or not. */
+  readonly attempts: InsertCall[] = []
+  /** Accepted inserts only. */
+  readonly accepted: InsertCall[] = []
+  behaviour: InsertBehaviour
+
+  constructor(behaviour: InsertBehaviour = () => undefined) {
+    this.behaviour = behaviour
+  }
+
+  async insert(table: TableName, body: string, dedupToken: string): Promise<void> {
+    const call = { table, body, dedupToken }
+    this.attempts.push(call)
+    await this.behaviour(call, this.attempts.length)
+    this.accepted.push(call)
+  }
+
+  /** Rows of `table` that were accepted, parsed. */
+  rows(table: TableName): Record<string, unknown>[] {
+    return this.accepted
+      .filter((call) => call.table === table)
+      .flatMap((call) => call.body.split('\n').filter((line) => line.length > 0))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+  }
+}
+
+export class FakeDeadLetters implements DeadLetterSink {
+  readonly letters: DeadLetter[] = []
+
+  async send(letters: DeadLetter[]): Promise<void> {
+    this.letters.push(...letters)
+  }
+}
+
+/** A promise with its resolve exposed, to hold a fake port until the test lets it go. */
+export class Gate {
+  readonly opened: Promise<void>
+  open: () => void = () => undefined
+
+  constructor() {
+    this.opened = new Promise<void>((resolve) => {
+      this.open = resolve
+    })
+  }
+}
+
+/** Waits until `condition` holds, polling; fails with `message` if it never does within `timeoutMs`. */
+export async function eventually(
+  condition: () => boolean,
+  message: () => string,
+  timeoutMs = 5_000
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${message()}`)
+    await sleep(2)
+  }
+}
+
+/** A ClickHouse-like error: a message and a string `code`. */
+export function clickHouseError(message: string, code: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code })
+}

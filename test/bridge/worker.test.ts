@@ -1,0 +1,402 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { BridgeWorker, type WorkerOptions } from '../../src/bridge/worker.ts'
+import { PressureStates, WatermarkPolicy, type BackpressurePolicy } from '../../src/core/backpressure.ts'
+import {
+  FakeDeadLetters,
+  FakeSink,
+  FakeSource,
+  Gate,
+  clickHouseError,
+  eventually,
+  silentLog,
+  type InsertBehaviour
+} from './fakes.ts'
+
+const TRADES = 'market.trades'
+const QUOTES = 'market.quotes'
+
+function tradeJson(id: string, price = '98012.50'): string {
+  const ts = Date.now()
+  return JSON.stringify({
+    v: 1,
+    type: 'trade',
+    exchange: 'wallex',
+    symbol: 'BTCUSDT',
+    id,
+    price,
+    amount: '0.0123',
+    side: 'buy',
+    ts,
+    recv_ts: ts
+  })
+}
+
+function quoteJson(): string {
+  const ts = Date.now()
+  return JSON.stringify({
+    v: 1,
+    type: 'quote',
+    exchange: 'polygon',
+    symbol: 'EUR/USD',
+    bid: '1.0501',
+    ask: '1.0503',
+    bid_size: '1000000',
+    ask_size: '500000',
+    ts,
+    recv_ts: ts
+  })
+}
+
+interface Setup {
+  worker: BridgeWorker
+  source: FakeSource
+  sink: FakeSink
+  deadLetters: FakeDeadLetters
+}
+
+async function startWorker(
+  options: Partial<WorkerOptions> = {},
+  behaviour?: InsertBehaviour,
+  policy: BackpressurePolicy = new WatermarkPolicy(50_000, 0.8, 0.4)
+): Promise<Setup> {
+  const source = new FakeSource()
+  const sink = new FakeSink(behaviour)
+  const deadLetters = new FakeDeadLetters()
+  const worker = new BridgeWorker({
+    source,
+    sink,
+    deadLetters,
+    policy,
+    log: silentLog,
+    options: {
+      instanceId: 'bridge-test',
+      batchMaxRows: 100,
+      batchMaxAgeMs: 5,
+      maxInflightPerLane: 2,
+      insertRetryMaxDelayMs: 5,
+      ...options
+    }
+  })
+  await worker.start()
+  return { worker, source, sink, deadLetters }
+}
+
+function ids(rows: Record<string, unknown>[]): string[] {
+  return rows.map((row) => String(row.id)).sort()
+}
+
+/** Nothing was committed past `first`, the first offset read (committing `first` itself is no progress). */
+function noProgress(source: FakeSource, key: string, first: bigint): boolean {
+  return (source.committed().get(key) ?? first) <= first
+}
+
+function committedText(source: FakeSource): string {
+  return JSON.stringify([...source.committed()].map(([k, v]) => `${k}=${v}`))
+}
+
+test('valid trades on several partitions are all inserted once and committed to last offset + 1', async () => {
+  const { worker, source, sink, deadLetters } = await startWorker({ batchMaxRows: 40 })
+  const lastOffset = new Map<number, bigint>()
+  const expected: string[] = []
+  for (let i = 0; i < 300; i++) {
+    const partition = i % 3
+    const offset = BigInt(1000 * partition + Math.floor(i / 3))
+    const id = `t-${i}`
+    expected.push(id)
+    source.push(TRADES, partition, offset, tradeJson(id))
+    lastOffset.set(partition, offset)
+  }
+  const want = new Map([...lastOffset].map(([p, o]) => [`${TRADES}:${p}`, o + 1n]))
+  await eventually(
+    () =>
+      [...want].every(([key, offset]) => source.committed().get(key) === offset) &&
+      source.committed().size === want.size,
+    () => `committed ${committedText(source)}, want ${JSON.stringify([...want].map(String))}`
+  )
+  assert.deepEqual(ids(sink.rows('trades')), expected.sort())
+  assert.equal(deadLetters.letters.length, 0)
+  assert.equal(worker.buffered, 0)
+  // Rows carry the decimal text exactly.
+  for (const call of sink.accepted) assert.match(call.body, /"price":98012\.50,/)
+  assert.ok(sink.accepted.every((call) => call.table === 'trades'))
+  // Commits only ever move forward.
+  const seen = new Map<string, bigint>()
+  for (const positions of source.commits) {
+    for (const p of positions) {
+      const key = `${p.topic}:${p.partition}`
+      assert.ok((seen.get(key) ?? -1n) < p.offset, `${key} went from ${seen.get(key)} to ${p.offset}`)
+      seen.set(key, p.offset)
+    }
+  }
+  await worker.stop(1_000)
+})
+
+test('each table gets its own inserts, with a dedup token naming the offsets', async () => {
+  const { worker, source, sink } = await startWorker({ batchMaxRows: 1_000 })
+  source.push(TRADES, 0, 10n, tradeJson('a'))
+  source.push(QUOTES, 2, 7n, quoteJson())
+  source.push(TRADES, 0, 11n, tradeJson('b'))
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 12n && source.committed().get(`${QUOTES}:2`) === 8n,
+    () => committedText(source)
+  )
+  assert.equal(sink.rows('trades').length, 2)
+  assert.equal(sink.rows('quotes').length, 1)
+  const tokens = Object.fromEntries(sink.accepted.map((call) => [call.table, call.dedupToken]))
+  assert.deepEqual(tokens, { trades: `${TRADES}:0:10-11`, quotes: `${QUOTES}:2:7-7` })
+  await worker.stop(1_000)
+})
+
+test('invalid messages go to dead letters with reasons, are never inserted, and are committed', async () => {
+  const { worker, source, sink, deadLetters } = await startWorker()
+  const inputs: (string | undefined)[] = [
+    tradeJson('good-1'),
+    '{"v":1,"type":"trade"',
+    undefined,
+    JSON.stringify({ ...JSON.parse(tradeJson('v2')), v: 2 }),
+    tradeJson('bad-price', 'abc'),
+    tradeJson('good-2'),
+    '[1,2,3]'
+  ]
+  inputs.forEach((value, i) => source.push(TRADES, 4, BigInt(i), value))
+  await eventually(
+    () => source.committed().get(`${TRADES}:4`) === BigInt(inputs.length),
+    () => committedText(source)
+  )
+  assert.deepEqual(ids(sink.rows('trades')), ['good-1', 'good-2'])
+  const letters = deadLetters.letters
+    .map((l) => ({ offset: l.source.offset, reason: l.reason, value: l.source.value?.toString() }))
+    .sort((a, b) => Number(a.offset - b.offset))
+  assert.deepEqual(
+    letters.map((l) => l.offset),
+    [1n, 2n, 3n, 4n, 6n]
+  )
+  assert.match(letters[0]?.reason ?? '', /invalid JSON/)
+  assert.match(letters[1]?.reason ?? '', /empty/)
+  assert.match(letters[2]?.reason ?? '', /version/)
+  assert.match(letters[3]?.reason ?? '', /price/)
+  assert.match(letters[4]?.reason ?? '', /not a JSON object/)
+  // The dead letter carries the original bytes.
+  assert.equal(letters[0]?.value, '{"v":1,"type":"trade"')
+  assert.equal(worker.stats.deadLetterCount, 5)
+  for (const call of sink.attempts) {
+    assert.doesNotMatch(call.body, /bad-price|"v2"/)
+  }
+  await worker.stop(1_000)
+})
+
+test('a retriable insert failure commits nothing while failing, then inserts once and commits', async () => {
+  const failures = 4
+  const committedDuringFailures: number[] = []
+  let source: FakeSource | undefined
+  const setup = await startWorker({ batchMaxRows: 1_000, insertRetryMaxDelayMs: 5 }, (_call, attempt) => {
+    if (attempt <= failures) {
+      committedDuringFailures.push(source?.commits.length ?? -1)
+      throw new Error('connect ECONNREFUSED 127.0.0.1:8123')
+    }
+  })
+  source = setup.source
+  const { worker, sink } = setup
+  for (let i = 0; i < 25; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`r-${i}`))
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 25n,
+    () => `attempts ${sink.attempts.length}, committed ${committedText(source)}`
+  )
+  assert.deepEqual(committedDuringFailures, [0, 0, 0, 0])
+  assert.equal(sink.attempts.length, failures + 1)
+  assert.equal(sink.accepted.length, 1)
+  assert.equal(
+    new Set(sink.attempts.map((c) => c.dedupToken)).size,
+    1,
+    'every retry carries the same dedup token'
+  )
+  assert.deepEqual(ids(sink.rows('trades')), Array.from({ length: 25 }, (_, i) => `r-${i}`).sort())
+  assert.equal(setup.deadLetters.letters.length, 0)
+  await worker.stop(1_000)
+})
+
+test('a later batch that succeeds does not commit past an earlier batch that is still failing', async () => {
+  const gate = new Gate()
+  let firstBatchFailing = true
+  const { worker, source, sink } = await startWorker(
+    { batchMaxRows: 5, maxInflightPerLane: 2, insertRetryMaxDelayMs: 5 },
+    (call) => {
+      if (call.body.includes('"id":"early-0"') && firstBatchFailing) throw new Error('socket hang up')
+    }
+  )
+  void gate.opened.then(() => (firstBatchFailing = false))
+  for (let i = 0; i < 5; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`early-${i}`))
+  for (let i = 5; i < 10; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`late-${i}`))
+  await eventually(
+    () => sink.accepted.length === 1 && sink.attempts.length >= 4,
+    () => `accepted ${sink.accepted.length}, attempts ${sink.attempts.length}`
+  )
+  await sleep(20)
+  assert.ok(noProgress(source, `${TRADES}:0`, 0n), committedText(source))
+  gate.open()
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 10n,
+    () => committedText(source)
+  )
+  assert.equal(sink.rows('trades').length, 10)
+  await worker.stop(1_000)
+})
+
+test('a row ClickHouse rejects is isolated by splitting; the others are inserted, it is dead-lettered', async () => {
+  const badId = 'poison-13'
+  const { worker, source, sink, deadLetters } = await startWorker({ batchMaxRows: 1_000 }, (call) => {
+    if (call.body.includes(`"id":"${badId}"`)) {
+      throw clickHouseError(
+        'Cannot parse input: expected , before: poison\nRow 14: ...',
+        '27' // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+      )
+    }
+  })
+  const n = 30
+  for (let i = 0; i < n; i++) {
+    source.push(TRADES, 1, BigInt(500 + i), tradeJson(i === 13 ? badId : `ok-${i}`))
+  }
+  await eventually(
+    () => source.committed().get(`${TRADES}:1`) === BigInt(500 + n),
+    () => `committed ${committedText(source)}, letters ${deadLetters.letters.length}`
+  )
+  const expected = Array.from({ length: n }, (_, i) => `ok-${i}`).filter((id) => id !== 'ok-13')
+  assert.deepEqual(ids(sink.rows('trades')), expected.sort())
+  assert.equal(deadLetters.letters.length, 1)
+  const letter = deadLetters.letters[0]
+  assert.ok(letter)
+  assert.match(letter.reason, /^rejected by ClickHouse/)
+  assert.match(letter.reason, /Cannot parse input/)
+  assert.equal(letter.source.offset, 513n)
+  assert.equal(letter.source.partition, 1)
+  assert.match(letter.source.value?.toString() ?? '', new RegExp(badId))
+  await worker.stop(1_000)
+})
+
+test('backpressure: pauses once above 80 %, resumes once at or below 40 %', async () => {
+  const gate = new Gate()
+  const capacity = 10
+  const { worker, source, sink } = await startWorker(
+    { batchMaxRows: 2, maxInflightPerLane: 4 },
+    () => gate.opened,
+    new WatermarkPolicy(capacity, 0.8, 0.4)
+  )
+  const bufferedAtPause: number[] = []
+  const bufferedAtResume: number[] = []
+  source.onPause = () => bufferedAtPause.push(worker.buffered)
+  source.onResume = () => bufferedAtResume.push(worker.buffered)
+
+  for (let i = 0; i < 7; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`b-${i}`))
+  assert.equal(source.pauses, 0, 'below the high watermark keeps flowing')
+  for (let i = 7; i < 10; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`b-${i}`))
+  assert.equal(source.pauses, 1)
+  assert.deepEqual(bufferedAtPause, [8])
+  assert.equal(worker.pressure, PressureStates.PAUSED)
+
+  // The sink stays blocked for a while: still paused, nothing resumed, nothing committed.
+  await sleep(30)
+  assert.equal(source.pauses, 1)
+  assert.equal(source.resumes, 0)
+  assert.equal(source.commits.length, 0)
+
+  gate.open()
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 10n,
+    () => `committed ${committedText(source)}, accepted ${sink.accepted.length}`
+  )
+  assert.equal(source.resumes, 1)
+  assert.equal(source.pauses, 1)
+  assert.equal(bufferedAtResume.length, 1)
+  assert.ok((bufferedAtResume[0] ?? Infinity) <= capacity * 0.4, `resumed at ${bufferedAtResume[0]}`)
+  assert.equal(worker.pressure, PressureStates.FLOWING)
+  assert.equal(worker.stats.backpressureCount, 1)
+  assert.equal(sink.rows('trades').length, 10)
+  await worker.stop(1_000)
+})
+
+test('stop() flushes open batches, commits them, closes the source and returns true', async () => {
+  // Batches that would not flush on their own for a minute.
+  const { worker, source, sink, deadLetters } = await startWorker({
+    batchMaxRows: 1_000,
+    batchMaxAgeMs: 60_000
+  })
+  for (let i = 0; i < 5; i++) source.push(TRADES, 2, BigInt(40 + i), tradeJson(`s-${i}`))
+  source.push(TRADES, 2, 45n, 'garbage')
+  source.push(QUOTES, 0, 3n, quoteJson())
+  await sleep(10)
+  assert.equal(sink.attempts.length, 0)
+
+  const drained = await worker.stop(5_000)
+  assert.equal(drained, true)
+  assert.equal(sink.rows('trades').length, 5)
+  assert.equal(sink.rows('quotes').length, 1)
+  assert.equal(deadLetters.letters.length, 1)
+  // Committed by the time stop() returns, not eventually.
+  assert.equal(source.committed().get(`${TRADES}:2`), 46n)
+  assert.equal(source.committed().get(`${QUOTES}:0`), 4n)
+  assert.equal(source.closes, 1)
+  assert.ok(source.pauses >= 1, 'stop() stops fetching')
+  assert.equal(worker.buffered, 0)
+})
+
+test('stop() with an idle worker commits nothing, closes and returns true', async () => {
+  const { worker, source } = await startWorker()
+  assert.equal(await worker.stop(1_000), true)
+  assert.equal(source.commits.length, 0)
+  assert.equal(source.closes, 1)
+})
+
+test('stop() leaves no timer behind, so the process can exit as soon as it returns', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+  const before = timers()
+  const { worker, source } = await startWorker({ batchMaxRows: 1_000, batchMaxAgeMs: 60_000 })
+  source.push(TRADES, 0, 0n, tradeJson('x'))
+  assert.equal(await worker.stop(60_000), true)
+  // A pending shutdown timeout would keep a drained bridge process alive for the whole timeout.
+  assert.equal(timers(), before)
+})
+
+test('stop() returns false when a batch could not be inserted, and does not commit it', async () => {
+  const { worker, source, sink } = await startWorker(
+    { batchMaxRows: 1_000, batchMaxAgeMs: 60_000, insertRetryMaxDelayMs: 5 },
+    () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:8123')
+    }
+  )
+  for (let i = 0; i < 3; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`f-${i}`))
+  const drained = await worker.stop(2_000)
+  assert.ok(sink.attempts.length >= 1)
+  assert.equal(sink.accepted.length, 0)
+  assert.ok(noProgress(source, `${TRADES}:0`, 0n), committedText(source))
+  assert.equal(source.closes, 1)
+  assert.equal(drained, false, 'rows were not inserted, so the worker did not drain')
+})
+
+test('stop() gives up after its timeout when the sink hangs, and commits nothing of that batch', async () => {
+  const gate = new Gate()
+  const { worker, source } = await startWorker(
+    { batchMaxRows: 1_000, batchMaxAgeMs: 60_000 },
+    () => gate.opened
+  )
+  source.push(TRADES, 0, 0n, tradeJson('h-0'))
+  source.push(QUOTES, 0, 0n, quoteJson())
+  const drained = await worker.stop(30)
+  assert.equal(drained, false)
+  assert.ok(noProgress(source, `${TRADES}:0`, 0n), committedText(source))
+  assert.equal(source.closes, 1)
+})
+
+test('commits are limited to the partitions the source says it owns', async () => {
+  const { worker, source, sink } = await startWorker()
+  source.owned = new Set([`${TRADES}:0`])
+  source.push(TRADES, 0, 0n, tradeJson('mine'))
+  source.push(TRADES, 1, 0n, tradeJson('revoked'))
+  await eventually(
+    () => sink.rows('trades').length === 2 && source.committed().get(`${TRADES}:0`) === 1n,
+    () => committedText(source)
+  )
+  await worker.stop(1_000)
+  assert.equal(source.committed().get(`${TRADES}:1`), undefined, committedText(source))
+})
