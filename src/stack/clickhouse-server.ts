@@ -5,14 +5,13 @@ import { join } from 'node:path'
 import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import {
+  assertPortsFree,
   commandExists,
   firstExisting,
-  portOpen,
   runningPid,
-  spawnDetached,
-  stopProcess,
-  tailFile,
-  waitUntil
+  startServer,
+  stopOwned,
+  tailFile
 } from './processes.ts'
 
 /**
@@ -161,45 +160,32 @@ export async function startClickHouse(
   const running = runningPid(paths.pid, paths.config)
   if (running !== null) return { pid: running, started: false }
   const binary = ensureClickHouseInstalled(progress)
-  for (const port of [config.stack.clickhouseHttpPort, config.stack.clickhouseTcpPort]) {
-    if (await portOpen(port)) {
-      throw new TickbridgeError(
-        ErrorCodes.PORT_IN_USE,
-        `Port ${port} on 127.0.0.1 is in use by another process, so ClickHouse cannot listen there.`,
-        {
-          hint: 'Stop that process (a system clickhouse-server?), or choose TICKBRIDGE_CLICKHOUSE_HTTP_PORT / TICKBRIDGE_CLICKHOUSE_TCP_PORT, or use it with CLICKHOUSE_URL.'
-        }
-      )
-    }
-  }
+  await assertPortsFree(
+    [config.stack.clickhouseHttpPort, config.stack.clickhouseTcpPort],
+    'ClickHouse',
+    'Stop that process (a system clickhouse-server?), or choose TICKBRIDGE_CLICKHOUSE_HTTP_PORT / TICKBRIDGE_CLICKHOUSE_TCP_PORT, or use it with CLICKHOUSE_URL.'
+  )
   writeClickHouseConfig(config, paths)
   progress(`Starting ClickHouse (${binary.command}) on 127.0.0.1:${config.stack.clickhouseHttpPort}...`)
-  const pid = spawnDetached({
-    command: binary.command,
-    args: binary.args(paths.config),
-    cwd: paths.dir,
-    logFile: paths.stdout,
-    pidFile: paths.pid
-  })
-  try {
-    await waitUntil(() => clickhouseReady(config.clickhouse.url), {
-      timeoutMs: config.stack.startTimeoutMs,
-      pid,
+  return startServer(
+    {
+      command: binary.command,
+      args: binary.args(paths.config),
+      cwd: paths.dir,
+      logFile: paths.stdout,
+      pidFile: paths.pid
+    },
+    () => clickhouseReady(config.clickhouse.url),
+    {
       what: 'ClickHouse',
+      timeoutMs: config.stack.startTimeoutMs,
       onFailure: () =>
         `Last lines of ${paths.errorLog}:\n${tailFile(paths.errorLog)}\n${tailFile(paths.stdout, 10)}`
-    })
-  } catch (error) {
-    await stopProcess(pid, 5_000)
-    throw new TickbridgeError(ErrorCodes.START_FAILED, (error as Error).message, { cause: error })
-  }
-  return { pid, started: true }
+    }
+  )
 }
 
-export async function stopClickHouse(config: Config): Promise<number | null> {
+export function stopClickHouse(config: Config): Promise<number | null> {
   const paths = clickhousePaths(config)
-  const pid = runningPid(paths.pid, paths.config)
-  if (pid === null) return null
-  await stopProcess(pid, 30_000)
-  return pid
+  return stopOwned(paths.pid, paths.config)
 }

@@ -7,13 +7,13 @@ import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin } from '../kafka/clients.ts'
 import {
+  assertPortsFree,
   commandExists,
   portOpen,
   runningPid,
-  spawnDetached,
-  stopProcess,
-  tailFile,
-  waitUntil
+  startServer,
+  stopOwned,
+  tailFile
 } from './processes.ts'
 
 /** The local Apache Kafka broker: KRaft, one combined broker+controller on 127.0.0.1, from Maven Central jars. */
@@ -210,59 +210,46 @@ export async function startKafka(
   requireJava()
   mkdirSync(paths.dir, { recursive: true })
   installKafkaJars(paths, progress)
-  for (const port of [config.stack.kafkaPort, config.stack.kafkaControllerPort]) {
-    if (await portOpen(port)) {
-      throw new TickbridgeError(
-        ErrorCodes.PORT_IN_USE,
-        `Port ${port} on 127.0.0.1 is in use by another process, so Kafka cannot listen there.`,
-        {
-          hint: 'Stop that process, or choose other ports with TICKBRIDGE_KAFKA_PORT / TICKBRIDGE_KAFKA_CONTROLLER_PORT, or use it with KAFKA_BROKERS.'
-        }
-      )
-    }
-  }
+  await assertPortsFree(
+    [config.stack.kafkaPort, config.stack.kafkaControllerPort],
+    'Kafka',
+    'Stop that process, or choose other ports with TICKBRIDGE_KAFKA_PORT / TICKBRIDGE_KAFKA_CONTROLLER_PORT, or use it with KAFKA_BROKERS.'
+  )
   writeKafkaConfig(config, paths)
   formatStorage(paths)
   progress(`Starting Kafka ${kafkaVersion(paths)} (KRaft) on 127.0.0.1:${config.stack.kafkaPort}...`)
   const heap = config.stack.kafkaHeap
-  const pid = spawnDetached({
-    command: 'java',
-    args: [
-      `-Xms${heap}`,
-      `-Xmx${heap}`,
-      '-XX:+UseG1GC',
-      '-XX:MaxGCPauseMillis=20',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${paths.log4j}`,
-      '-cp',
-      `${paths.lib}/*`,
-      'kafka.Kafka',
-      paths.properties
-    ],
-    cwd: paths.dir,
-    logFile: paths.log,
-    pidFile: paths.pid
-  })
-  try {
-    await waitUntil(() => kafkaReady(config), {
-      timeoutMs: config.stack.startTimeoutMs,
-      pid,
+  return startServer(
+    {
+      command: 'java',
+      args: [
+        `-Xms${heap}`,
+        `-Xmx${heap}`,
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${paths.log4j}`,
+        '-cp',
+        `${paths.lib}/*`,
+        'kafka.Kafka',
+        paths.properties
+      ],
+      cwd: paths.dir,
+      logFile: paths.log,
+      pidFile: paths.pid
+    },
+    () => kafkaReady(config),
+    {
       what: 'Kafka',
+      timeoutMs: config.stack.startTimeoutMs,
       onFailure: () => `Last lines of ${paths.log}:\n${tailFile(paths.log)}`
-    })
-  } catch (error) {
-    await stopProcess(pid, 5_000)
-    throw new TickbridgeError(ErrorCodes.START_FAILED, (error as Error).message, { cause: error })
-  }
-  return { pid, started: true }
+    }
+  )
 }
 
-export async function stopKafka(config: Config): Promise<number | null> {
+export function stopKafka(config: Config): Promise<number | null> {
   const paths = kafkaPaths(config)
-  const pid = runningPid(paths.pid, paths.properties)
-  if (pid === null) return null
-  await stopProcess(pid, 30_000)
-  return pid
+  return stopOwned(paths.pid, paths.properties)
 }
 
 export function kafkaToolClass(tool: string): string | undefined {

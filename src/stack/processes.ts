@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { connect } from 'node:net'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 
 /** Process plumbing for the local stack: detached children with pid files, owned-process checks, waits. */
 export interface SpawnOptions {
@@ -140,4 +141,41 @@ export function commandExists(command: string): boolean {
 
 export function firstExisting(paths: string[]): string | null {
   return paths.find((path) => existsSync(path)) ?? null
+}
+
+/** Refuses to start `what` when one of its ports is taken by some other process. */
+export async function assertPortsFree(ports: number[], what: string, hint: string): Promise<void> {
+  for (const port of ports) {
+    if (await portOpen(port)) {
+      throw new TickbridgeError(
+        ErrorCodes.PORT_IN_USE,
+        `Port ${port} on 127.0.0.1 is in use by another process, so ${what} cannot listen there.`,
+        { hint }
+      )
+    }
+  }
+}
+
+/** Spawns a server detached and waits until `ready`; on failure stops it and says why (with its log tail). */
+export async function startServer(
+  spawn: SpawnOptions,
+  ready: () => Promise<boolean>,
+  options: { what: string; timeoutMs: number; onFailure: () => string }
+): Promise<{ pid: number; started: true }> {
+  const pid = spawnDetached(spawn)
+  try {
+    await waitUntil(ready, { ...options, pid })
+  } catch (error) {
+    await stopProcess(pid, 5_000)
+    throw new TickbridgeError(ErrorCodes.START_FAILED, (error as Error).message, { cause: error })
+  }
+  return { pid, started: true }
+}
+
+/** Stops the process of `pidFile` if it runs and is ours; returns its pid, or null when nothing ran. */
+export async function stopOwned(pidFile: string, marker: string): Promise<number | null> {
+  const pid = runningPid(pidFile, marker)
+  if (pid === null) return null
+  await stopProcess(pid, 30_000)
+  return pid
 }
