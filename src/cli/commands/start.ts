@@ -57,12 +57,13 @@ export async function runForeground(
   let last: { rows: number; at: number } | null = null
   while (!stop.signal.aborted && Date.now() < deadline && bridge.exitCode === null) {
     await sleep(2000, undefined, { signal: stop.signal }).catch(() => undefined)
-    const rows = await countRows(clickhouse, `${db}.trades`)
+    const { rows, newestRecvTs } = await flowSnapshot(clickhouse, `${db}.trades`)
     const now = Date.now()
+    const freshness = newestRecvTs > 0 ? `  newest row received ${now - newestRecvTs} ms ago` : ''
     const rate = last ? Math.round(((rows - last.rows) * 1000) / (now - last.at)) : 0
     last = { rows, at: now }
     progress(
-      `${new Date(now).toISOString().slice(11, 19)}  trades in ClickHouse: ${rows.toLocaleString('en-US')}  (+${rate.toLocaleString('en-US')}/s)`
+      `${new Date(now).toISOString().slice(11, 19)}  trades in ClickHouse: ${rows.toLocaleString('en-US')}  (+${rate.toLocaleString('en-US')}/s)${freshness}`
     )
   }
   if (bridge.exitCode !== null)
@@ -78,12 +79,19 @@ export async function runForeground(
   progress('stopped the bridge and the simulator; the stack is still up (`tickbridge stack down` stops it)')
 }
 
-async function countRows(client: ReturnType<typeof createClickHouse>, table: string): Promise<number> {
+/** Rows in the table, and the newest recv_ts among them (how far behind the feed ClickHouse is). */
+async function flowSnapshot(
+  client: ReturnType<typeof createClickHouse>,
+  table: string
+): Promise<{ rows: number; newestRecvTs: number }> {
   try {
-    const result = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })
-    const rows = await result.json<{ n: string | number }>()
-    return Number(rows[0]?.n ?? 0)
+    const result = await client.query({
+      query: `SELECT count() AS n, max(recv_ts) AS newest FROM ${table}`,
+      format: 'JSONEachRow'
+    })
+    const [row] = await result.json<{ n: string | number; newest: string | number }>()
+    return { rows: Number(row?.n ?? 0), newestRecvTs: Number(row?.newest ?? 0) }
   } catch {
-    return 0
+    return { rows: 0, newestRecvTs: 0 }
   }
 }
