@@ -43,7 +43,7 @@ export const envSchema = {
     INSERT_RETRY_MAX_DELAY_MS: { type: 'integer', minimum: 10, default: 5000 },
     STATS_INTERVAL_MS: { type: 'integer', minimum: 0, default: 10000 },
     CANDLES_FROM_TRADES: { type: 'boolean', default: true },
-    CANDLE_REFRESH_INTERVAL_MS: { type: 'integer', minimum: 0, default: 500 },
+    CANDLE_REFRESH_INTERVAL_MS: { type: 'integer', minimum: 0, default: 1000 },
     RETENTION_DAYS: { type: 'integer', minimum: 1, default: 90 },
 
     // Logs.
