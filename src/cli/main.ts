@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { registerFeedCommand } from './commands/feed.ts'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
@@ -13,6 +14,7 @@ program
 
 registerStackCommands(program)
 registerPipelineCommands(program)
+registerFeedCommand(program)
 registerScaleCommand(program)
 registerKafkaToolCommand(program)
 

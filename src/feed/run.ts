@@ -1,0 +1,60 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config/types.ts'
+import { createAdmin, createProducer } from '../kafka/clients.ts'
+import { ensureTopics } from '../kafka/topics.ts'
+import { FeedConnection } from './connection.ts'
+import { wallexSession } from './exchanges/wallex.ts'
+import { FeedPublisher } from './publisher.ts'
+
+export interface FeedOptions {
+  exchange: 'wallex'
+  url: string
+  protocol: 1 | 2
+  symbols: string[]
+  depthIntervalMs: number
+  instanceId: string
+  statsIntervalMs: number
+}
+
+export interface RunningFeed {
+  publisher: FeedPublisher
+  connection: FeedConnection
+  stop(): Promise<void>
+}
+
+/** One feed process: an exchange connection whose canonical messages are produced to Kafka. */
+export async function startFeed(config: Config, options: FeedOptions, rootLog: Logger): Promise<RunningFeed> {
+  const log = rootLog.child({ role: 'feed', instanceId: options.instanceId, exchange: options.exchange })
+  const { trades, depth, quotes, candles, dlq, partitions } = config.topics
+  const admin = createAdmin(config.kafka)
+  await ensureTopics(admin, [trades, depth, quotes, candles, dlq], partitions).finally(() => admin.close())
+  const producer = createProducer(config.kafka, options.instanceId)
+  const publisher = new FeedPublisher(producer, config.topics, options.instanceId, log)
+  const session = wallexSession(options, {
+    message: (message) => publisher.message(message),
+    rejected: (frame, reason) => publisher.rejected(frame, reason, options.exchange)
+  })
+  const connection = new FeedConnection(session, log)
+  connection.start()
+  const stats =
+    options.statsIntervalMs > 0
+      ? setInterval(
+          () =>
+            log.info(
+              { produced: Object.fromEntries(publisher.counts), rejected: publisher.rejectedCount },
+              'feed stats'
+            ),
+          options.statsIntervalMs
+        ).unref()
+      : null
+  return {
+    publisher,
+    connection,
+    async stop() {
+      if (stats) clearInterval(stats)
+      connection.stop()
+      await publisher.flush()
+      await producer.close()
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict'
+import type { AddressInfo } from 'node:net'
+import { test } from 'node:test'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { startBridge } from '../../src/bridge/run.ts'
+import { startFeed } from '../../src/feed/run.ts'
+import { readTopic } from '../helpers/kafka-read.ts'
+import { count, eventually, silentLog, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
+
+test('Wallex -> feed -> Kafka -> bridge -> ClickHouse: trades re-sent around a reconnect land once', async (t) => {
+  const env = await testEnv(t)
+  const { config, clickhouse } = env
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const sockets: WebSocket[] = []
+  server.on('connection', (socket) => sockets.push(socket))
+  const feed = await startFeed(
+    config,
+    {
+      exchange: 'wallex',
+      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`,
+      protocol: 1,
+      symbols: ['BTCUSDT'],
+      depthIntervalMs: 7_000,
+      instanceId: `test-feed-${env.id}`,
+      statsIntervalMs: 0
+    },
+    silentLog
+  )
+  const bridge = await startBridge(config, silentLog)
+  t.after(async () => {
+    await feed.stop()
+    await bridge.stop()
+    server.close()
+  })
+
+  // Second-resolution timestamps, as Wallex sends them, within the last hour.
+  const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)
+  const frame = (i: number) =>
+    JSON.stringify([
+      'BTCUSDT@trade',
+      {
+        isBuyOrder: i % 2 === 0,
+        quantity: `0.${i + 1}`,
+        price: `98000.${String(i).padStart(2, '0')}`,
+        timestamp: second.toISOString()
+      }
+    ])
+  await eventually(
+    async () => sockets.length === 1,
+    () => 'feed did not connect',
+    10_000
+  )
+  for (let i = 0; i < 50; i++) sockets[0]!.send(frame(i))
+  sockets[0]!.send(frame(49)) // a genuine twin of the last trade: two rows
+  await eventually(
+    async () => feed.publisher.counts.get('trade') === 51,
+    () => `${feed.publisher.counts.get('trade')}`,
+    10_000
+  )
+  sockets[0]!.terminate()
+  await eventually(
+    async () => sockets.length === 2,
+    () => 'feed did not reconnect',
+    10_000
+  )
+  // After the reconnect the exchange re-sends the last 20 trades (and the twin), then new ones.
+  for (let i = 30; i < 50; i++) sockets[1]!.send(frame(i))
+  sockets[1]!.send(frame(49))
+  for (let i = 50; i < 60; i++) sockets[1]!.send(frame(i))
+  sockets[1]!.send('not json')
+  await eventually(
+    async () => feed.publisher.counts.get('trade') === 82,
+    () => `${feed.publisher.counts.get('trade')}`,
+    10_000
+  )
+  await feed.publisher.flush()
+
+  await waitCommittedToEnd(env, [config.topics.trades])
+  const db = config.clickhouse.database
+  assert.equal(
+    await count(clickhouse, `SELECT count() AS n FROM ${db}.trades FINAL`),
+    61,
+    '60 distinct trades + the twin'
+  )
+  assert.equal((await count(clickhouse, `SELECT count() AS n FROM ${db}.trades`)) >= 61, true)
+  const [letter] = await readTopic(config, config.topics.dlq, 1)
+  const body = JSON.parse(letter!.value) as { reason: string; frame: string; exchange: string }
+  assert.equal(body.frame, 'not json')
+  assert.equal(body.exchange, 'wallex')
+  assert.match(body.reason, /invalid JSON/)
+})
