@@ -109,3 +109,62 @@ test('a connection that answers nothing (not even pings) is declared stale and r
   )
   assert.ok(connection.connects >= 2)
 })
+
+test('Wallex v2 (Centrifugo): connect command first, prefixed channels, {} pings answered, pushes mapped', async (t) => {
+  const { url, connections, server } = await wallexServer()
+  const messages: MarketMessage[] = []
+  const session = wallexSession(
+    { url, protocol: 2, symbols: ['BTCTMN'], depthIntervalMs: 0 },
+    { message: (m) => messages.push(m), rejected: () => undefined }
+  )
+  const connection = new FeedConnection(session, silentLog, {
+    pingIntervalMs: 100,
+    staleAfterMs: 2_000,
+    reconnectMaxDelayMs: 200
+  })
+  connection.start()
+  t.after(() => {
+    connection.stop()
+    server.close()
+  })
+  await eventually(
+    async () => connections[0]?.received.length === 4,
+    () => JSON.stringify(connections[0]?.received),
+    5_000
+  )
+  assert.deepEqual(connections[0]?.received, [
+    { id: 1, connect: {} },
+    { id: 2, subscribe: { channel: 'public:BTCTMN@trade' } },
+    { id: 3, subscribe: { channel: 'orderbook:BTCTMN@buyDepth' } },
+    { id: 4, subscribe: { channel: 'orderbook:BTCTMN@sellDepth' } }
+  ])
+  const socket = connections[0]!.socket
+  socket.send('{}')
+  await eventually(
+    async () => connections[0]!.received.length === 5,
+    () => 'ping not answered',
+    5_000
+  )
+  assert.deepEqual(connections[0]!.received[4], {})
+  const push = (channel: string, data: unknown) => JSON.stringify({ push: { channel, pub: { data } } })
+  socket.send(
+    push('public:BTCTMN@trade', {
+      isBuyOrder: false,
+      quantity: '0.5',
+      price: '5000000000',
+      timestamp: '2025-06-01T09:33:41Z'
+    })
+  )
+  socket.send(push('orderbook:BTCTMN@buyDepth', [{ price: 4999000000, quantity: 0.25, sum: 1249750000 }]))
+  socket.send(push('orderbook:BTCTMN@sellDepth', [{ price: 5001000000.5, quantity: 1, sum: 5001000000.5 }]))
+  await eventually(
+    async () => messages.length === 2,
+    () => `${messages.length} messages`,
+    5_000
+  )
+  assert.equal(messages[0]?.type, 'trade')
+  assert.deepEqual(messages[1]?.type === 'depth' && [messages[1].bids, messages[1].asks], [
+    [['4999000000', '0.25']],
+    [['5001000000.5', '1']]
+  ])
+})
