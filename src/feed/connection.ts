@@ -17,6 +17,14 @@ export interface ExchangeSession {
   onConnect?(): void
 }
 
+/** Returned by an exchange's onFrame when retrying cannot help (e.g. the API key was refused). */
+export class StopConnection {
+  readonly reason: string
+  constructor(reason: string) {
+    this.reason = reason
+  }
+}
+
 export interface ConnectionOptions {
   /** WebSocket ping interval; the pong (or any frame) proves the connection alive. */
   pingIntervalMs: number
@@ -41,6 +49,8 @@ export class FeedConnection {
   #timers: NodeJS.Timeout[] = []
   #stopped = false
   connects = 0
+  /** Why the connection stopped for good, when the exchange said retrying cannot help. */
+  fatal: string | null = null
 
   constructor(session: ExchangeSession, log: Logger, options: ConnectionOptions = defaultConnectionOptions) {
     this.#session = session
@@ -91,6 +101,15 @@ export class FeedConnection {
         isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString(),
         recvTs
       )
+      if (reply instanceof StopConnection) {
+        this.fatal = reply.reason
+        this.#log.error(
+          { url: this.#session.url, reason: reply.reason },
+          'exchange refused the connection; not retrying'
+        )
+        this.stop()
+        return
+      }
       if (reply !== undefined && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(reply))
     })
     socket.on('error', (error) =>

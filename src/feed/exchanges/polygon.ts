@@ -1,0 +1,54 @@
+import { parse as parseLossless } from 'lossless-json'
+import { mapPolygonEvent } from '../../core/mappers/polygon.ts'
+import { StopConnection, type ExchangeSession } from '../connection.ts'
+import type { FeedSink } from './wallex.ts'
+
+export interface PolygonOptions {
+  /** e.g. wss://socket.massive.com/crypto */
+  url: string
+  apiKey: string
+  /** e.g. ["XT.BTC-USD", "XQ.BTC-USD", "XA.*"] */
+  subscriptions: string[]
+}
+
+/**
+ * Polygon / Massive: authenticate, then subscribe once auth_success arrives. A refused key or
+ * max_connections stops the connection with a clear reason instead of reconnecting in a tight loop.
+ */
+export function polygonSession(options: PolygonOptions, sink: FeedSink): ExchangeSession {
+  return {
+    url: options.url,
+    subscribeMessages: () => [{ action: 'auth', params: options.apiKey }],
+    onFrame(text, recvTs) {
+      let events: unknown
+      try {
+        events = parseLossless(text, null, (literal: string) => literal)
+      } catch (error) {
+        sink.rejected(text, `invalid JSON: ${(error as Error).message}`)
+        return undefined
+      }
+      if (!Array.isArray(events)) {
+        sink.rejected(text, 'frame is not a JSON array of events')
+        return undefined
+      }
+      let reply: unknown
+      for (const event of events) {
+        const mapped = mapPolygonEvent(event, recvTs)
+        if (mapped.kind === 'data') sink.message(mapped.message)
+        else if (mapped.kind === 'rejected') sink.rejected(JSON.stringify(event), mapped.reason)
+        else if (mapped.status === 'auth_success')
+          reply = { action: 'subscribe', params: options.subscriptions.join(',') }
+        else if (mapped.status === 'auth_failed' || mapped.status === 'auth_timeout') {
+          return new StopConnection(
+            `Polygon refused the API key (${mapped.status}: ${mapped.message}); check POLYGON_API_KEY`
+          )
+        } else if (mapped.status === 'max_connections') {
+          return new StopConnection(
+            `Polygon allows one connection per cluster per key (max_connections: ${mapped.message})`
+          )
+        }
+      }
+      return reply
+    }
+  }
+}
