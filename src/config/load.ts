@@ -107,6 +107,7 @@ function buildConfig(raw: RawEnv): Config {
       candlesFromTrades: raw.CANDLES_FROM_TRADES === true,
       candleRefreshIntervalMs: num('CANDLE_REFRESH_INTERVAL_MS')
     },
+    feeds: { polygonApiKey: str('POLYGON_API_KEY') },
     log: {
       level: str('LOG_LEVEL'),
       pretty: prettySetting === 'auto' ? Boolean(process.stdout.isTTY) : prettySetting === 'true'

@@ -46,6 +46,9 @@ export const envSchema = {
     CANDLE_REFRESH_INTERVAL_MS: { type: 'integer', minimum: 0, default: 1000 },
     RETENTION_DAYS: { type: 'integer', minimum: 1, default: 90 },
 
+    // Feeds.
+    POLYGON_API_KEY: { type: 'string', default: '' },
+
     // Logs.
     LOG_LEVEL: {
       type: 'string',

@@ -50,11 +50,17 @@ export interface BridgeConfig {
   candleRefreshIntervalMs: number
 }
 
+export interface FeedsConfig {
+  /** Never logged. */
+  polygonApiKey: string
+}
+
 export interface Config {
   kafka: KafkaConfig
   clickhouse: ClickHouseConfig
   stack: StackConfig
   topics: TopicsConfig
   bridge: BridgeConfig
+  feeds: FeedsConfig
   log: { level: string; pretty: boolean }
 }

@@ -3,18 +3,19 @@ import type { Config } from '../config/types.ts'
 import { createAdmin, createProducer } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
 import { FeedConnection } from './connection.ts'
+import type { MarketMessage } from '../core/messages.ts'
+import { polygonSession } from './exchanges/polygon.ts'
 import { wallexSession } from './exchanges/wallex.ts'
 import { FeedPublisher } from './publisher.ts'
 
-export interface FeedOptions {
-  exchange: 'wallex'
+export type FeedOptions = {
   url: string
-  protocol: 1 | 2
-  symbols: string[]
-  depthIntervalMs: number
   instanceId: string
   statsIntervalMs: number
-}
+} & (
+  | { exchange: 'wallex'; protocol: 1 | 2; symbols: string[]; depthIntervalMs: number }
+  | { exchange: 'polygon'; apiKey: string; subscriptions: string[] }
+)
 
 export interface RunningFeed {
   publisher: FeedPublisher
@@ -30,10 +31,11 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   await ensureTopics(admin, [trades, depth, quotes, candles, dlq], partitions).finally(() => admin.close())
   const producer = createProducer(config.kafka, options.instanceId)
   const publisher = new FeedPublisher(producer, config.topics, options.instanceId, log)
-  const session = wallexSession(options, {
-    message: (message) => publisher.message(message),
-    rejected: (frame, reason) => publisher.rejected(frame, reason, options.exchange)
-  })
+  const sink = {
+    message: (message: MarketMessage) => publisher.message(message),
+    rejected: (frame: string, reason: string) => publisher.rejected(frame, reason, options.exchange)
+  }
+  const session = options.exchange === 'wallex' ? wallexSession(options, sink) : polygonSession(options, sink)
   const connection = new FeedConnection(session, log)
   connection.start()
   const stats =

@@ -1,9 +1,18 @@
 import type { Command } from 'commander'
-import { startFeed } from '../../feed/run.ts'
+import { startFeed, type FeedOptions } from '../../feed/run.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { cliContext } from '../context.ts'
 
 const WALLEX_URLS = { 1: 'wss://api.wallex.ir/ws', 2: 'wss://api.wallex.ir/connection/websocket' } as const
+
+interface FeedFlags {
+  exchange: string
+  symbols: string
+  protocol: string
+  cluster: string
+  url?: string
+  depthInterval: string
+}
 
 /** `tickbridge feed --exchange wallex --symbols BTCUSDT,ETHUSDT`: one exchange connection producing to Kafka. */
 export function registerFeedCommand(program: Command): void {
@@ -12,46 +21,58 @@ export function registerFeedCommand(program: Command): void {
     .description(
       'connect to an exchange WebSocket and produce canonical messages to Kafka (SIGTERM flushes and exits)'
     )
-    .requiredOption('-e, --exchange <name>', 'exchange: wallex')
-    .requiredOption('-s, --symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT')
+    .requiredOption('-e, --exchange <name>', 'wallex | polygon')
+    .requiredOption(
+      '-s, --symbols <list>',
+      'wallex: symbols, e.g. BTCUSDT,ETHUSDT; polygon: subscriptions, e.g. XT.BTC-USD,XQ.BTC-USD,XA.*'
+    )
     .option('--protocol <n>', 'Wallex socket generation: 1 (/ws) or 2 (Centrifugo)', '1')
-    .option('--url <url>', 'override the exchange URL (e.g. the local simulator)')
-    .option('--depth-interval <ms>', 'at most one depth snapshot per symbol per this many ms', '7000')
-    .action(
-      async (options: {
-        exchange: string
-        symbols: string
-        protocol: string
-        url?: string
-        depthInterval: string
-      }) => {
-        if (options.exchange !== 'wallex') {
-          throw new TickbridgeError(ErrorCodes.COMMAND_FAILED, `unsupported exchange "${options.exchange}"`, {
-            hint: 'Supported so far: wallex. Polygon and Binance connectors are planned (issue 4).'
+    .option('--cluster <name>', 'Polygon cluster: crypto | forex | stocks', 'crypto')
+    .option('--url <url>', 'override the exchange URL (e.g. a local simulator)')
+    .option('--depth-interval <ms>', 'Wallex: at most one depth snapshot per symbol per this many ms', '7000')
+    .action(async (flags: FeedFlags) => {
+      const { config, log } = cliContext()
+      const list = flags.symbols
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+      const common = {
+        instanceId: `tickbridge-feed-${flags.exchange}-${config.bridge.ordinal}`,
+        statsIntervalMs: config.bridge.statsIntervalMs
+      }
+      let options: FeedOptions
+      if (flags.exchange === 'wallex') {
+        const protocol = flags.protocol === '2' ? 2 : 1
+        options = {
+          ...common,
+          exchange: 'wallex',
+          url: flags.url ?? WALLEX_URLS[protocol],
+          protocol,
+          symbols: list.map((s) => s.toUpperCase()),
+          depthIntervalMs: Number(flags.depthInterval)
+        }
+      } else if (flags.exchange === 'polygon') {
+        if (!config.feeds.polygonApiKey) {
+          throw new TickbridgeError(ErrorCodes.CONFIG_INVALID, 'POLYGON_API_KEY is not set', {
+            hint: 'Export POLYGON_API_KEY (or put it in .env) with your Polygon/Massive API key.'
           })
         }
-        const protocol = options.protocol === '2' ? 2 : 1
-        const { config, log } = cliContext()
-        const feed = await startFeed(
-          config,
-          {
-            exchange: 'wallex',
-            url: options.url ?? WALLEX_URLS[protocol],
-            protocol,
-            symbols: options.symbols
-              .split(',')
-              .map((s) => s.trim().toUpperCase())
-              .filter(Boolean),
-            depthIntervalMs: Number(options.depthInterval),
-            instanceId: `tickbridge-feed-wallex-${config.bridge.ordinal}`,
-            statsIntervalMs: config.bridge.statsIntervalMs
-          },
-          log
-        )
-        await new Promise<void>(() => {
-          const onSignal = () => void feed.stop().then(() => process.exit(0))
-          process.once('SIGTERM', onSignal).once('SIGINT', onSignal)
+        options = {
+          ...common,
+          exchange: 'polygon',
+          url: flags.url ?? `wss://socket.massive.com/${flags.cluster}`,
+          apiKey: config.feeds.polygonApiKey,
+          subscriptions: list
+        }
+      } else {
+        throw new TickbridgeError(ErrorCodes.COMMAND_FAILED, `unsupported exchange "${flags.exchange}"`, {
+          hint: 'Supported: wallex, polygon. See docs/adding-an-exchange.md to add one.'
         })
       }
-    )
+      const feed = await startFeed(config, options, log)
+      await new Promise<void>(() => {
+        const onSignal = () => void feed.stop().then(() => process.exit(0))
+        process.once('SIGTERM', onSignal).once('SIGINT', onSignal)
+      })
+    })
 }
