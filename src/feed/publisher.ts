@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { messageKey, type MarketMessage, type MessageType } from '../core/messages.ts'
 import type { TopicsConfig } from '../config/types.ts'
 import type { StringProducer } from '../kafka/clients.ts'
+import type { NatsFanout } from './nats-fanout.ts'
 
 /**
  * Produces a feed's canonical messages to Kafka, keyed exchange:symbol, in batches (every `lingerMs` or
@@ -28,13 +29,14 @@ export class FeedPublisher {
     this.#log = log
   }
 
+  /** Also publish every message on NATS (optional live path). */
+  fanout: NatsFanout | null = null
+
   message(message: MarketMessage): void {
     this.counts.set(message.type, (this.counts.get(message.type) ?? 0) + 1)
-    this.#enqueue({
-      topic: this.#topicFor(message.type),
-      key: messageKey(message),
-      value: JSON.stringify(message)
-    })
+    const value = JSON.stringify(message)
+    this.fanout?.publish(message, value)
+    this.#enqueue({ topic: this.#topicFor(message.type), key: messageKey(message), value })
   }
 
   rejected(frame: string, reason: string, exchange: string): void {

@@ -6,10 +6,13 @@ import { FeedConnection } from './connection.ts'
 import type { MarketMessage } from '../core/messages.ts'
 import { polygonSession } from './exchanges/polygon.ts'
 import { wallexSession } from './exchanges/wallex.ts'
+import { NatsFanout } from './nats-fanout.ts'
 import { FeedPublisher } from './publisher.ts'
 
 export type FeedOptions = {
   url: string
+  /** Also publish to NATS at this URL (market.<type>.<exchange>.<symbol>). */
+  natsUrl?: string
   instanceId: string
   statsIntervalMs: number
 } & (
@@ -31,6 +34,10 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   await ensureTopics(admin, [trades, depth, quotes, candles, dlq], partitions).finally(() => admin.close())
   const producer = createProducer(config.kafka, options.instanceId)
   const publisher = new FeedPublisher(producer, config.topics, options.instanceId, log)
+  if (options.natsUrl) {
+    publisher.fanout = await NatsFanout.connect(options.natsUrl, options.instanceId)
+    log.info({ nats: options.natsUrl }, 'publishing to NATS as market.<type>.<exchange>.<symbol>')
+  }
   const sink = {
     message: (message: MarketMessage) => publisher.message(message),
     rejected: (frame: string, reason: string) => publisher.rejected(frame, reason, options.exchange)
@@ -56,6 +63,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
       if (stats) clearInterval(stats)
       connection.stop()
       await publisher.flush()
+      await publisher.fanout?.close()
       await producer.close()
     }
   }

@@ -12,6 +12,7 @@ interface FeedFlags {
   cluster: string
   url?: string
   depthInterval: string
+  nats?: string | true
 }
 
 /** `tickbridge feed --exchange wallex --symbols BTCUSDT,ETHUSDT`: one exchange connection producing to Kafka. */
@@ -30,6 +31,10 @@ export function registerFeedCommand(program: Command): void {
     .option('--cluster <name>', 'Polygon cluster: crypto | forex | stocks', 'crypto')
     .option('--url <url>', 'override the exchange URL (e.g. a local simulator)')
     .option('--depth-interval <ms>', 'Wallex: at most one depth snapshot per symbol per this many ms', '7000')
+    .option(
+      '--nats [url]',
+      'also publish to NATS as market.<type>.<exchange>.<symbol> (default nats://127.0.0.1:4222)'
+    )
     .action(async (flags: FeedFlags) => {
       const { config, log } = cliContext()
       const list = flags.symbols
@@ -37,6 +42,7 @@ export function registerFeedCommand(program: Command): void {
         .map((s) => s.trim())
         .filter(Boolean)
       const common = {
+        ...(flags.nats ? { natsUrl: flags.nats === true ? 'nats://127.0.0.1:4222' : flags.nats } : {}),
         instanceId: `tickbridge-feed-${flags.exchange}-${config.bridge.ordinal}`,
         statsIntervalMs: config.bridge.statsIntervalMs
       }
