@@ -6,6 +6,7 @@ import { createAdmin, createProducer } from '../../kafka/clients.ts'
 import { ensureTopics } from '../../kafka/topics.ts'
 import { produceTrades } from '../../sim/kafka-load.ts'
 import { DEFAULT_SYMBOLS } from '../../sim/market.ts'
+import { startWallexServer } from '../../sim/wallex-server.ts'
 import { cliContext } from '../context.ts'
 import { runForeground } from './start.ts'
 
@@ -59,6 +60,19 @@ export function registerPipelineCommands(program: Command): void {
     .option('-n, --count <n>', 'stop after n messages', positiveInt)
     .option('-d, --duration <seconds>', 'stop after this many seconds', positiveInt)
     .option('--seed <n>', 'random seed (same seed, same prices and ids)', positiveInt)
+    .option(
+      '--serve <protocol>',
+      'instead of producing to Kafka, serve an exchange protocol for feeds: wallex (v1)'
+    )
+    .option('--port <n>', 'port for --serve', positiveInt, 8765)
+    .option('--depth-every <ms>', 'with --serve: both depth sides every this many ms', positiveInt, 1000)
+    .option(
+      '--drop-after <ms>',
+      'with --serve: drop each connection after this many ms (fault mode)',
+      positiveInt
+    )
+    .option('--malformed <ratio>', 'with --serve: share of malformed frames (fault mode)', Number, 0)
+    .option('--repeat <ratio>', 'with --serve: share of trade frames sent twice (fault mode)', Number, 0)
     .action(
       async (options: {
         rate: number
@@ -67,8 +81,35 @@ export function registerPipelineCommands(program: Command): void {
         count?: number
         duration?: number
         seed?: number
+        serve?: string
+        port: number
+        depthEvery: number
+        dropAfter?: number
+        malformed: number
+        repeat: number
       }) => {
         const { config, log } = cliContext()
+        if (options.serve !== undefined) {
+          if (options.serve !== 'wallex') throw new Error(`--serve supports: wallex (got "${options.serve}")`)
+          const server = await startWallexServer(
+            {
+              port: options.port,
+              tradesPerSecond: options.rate,
+              depthEveryMs: options.depthEvery,
+              seed: options.seed ?? 1,
+              malformedRatio: options.malformed,
+              repeatRatio: options.repeat,
+              ...(options.dropAfter === undefined ? {} : { dropAfterMs: options.dropAfter })
+            },
+            log.child({ role: 'sim' })
+          )
+          console.log(
+            `serving Wallex v1 at ${server.url} (tickbridge feed --exchange wallex --url ${server.url} --symbols ...)`
+          )
+          await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+          await server.close()
+          return
+        }
         const admin = createAdmin(config.kafka)
         await ensureTopics(admin, [config.topics.trades], config.topics.partitions).finally(() =>
           admin.close()
