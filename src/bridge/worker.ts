@@ -31,6 +31,7 @@ export interface WorkerDeps {
 }
 
 const DLQ_LANE = 'dlq'
+const COMMIT_RETRY_MS = 1_000
 type LaneName = TableName | typeof DLQ_LANE
 
 interface Lane {
@@ -289,11 +290,14 @@ export class BridgeWorker {
           this.#tracker.markCommitted(positions)
           this.stats.committed(positions.length)
         } catch (error) {
-          // Typically a rebalance took the partitions away; they are re-delivered to their new owner.
+          // A rebalance may have taken the partitions away (they are re-delivered to their new owner), or the
+          // coordinator was briefly unavailable. Either way try again soon: when no more messages arrive,
+          // nothing else would trigger a commit, and the group's lag would never reach zero.
           this.#deps.log.warn(
             { err: describeError(error), partitions: positions.length },
-            'offset commit failed'
+            'offset commit failed; retrying in 1 s'
           )
+          if (!this.#stopping) setTimeout(() => void this.#commit(), COMMIT_RETRY_MS).unref()
         }
       } while (this.#commitAgain)
     })().finally(() => {
