@@ -302,6 +302,8 @@ export class BridgeWorker {
       } while (this.#commitAgain)
     })().finally(() => {
       this.#committing = null
+      // A batch that finished between the loop's last check and here asked for a commit: honour it.
+      if (this.#commitAgain) void this.#commit()
     })
     return this.#committing
   }

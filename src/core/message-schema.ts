@@ -1,5 +1,5 @@
 /** JSON Schemas of the v1 wire format, compiled once by ajv in validate.ts. */
-export const DECIMAL_PATTERN = '^[0-9]{1,20}(\\.[0-9]{1,18})?$'
+export const DECIMAL_PATTERN = '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,18})?$'
 const decimal = { type: 'string', pattern: DECIMAL_PATTERN } as const
 /** 2000-01-01 .. 2100-01-01 in epoch ms; "not in the future" is checked at validation time. */
 const epochMs = { type: 'integer', minimum: 946684800000, maximum: 4102444800000 } as const

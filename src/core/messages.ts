@@ -20,7 +20,7 @@ export type TradeSide = (typeof TradeSides)[keyof typeof TradeSides]
 export const Timeframes = ['1s', '1m', '5m', '15m', '1h', '4h', '1d'] as const
 export type Timeframe = (typeof Timeframes)[number]
 
-/** A non-negative decimal as text: up to 20 integer and 18 fractional digits (ClickHouse Decimal(38, 18)). */
+/** A non-negative decimal as text: up to 20 integer digits (no leading zeros, so rows stay valid JSON) and 18 fractional digits (ClickHouse Decimal(38, 18)). */
 export type DecimalString = string
 export type PriceLevel = [price: DecimalString, amount: DecimalString]
 

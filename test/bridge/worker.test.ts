@@ -424,3 +424,42 @@ test('a failed offset commit is retried even when no further message arrives', a
   )
   await worker.stop(1_000)
 })
+
+test('a batch finishing while a commit is settling is still committed, without further messages', async () => {
+  // Whatever the timing between the first commit settling and the second batch being delivered, the second
+  // batch's offsets must be committed; no later message or failure will trigger another commit.
+  for (let ticks = 0; ticks < 12; ticks++) {
+    const gate = new Gate()
+    const { worker, source, sink } = await startWorker({ batchMaxRows: 5, batchMaxAgeMs: 60_000 }, (call) =>
+      call.body.includes('"id":"second-') ? gate.opened : undefined
+    )
+    const commit = source.commit.bind(source)
+    let first = true
+    source.commit = async (positions) => {
+      if (first) {
+        first = false
+        await gate.opened
+        for (let i = 0; i < ticks; i++) await null
+      }
+      return commit(positions)
+    }
+    for (let i = 0; i < 5; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`first-${i}`))
+    await eventually(
+      () => !first,
+      () => 'first commit not attempted'
+    )
+    for (let i = 5; i < 10; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`second-${i}`))
+    // One event releases both the first commit and the second batch's insert.
+    gate.open()
+    await eventually(
+      () => sink.accepted.length === 2,
+      () => `accepted ${sink.accepted.length}`
+    )
+    await eventually(
+      () => source.committed().get(`${TRADES}:0`) === 10n,
+      () => `with ${ticks} ticks: committed ${committedText(source)} although all 10 rows are inserted`,
+      2_000
+    )
+    await worker.stop(1_000)
+  }
+})

@@ -140,3 +140,21 @@ test('an unknown side or timeframe is rejected naming the field', () => {
   const candle = JSON.parse(CANDLE_JSON) as Record<string, unknown>
   rejects(JSON.stringify({ ...candle, timeframe: '2m' }), /timeframe/)
 })
+
+test('decimals with leading zeros are refused, so the JSONEachRow line built from them stays valid JSON', () => {
+  const m = {
+    v: 1,
+    type: 'trade',
+    exchange: 'wallex',
+    symbol: 'BTCUSDT',
+    id: '1',
+    price: '007.5',
+    amount: '1',
+    side: 'buy',
+    ts: 1763800000123,
+    recv_ts: 1763800000130
+  }
+  const result = parseMessage(JSON.stringify(m), 1763800000130)
+  assert.equal(result.ok, false)
+  assert.equal(parseMessage(JSON.stringify({ ...m, price: '0.5' }), 1763800000130).ok, true)
+})
