@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import { WebSocketServer, type WebSocket } from 'ws'
-import { startFeed } from '../../src/feed/run.ts'
+import { feedWithLocalExchange } from '../helpers/feed.ts'
 import { createAdmin } from '../../src/kafka/clients.ts'
 import { endOffsets } from '../../src/kafka/lag.ts'
 import { seededRandom } from '../../src/sim/market.ts'
-import { eventually, silentLog, testEnv } from '../helpers/stack.ts'
+import { eventually, testEnv } from '../helpers/stack.ts'
 
 /** Malformed frames of many shapes: broken JSON, wrong types, unknown channels, bad decimals, junk bytes. */
 function fuzzedFrames(n: number, seed: number): string[] {
@@ -35,32 +33,7 @@ function fuzzedFrames(n: number, seed: number): string[] {
 
 test('10,000 fuzzed frames: the feed never crashes, counts each, and dead-letters each', async (t) => {
   const env = await testEnv(t)
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-  await new Promise((resolve) => server.once('listening', resolve))
-  const sockets: WebSocket[] = []
-  server.on('connection', (socket) => sockets.push(socket))
-  const feed = await startFeed(
-    env.config,
-    {
-      exchange: 'wallex',
-      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`,
-      protocol: 1,
-      symbols: ['BTCUSDT'],
-      depthIntervalMs: 7_000,
-      instanceId: `test-fuzz-${env.id}`,
-      statsIntervalMs: 0
-    },
-    silentLog
-  )
-  t.after(async () => {
-    await feed.stop()
-    server.close()
-  })
-  await eventually(
-    async () => sockets.length === 1,
-    () => 'feed did not connect',
-    10_000
-  )
+  const { feed, sockets } = await feedWithLocalExchange(t, env)
   const frames = fuzzedFrames(10_000, 7)
   for (const frame of frames) sockets[0]!.send(frame)
   sockets[0]!.send(

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
+import { feedWithLocalExchange } from '../helpers/feed.ts'
 import { connect, StringCodec } from 'nats'
-import { WebSocketServer, type WebSocket } from 'ws'
 import type { TradeMessage } from '../../src/core/messages.ts'
 import { natsSubject } from '../../src/feed/nats-fanout.ts'
-import { startFeed } from '../../src/feed/run.ts'
-import { eventually, silentLog, testEnv } from '../helpers/stack.ts'
+import { eventually, testEnv } from '../helpers/stack.ts'
 
 // The machines run a NATS server on 127.0.0.1:4222 (the seed's live path); NATS_URL overrides it.
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
@@ -33,34 +31,8 @@ test('a feed with --nats publishes every message on NATS as well as to Kafka', a
     for await (const m of subscription)
       received.push({ subject: m.subject, data: JSON.parse(codec.decode(m.data)) as TradeMessage })
   })()
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-  await new Promise((resolve) => server.once('listening', resolve))
-  const sockets: WebSocket[] = []
-  server.on('connection', (socket) => sockets.push(socket))
-  const feed = await startFeed(
-    env.config,
-    {
-      exchange: 'wallex',
-      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`,
-      natsUrl,
-      protocol: 1,
-      symbols: ['BTCUSDT'],
-      depthIntervalMs: 7_000,
-      instanceId: `test-nats-${env.id}`,
-      statsIntervalMs: 0
-    },
-    silentLog
-  )
-  t.after(async () => {
-    await feed.stop()
-    await nats.drain()
-    server.close()
-  })
-  await eventually(
-    async () => sockets.length === 1,
-    () => 'feed did not connect',
-    10_000
-  )
+  t.after(() => nats.drain())
+  const { feed, sockets } = await feedWithLocalExchange(t, env, { natsUrl })
   for (const price of ['100.10', '100.20', '100.30']) {
     sockets[0]!.send(
       JSON.stringify([

@@ -1,38 +1,16 @@
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { feedWithLocalExchange } from '../helpers/feed.ts'
 import { startBridge } from '../../src/bridge/run.ts'
-import { startFeed } from '../../src/feed/run.ts'
 import { readTopic } from '../helpers/kafka-read.ts'
 import { count, eventually, silentLog, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
 
 test('Wallex -> feed -> Kafka -> bridge -> ClickHouse: trades re-sent around a reconnect land once', async (t) => {
   const env = await testEnv(t)
   const { config, clickhouse } = env
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-  await new Promise((resolve) => server.once('listening', resolve))
-  const sockets: WebSocket[] = []
-  server.on('connection', (socket) => sockets.push(socket))
-  const feed = await startFeed(
-    config,
-    {
-      exchange: 'wallex',
-      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`,
-      protocol: 1,
-      symbols: ['BTCUSDT'],
-      depthIntervalMs: 7_000,
-      instanceId: `test-feed-${env.id}`,
-      statsIntervalMs: 0
-    },
-    silentLog
-  )
+  const { feed, sockets } = await feedWithLocalExchange(t, env)
   const bridge = await startBridge(config, silentLog)
-  t.after(async () => {
-    await feed.stop()
-    await bridge.stop()
-    server.close()
-  })
+  t.after(() => bridge.stop())
 
   // Second-resolution timestamps, as Wallex sends them, within the last hour.
   const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)
@@ -46,11 +24,6 @@ test('Wallex -> feed -> Kafka -> bridge -> ClickHouse: trades re-sent around a r
         timestamp: second.toISOString()
       }
     ])
-  await eventually(
-    async () => sockets.length === 1,
-    () => 'feed did not connect',
-    10_000
-  )
   for (let i = 0; i < 50; i++) sockets[0]!.send(frame(i))
   sockets[0]!.send(frame(49)) // a genuine twin of the last trade: two rows
   await eventually(
