@@ -32,6 +32,8 @@ export interface WorkerDeps {
 
 const DLQ_LANE = 'dlq'
 const COMMIT_RETRY_MS = 1_000
+/** How often an instance re-asserts the offsets it committed for the partitions it still owns. */
+const COMMIT_REFRESH_MS = 5_000
 type LaneName = TableName | typeof DLQ_LANE
 
 interface Lane {
@@ -61,6 +63,7 @@ export class BridgeWorker {
   #committing: Promise<void> | null = null
   #commitAgain = false
   #stopping = false
+  #refreshTimer: NodeJS.Timeout | null = null
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
@@ -79,6 +82,25 @@ export class BridgeWorker {
 
   async start(): Promise<void> {
     await this.#deps.source.start((message) => this.handle(message))
+    this.#refreshTimer = setInterval(() => void this.#refreshCommits(), COMMIT_REFRESH_MS).unref()
+  }
+
+  /**
+   * After a rebalance, the member that lost a partition can still land a commit for it (the Kafka client
+   * retries a commit rejected for the old generation after rejoining), moving the group's offset back below
+   * what the new owner committed; with no further messages nothing would move it forward again. So every few
+   * seconds each instance forgets partitions it no longer owns and re-asserts its last commits for the ones it
+   * does. A regression then costs a re-delivery (absorbed by the tables' identity), never a stuck lag.
+   */
+  async #refreshCommits(): Promise<void> {
+    const owned = this.#deps.source.ownedPartitions()
+    if (!owned || this.#stopping) return
+    this.#tracker.forget(owned)
+    const positions = this.#tracker.lastCommitted(owned)
+    if (positions.length === 0) return
+    await this.#deps.source
+      .commit(positions)
+      .catch((error: unknown) => this.#deps.log.debug({ err: describeError(error) }, 'commit refresh failed'))
   }
 
   handle(source: SourceMessage): void {
@@ -105,6 +127,7 @@ export class BridgeWorker {
   /** Stop reading, flush and insert what is held, commit, and close the source. */
   async stop(timeoutMs: number): Promise<boolean> {
     this.#stopping = true
+    if (this.#refreshTimer) clearInterval(this.#refreshTimer)
     this.#deps.source.pause()
     for (const lane of this.#lanes.values()) this.#flush(lane, true)
     // The timeout's timer is cancelled once drained, or it would keep the process alive for the whole timeout.

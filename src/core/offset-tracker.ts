@@ -70,6 +70,17 @@ export class OffsetTracker {
     }
   }
 
+  /** The last positions this instance committed, for the partitions it still owns (to re-assert them). */
+  lastCommitted(owned: Set<PartitionKey>): CommitPosition[] {
+    const positions: CommitPosition[] = []
+    for (const [key, state] of this.#partitions) {
+      if (owned.has(key) && state.committed >= 0n) {
+        positions.push({ topic: state.topic, partition: state.partition, offset: state.committed })
+      }
+    }
+    return positions
+  }
+
   /** Forget partitions this instance no longer owns (after a rebalance). */
   forget(keep: Set<PartitionKey>): void {
     for (const [key, state] of this.#partitions)
