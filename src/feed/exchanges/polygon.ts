@@ -1,7 +1,6 @@
-import { parse as parseLossless } from 'lossless-json'
 import { mapPolygonEvent } from '../../core/mappers/polygon.ts'
 import { StopConnection, type ExchangeSession } from '../connection.ts'
-import type { FeedSink } from './wallex.ts'
+import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface PolygonOptions {
   /** e.g. wss://socket.massive.com/crypto */
@@ -20,13 +19,9 @@ export function polygonSession(options: PolygonOptions, sink: FeedSink): Exchang
     url: options.url,
     subscribeMessages: () => [{ action: 'auth', params: options.apiKey }],
     onFrame(text, recvTs) {
-      let events: unknown
-      try {
-        events = parseLossless(text, null, (literal: string) => literal)
-      } catch (error) {
-        sink.rejected(text, `invalid JSON: ${(error as Error).message}`)
-        return undefined
-      }
+      const frame = parseFrame(text, sink)
+      if (!frame) return undefined
+      const events = frame.value
       if (!Array.isArray(events)) {
         sink.rejected(text, 'frame is not a JSON array of events')
         return undefined

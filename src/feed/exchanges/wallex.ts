@@ -1,4 +1,3 @@
-import { parse as parseLossless } from 'lossless-json'
 import { DepthThrottle } from '../../core/depth-throttle.ts'
 import {
   mapWallexDepthSide,
@@ -8,14 +7,8 @@ import {
   WALLEX
 } from '../../core/mappers/wallex.ts'
 import { DerivedTradeIds } from '../../core/mappers/trade-ids.ts'
-import type { MarketMessage } from '../../core/messages.ts'
 import type { ExchangeSession } from '../connection.ts'
-
-/** What a feed does with the frames of a connection: canonical messages out, and frames it could not map. */
-export interface FeedSink {
-  message(message: MarketMessage): void
-  rejected(frame: string, reason: string): void
-}
+import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface WallexOptions {
   url: string
@@ -46,14 +39,9 @@ export function wallexSession(options: WallexOptions, sink: FeedSink): ExchangeS
             }))
           ],
     onFrame(text, recvTs) {
-      let frame: unknown
-      try {
-        frame = parseLossless(text, null, (literal: string) => literal)
-      } catch (error) {
-        sink.rejected(text, `invalid JSON: ${(error as Error).message}`)
-        return undefined
-      }
-      const unwrapped = unwrapWallexFrame(frame)
+      const frame = parseFrame(text, sink)
+      if (!frame) return undefined
+      const unwrapped = unwrapWallexFrame(frame.value)
       if (unwrapped === 'ping') return {}
       if (unwrapped === null) return undefined // acks and status replies
       const channel = parseWallexChannel(unwrapped.channel)
