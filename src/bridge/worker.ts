@@ -8,6 +8,7 @@ import { parseMessage } from '../core/validate.ts'
 import { describeError } from '../errors.ts'
 import { Batch } from './batch.ts'
 import type { CandleSink, DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
+import { OffsetCommitter } from './offset-committer.ts'
 import { BridgeStats } from './stats.ts'
 
 export interface WorkerOptions {
@@ -31,9 +32,6 @@ export interface WorkerDeps {
 }
 
 const DLQ_LANE = 'dlq'
-const COMMIT_RETRY_MS = 1_000
-/** How often an instance re-asserts the offsets it committed for the partitions it still owns. */
-const COMMIT_REFRESH_MS = 5_000
 type LaneName = TableName | typeof DLQ_LANE
 
 interface Lane {
@@ -60,13 +58,14 @@ export class BridgeWorker {
   /** Batches given up at shutdown: not written, not committed (they are re-delivered to the next owner). */
   #abandoned = 0
   #pressure: PressureState = PressureStates.FLOWING
-  #committing: Promise<void> | null = null
-  #commitAgain = false
+  readonly #committer: OffsetCommitter
   #stopping = false
-  #refreshTimer: NodeJS.Timeout | null = null
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
+    this.#committer = new OffsetCommitter(this.#tracker, deps.source, deps.log, (n) =>
+      this.stats.committed(n)
+    )
     for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
       this.#lanes.set(name, { name, open: null, timer: null, inflight: 0 })
     }
@@ -82,25 +81,7 @@ export class BridgeWorker {
 
   async start(): Promise<void> {
     await this.#deps.source.start((message) => this.handle(message))
-    this.#refreshTimer = setInterval(() => void this.#refreshCommits(), COMMIT_REFRESH_MS).unref()
-  }
-
-  /**
-   * After a rebalance, the member that lost a partition can still land a commit for it (the Kafka client
-   * retries a commit rejected for the old generation after rejoining), moving the group's offset back below
-   * what the new owner committed; with no further messages nothing would move it forward again. So every few
-   * seconds each instance forgets partitions it no longer owns and re-asserts its last commits for the ones it
-   * does. A regression then costs a re-delivery (absorbed by the tables' identity), never a stuck lag.
-   */
-  async #refreshCommits(): Promise<void> {
-    const owned = this.#deps.source.ownedPartitions()
-    if (!owned || this.#stopping) return
-    this.#tracker.forget(owned)
-    const positions = this.#tracker.lastCommitted(owned)
-    if (positions.length === 0) return
-    await this.#deps.source
-      .commit(positions)
-      .catch((error: unknown) => this.#deps.log.debug({ err: describeError(error) }, 'commit refresh failed'))
+    this.#committer.startRefresh()
   }
 
   handle(source: SourceMessage): void {
@@ -127,7 +108,7 @@ export class BridgeWorker {
   /** Stop reading, flush and insert what is held, commit, and close the source. */
   async stop(timeoutMs: number): Promise<boolean> {
     this.#stopping = true
-    if (this.#refreshTimer) clearInterval(this.#refreshTimer)
+    this.#committer.stopRetrying()
     this.#deps.source.pause()
     for (const lane of this.#lanes.values()) this.#flush(lane, true)
     // The timeout's timer is cancelled once drained, or it would keep the process alive for the whole timeout.
@@ -137,7 +118,7 @@ export class BridgeWorker {
       sleep(timeoutMs, false, { signal: timeout.signal }).catch(() => false)
     ])
     timeout.abort()
-    await this.#commit()
+    await this.#committer.commit()
     await this.#deps.source.close()
     return drained && this.#abandoned === 0
   }
@@ -171,7 +152,7 @@ export class BridgeWorker {
             this.#tracker.seen(key.slice(0, split), Number(key.slice(split + 1)), last)
           }
           this.#tracker.release(batch.id, batch.ranges.keys())
-          void this.#commit()
+          void this.#committer.commit()
         },
         (error: unknown) => {
           // Only reached when stopping gave up: the batch stays held, its offsets are never committed.
@@ -295,40 +276,6 @@ export class BridgeWorker {
         `BACKPRESSURE RELEASED on ${instanceId}: resumed fetching`
       )
     }
-  }
-
-  /** Commit what advanced; one commit in flight at a time, later requests coalesce into one more. */
-  async #commit(): Promise<void> {
-    if (this.#committing) {
-      this.#commitAgain = true
-      return this.#committing
-    }
-    this.#committing = (async () => {
-      do {
-        this.#commitAgain = false
-        const positions = this.#tracker.commitable(this.#deps.source.ownedPartitions())
-        if (positions.length === 0) continue
-        try {
-          await this.#deps.source.commit(positions)
-          this.#tracker.markCommitted(positions)
-          this.stats.committed(positions.length)
-        } catch (error) {
-          // A rebalance may have taken the partitions away (they are re-delivered to their new owner), or the
-          // coordinator was briefly unavailable. Either way try again soon: when no more messages arrive,
-          // nothing else would trigger a commit, and the group's lag would never reach zero.
-          this.#deps.log.warn(
-            { err: describeError(error), partitions: positions.length },
-            'offset commit failed; retrying in 1 s'
-          )
-          if (!this.#stopping) setTimeout(() => void this.#commit(), COMMIT_RETRY_MS).unref()
-        }
-      } while (this.#commitAgain)
-    })().finally(() => {
-      this.#committing = null
-      // A batch that finished between the loop's last check and here asked for a commit: honour it.
-      if (this.#commitAgain) void this.#commit()
-    })
-    return this.#committing
   }
 
   #whenIdle(): Promise<void> {
