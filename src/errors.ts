@@ -13,7 +13,9 @@ export const ErrorCodes = {
   CLICKHOUSE_UNAVAILABLE: 'TB_CLICKHOUSE_UNAVAILABLE',
   CLICKHOUSE_REJECTED: 'TB_CLICKHOUSE_REJECTED',
   MIGRATION_FAILED: 'TB_MIGRATION_FAILED',
-  COMMAND_FAILED: 'TB_COMMAND_FAILED'
+  COMMAND_FAILED: 'TB_COMMAND_FAILED',
+  /** A command-line value that cannot be used (a malformed time, symbol, limit, …). */
+  INVALID_ARGUMENT: 'TB_INVALID_ARGUMENT'
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerFeedCommand } from './commands/feed.ts'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
+import { registerQueryCommand } from './commands/query.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
@@ -17,6 +18,7 @@ registerPipelineCommands(program)
 registerFeedCommand(program)
 registerScaleCommand(program)
 registerKafkaToolCommand(program)
+registerQueryCommand(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -7,6 +7,11 @@ export interface ServerCapabilities {
   insertDeduplicationToken: boolean
   /** LowCardinality(String) without experimental flags (19.x+). */
   lowCardinality: boolean
+  /**
+   * `{name:Type}` query parameters (added during 19.x; taken from 20.1 to be safe: an older server gets
+   * validated, escaped literals instead, which is safe too).
+   */
+  queryParameters: boolean
 }
 
 export function parseVersion(version: string): [number, number] {
@@ -24,6 +29,7 @@ export function capabilitiesOf(version: string): ServerCapabilities {
     version,
     ttl: atLeast(parsed, 19, 6),
     insertDeduplicationToken: atLeast(parsed, 22, 2),
-    lowCardinality: atLeast(parsed, 19, 1)
+    lowCardinality: atLeast(parsed, 19, 1),
+    queryParameters: atLeast(parsed, 20, 1)
   }
 }
