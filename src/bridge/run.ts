@@ -3,7 +3,8 @@ import { createClickHouse } from '../clickhouse/client.ts'
 import { capabilitiesOf } from '../clickhouse/capabilities.ts'
 import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
-import { WatermarkPolicy } from '../core/backpressure.ts'
+import type { HeartbeatReply } from '../core/heartbeat.ts'
+import { CoordinatedPolicy, WatermarkPolicy } from '../core/backpressure.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
 import { dropExpiredPartitions } from '../clickhouse/retention.ts'
@@ -12,10 +13,16 @@ import { ClickHouseSink } from './clickhouse-sink.ts'
 import { DeadLetterProducer } from './dead-letter-producer.ts'
 import { KafkaSource } from './kafka-source.ts'
 import { BridgeWorker } from './worker.ts'
+import { bridgeHeartbeats } from './heartbeat.ts'
+import { bridgeRegistry } from './metrics.ts'
+import { processIdentity } from '../telemetry/identity.ts'
+import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
 
 export interface RunningBridge {
   worker: BridgeWorker
   source: KafkaSource
+  policy: CoordinatedPolicy
+  telemetry: InstanceTelemetry
   /** Graceful: stop fetching, flush, commit, leave the group. */
   stop(timeoutMs?: number): Promise<boolean>
 }
@@ -52,6 +59,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   const consumer = createConsumer(config.kafka, { groupId: config.bridge.groupId, clientId: instanceId })
   const source = new KafkaSource(consumer, topics, log)
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
+  const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))
   const worker = new BridgeWorker({
     source,
     sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
@@ -65,7 +73,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
           )
         }
       : {}),
-    policy: new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark),
+    policy,
     log,
     options: {
       instanceId,
@@ -77,6 +85,22 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   })
   await worker.start()
   log.info({ topics, group: config.bridge.groupId }, 'bridge consuming')
+  let stopping: Promise<boolean> | null = null
+  const telemetry = await startInstanceTelemetry(
+    config,
+    {
+      registry: bridgeRegistry(instanceId, worker, source),
+      readiness: () => (stopping ? { ready: false, reason: 'stopping' } : { ready: true }),
+      heartbeat: bridgeHeartbeats(processIdentity(instanceId), {
+        worker,
+        source,
+        policy,
+        capacity: bufferMaxMessages
+      }),
+      onReply: (reply) => followHub(policy, worker, reply)
+    },
+    log
+  )
 
   const statsTimer =
     config.bridge.statsIntervalMs > 0
@@ -92,12 +116,14 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
         }, config.bridge.statsIntervalMs).unref()
       : null
 
-  let stopping: Promise<boolean> | null = null
   return {
     worker,
     source,
+    policy,
+    telemetry,
     stop(timeoutMs = 15_000) {
       stopping ??= (async () => {
+        await telemetry.stop()
         if (statsTimer) clearInterval(statsTimer)
         if (retention) clearInterval(retention)
         const drained = await worker.stop(timeoutMs)
@@ -112,6 +138,20 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       return stopping
     }
   }
+}
+
+/** Applies the hub's cluster decision (null: hub unreachable, own watermarks only). */
+function followHub(policy: CoordinatedPolicy, worker: BridgeWorker, reply: HeartbeatReply | null): void {
+  const hold = reply ? reply.backpressure.hold : null
+  if (hold === policy.hubHold) return
+  policy.hubHold = hold
+  const cause =
+    hold === null
+      ? 'hub unreachable: own watermarks only'
+      : hold
+        ? `cluster: ${reply?.backpressure.reason ?? 'the hub says hold'}`
+        : 'cluster: the hub released'
+  worker.reconsiderPressure(cause)
 }
 
 const RETENTION_INTERVAL_MS = 3_600_000

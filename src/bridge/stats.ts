@@ -9,6 +9,9 @@ export class BridgeStats {
   commitCount = 0
   errorCount = 0
   backpressureCount = 0
+  #windowLatencyMax = 0
+  /** Observers of each insert (the Prometheus histogram). */
+  readonly insertListeners: ((table: string, rows: number, latencyMs: number) => void)[] = []
 
   received(type: string): void {
     this.receivedByType.set(type, (this.receivedByType.get(type) ?? 0) + 1)
@@ -19,6 +22,15 @@ export class BridgeStats {
     this.insertCount++
     this.insertLatencyMsTotal += latencyMs
     if (latencyMs > this.insertLatencyMsMax) this.insertLatencyMsMax = latencyMs
+    if (latencyMs > this.#windowLatencyMax) this.#windowLatencyMax = latencyMs
+    for (const listener of this.insertListeners) listener(table, rows, latencyMs)
+  }
+
+  /** The largest insert latency since the previous call (for heartbeats). */
+  takeWindowLatencyMax(): number {
+    const max = this.#windowLatencyMax
+    this.#windowLatencyMax = 0
+    return max
   }
 
   deadLettered(count: number): void {

@@ -256,24 +256,30 @@ export class BridgeWorker {
     }
   }
 
-  #updatePressure(): void {
+  /** Re-applies the policy now (the hub's cluster decision changed); `cause` explains it in the log. */
+  reconsiderPressure(cause?: string): void {
+    this.#updatePressure(cause)
+  }
+
+  #updatePressure(cause?: string): void {
     if (this.#stopping) return
     const next = this.#deps.policy.decide(this.#buffered)
     if (next === this.#pressure) return
     this.#pressure = next
     const { instanceId } = this.#deps.options
+    const why = cause ? ` (${cause})` : ''
     if (next === PressureStates.PAUSED) {
       this.#deps.source.pause()
       this.stats.backpressure()
       this.#deps.log.warn(
-        { instanceId, buffered: this.#buffered },
-        `BACKPRESSURE ACTIVE on ${instanceId}: paused fetching`
+        { instanceId, buffered: this.#buffered, cause },
+        `BACKPRESSURE ACTIVE on ${instanceId}: paused fetching${why}`
       )
     } else {
       this.#deps.source.resume()
       this.#deps.log.info(
-        { instanceId, buffered: this.#buffered },
-        `BACKPRESSURE RELEASED on ${instanceId}: resumed fetching`
+        { instanceId, buffered: this.#buffered, cause },
+        `BACKPRESSURE RELEASED on ${instanceId}: resumed fetching${why}`
       )
     }
   }

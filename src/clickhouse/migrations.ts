@@ -95,6 +95,26 @@ ${tableTail(context, 'exchange, symbol, ts, bid, ask, bid_size, ask_size')}`,
 ) ENGINE = ReplacingMergeTree(version)
 ${tableTail(context, 'exchange, symbol, timeframe, source, ts')}`
     ]
+  },
+  {
+    version: 3,
+    name: 'hub_heartbeats',
+    // The hub's long view of every instance, one row per heartbeat (docs/hub.md).
+    statements: (context) => [
+      `CREATE TABLE IF NOT EXISTS ${context.database}.hub_heartbeats (
+  instance_id String,
+  role String,
+  ts UInt64,
+  messages_per_second Float64,
+  buffered UInt64,
+  insert_latency_ms Float64,
+  paused UInt8,
+  partitions UInt32,
+  inserted UInt64,
+  errors UInt64
+) ENGINE = MergeTree()
+${tableTail(context, 'instance_id, ts')}`
+    ]
   }
 ]
 

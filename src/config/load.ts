@@ -108,6 +108,17 @@ function buildConfig(raw: RawEnv): Config {
       candleRefreshIntervalMs: num('CANDLE_REFRESH_INTERVAL_MS')
     },
     feeds: { polygonApiKey: str('POLYGON_API_KEY') },
+    hub: {
+      url: str('HUB_URL').replace(/\/+$/, ''),
+      host: str('HUB_HOST'),
+      port: num('HUB_PORT'),
+      token: str('HUB_TOKEN'),
+      deadAfterMs: num('HUB_DEAD_AFTER_MS'),
+      historyMinutes: num('HUB_HISTORY_MINUTES'),
+      insertLatencyLimitMs: num('HUB_INSERT_LATENCY_LIMIT_MS'),
+      heartbeatIntervalMs: num('HEARTBEAT_INTERVAL_MS')
+    },
+    metrics: { port: num('METRICS_PORT'), host: str('METRICS_HOST') },
     log: {
       level: str('LOG_LEVEL'),
       pretty: prettySetting === 'auto' ? Boolean(process.stdout.isTTY) : prettySetting === 'true'

@@ -49,6 +49,18 @@ export const envSchema = {
     // Feeds.
     POLYGON_API_KEY: { type: 'string', default: '' },
 
+    // The hub, heartbeats and each process's metrics port.
+    HUB_URL: { type: 'string', default: 'http://127.0.0.1:8700' },
+    HUB_HOST: { type: 'string', default: '127.0.0.1' },
+    HUB_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 8700 },
+    HUB_TOKEN: { type: 'string', default: '' },
+    HUB_DEAD_AFTER_MS: { type: 'integer', minimum: 500, default: 5000 },
+    HUB_HISTORY_MINUTES: { type: 'integer', minimum: 1, maximum: 1440, default: 15 },
+    HUB_INSERT_LATENCY_LIMIT_MS: { type: 'integer', minimum: 1, default: 2000 },
+    HEARTBEAT_INTERVAL_MS: { type: 'integer', minimum: 100, default: 1000 },
+    METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+    METRICS_HOST: { type: 'string', default: '127.0.0.1' },
+
     // Logs.
     LOG_LEVEL: {
       type: 'string',

@@ -55,6 +55,26 @@ export interface FeedsConfig {
   polygonApiKey: string
 }
 
+export interface HubConfig {
+  /** Where instances send heartbeats; empty disables heartbeats (instances use their own watermarks). */
+  url: string
+  host: string
+  port: number
+  /** Shared heartbeat token; empty means the local token file (<home>/hub.token). Never logged. */
+  token: string
+  deadAfterMs: number
+  historyMinutes: number
+  /** Cluster backpressure when a bridge's mean insert latency passes this (released below half of it). */
+  insertLatencyLimitMs: number
+  heartbeatIntervalMs: number
+}
+
+export interface MetricsConfig {
+  /** Each process's /metrics, /healthz and /readyz port; 0 picks a free port (reported in heartbeats). */
+  port: number
+  host: string
+}
+
 export interface Config {
   kafka: KafkaConfig
   clickhouse: ClickHouseConfig
@@ -62,5 +82,7 @@ export interface Config {
   topics: TopicsConfig
   bridge: BridgeConfig
   feeds: FeedsConfig
+  hub: HubConfig
+  metrics: MetricsConfig
   log: { level: string; pretty: boolean }
 }

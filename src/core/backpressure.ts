@@ -27,3 +27,29 @@ export class WatermarkPolicy implements BackpressurePolicy {
     return this.#state
   }
 }
+
+/**
+ * Local watermarks plus the hub's cluster-wide decision: paused when either says so. `hubHold` is null while
+ * the hub cannot be reached, and then only the local watermarks count (the hub going down never stops
+ * ingestion).
+ */
+export class CoordinatedPolicy implements BackpressurePolicy {
+  readonly #local: BackpressurePolicy
+  #localState: PressureState = PressureStates.FLOWING
+  hubHold: boolean | null = null
+
+  constructor(local: BackpressurePolicy) {
+    this.#local = local
+  }
+
+  /** What the instance's own watermarks say (reported to the hub). */
+  get localState(): PressureState {
+    return this.#localState
+  }
+
+  decide(buffered: number): PressureState {
+    this.#localState = this.#local.decide(buffered)
+    if (this.#localState === PressureStates.PAUSED || this.hubHold === true) return PressureStates.PAUSED
+    return PressureStates.FLOWING
+  }
+}

@@ -46,6 +46,8 @@ export async function testEnv(t: TestContext, overrides: Record<string, string> 
     CLICKHOUSE_DATABASE: `tb_test_${id}`,
     STATS_INTERVAL_MS: '0',
     LOG_PRETTY: 'false',
+    // No heartbeats unless a test starts its own hub (a developer's hub must not see test instances).
+    HUB_URL: '',
     ...overrides
   }
   const config = loadConfig({ ...process.env, ...vars }, '/nonexistent/.env')

@@ -1,0 +1,39 @@
+import type { CoordinatedPolicy } from '../core/backpressure.ts'
+import type { Heartbeat } from '../core/heartbeat.ts'
+import type { ProcessIdentity } from '../telemetry/identity.ts'
+import type { KafkaSource } from './kafka-source.ts'
+import type { BridgeWorker } from './worker.ts'
+
+/** Builds a bridge's heartbeats; insert latency is the mean and max since the previous one. */
+export function bridgeHeartbeats(
+  identity: ProcessIdentity,
+  parts: { worker: BridgeWorker; source: KafkaSource; policy: CoordinatedPolicy; capacity: number }
+): (metricsUrl: string) => Heartbeat {
+  const { worker, source, policy, capacity } = parts
+  let last = { inserts: 0, latencyTotal: 0 }
+  return (metricsUrl) => {
+    const stats = worker.stats
+    const inserts = stats.insertCount - last.inserts
+    const mean = inserts > 0 ? (stats.insertLatencyMsTotal - last.latencyTotal) / inserts : 0
+    last = { inserts: stats.insertCount, latencyTotal: stats.insertLatencyMsTotal }
+    return {
+      v: 1,
+      role: 'bridge',
+      ...identity,
+      sentAt: Date.now(),
+      ...(metricsUrl ? { metricsUrl } : {}),
+      messages: Object.fromEntries(stats.receivedByType),
+      inserted: Object.fromEntries(stats.insertedByTable),
+      inserts: stats.insertCount,
+      insertLatencyMs: {
+        mean: Math.round(mean * 10) / 10,
+        max: Math.round(stats.takeWindowLatencyMax() * 10) / 10
+      },
+      deadLettered: stats.deadLetterCount,
+      errors: stats.errorCount,
+      buffer: { messages: worker.buffered, capacity },
+      partitions: source.assignmentSummary(),
+      pressure: { local: policy.localState, effective: worker.pressure, transitions: stats.backpressureCount }
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import type { PressureState } from './backpressure.ts'
+
+/**
+ * What every feed and bridge instance tells the hub once a second (POST /api/heartbeats). Counters are
+ * cumulative since the process started, so a lost heartbeat loses no count; the hub derives rates from
+ * consecutive heartbeats. docs/hub.md documents the same fields.
+ */
+export const Roles = { BRIDGE: 'bridge', FEED: 'feed' } as const
+export type Role = (typeof Roles)[keyof typeof Roles]
+
+export interface Heartbeat {
+  v: 1
+  role: Role
+  instanceId: string
+  pid: number
+  host: string
+  startedAt: number
+  sentAt: number
+  /** This process's own /metrics, /healthz and /readyz, when it serves them. */
+  metricsUrl?: string
+  /** Cumulative messages by canonical type: received from Kafka (bridge) or produced (feed). */
+  messages: Record<string, number>
+  /** Cumulative rows inserted by table (bridge). */
+  inserted: Record<string, number>
+  inserts: number
+  /** Mean and max insert latency since the previous heartbeat (0 when there was no insert). */
+  insertLatencyMs: { mean: number; max: number }
+  deadLettered: number
+  errors: number
+  buffer: { messages: number; capacity: number }
+  /** topic:partition this instance consumes now (bridge). */
+  partitions: string[]
+  /** Messages behind the end of its partitions, when the instance knows it. */
+  lag?: number
+  pressure: {
+    /** What its own watermarks say. */
+    local: PressureState
+    /** What it does (local, or the hub's cluster-wide decision). */
+    effective: PressureState
+    transitions: number
+  }
+  /** Feed only: the exchange connection. */
+  feed?: { exchange: string; connected: boolean; connects: number; rejected: number }
+}
+
+/** The hub's answer to a heartbeat: the cluster-wide backpressure decision every instance follows. */
+export interface HeartbeatReply {
+  backpressure: { hold: boolean; reason: string | null }
+  deadAfterMs: number
+}
+
+const counterMap = { type: 'object', additionalProperties: { type: 'number', minimum: 0 } } as const
+
+/** JSON schema (ajv / fastify) of a heartbeat body. */
+export const heartbeatSchema = {
+  type: 'object',
+  required: [
+    'v',
+    'role',
+    'instanceId',
+    'pid',
+    'host',
+    'startedAt',
+    'sentAt',
+    'messages',
+    'inserted',
+    'inserts',
+    'insertLatencyMs',
+    'deadLettered',
+    'errors',
+    'buffer',
+    'partitions',
+    'pressure'
+  ],
+  properties: {
+    v: { const: 1 },
+    role: { enum: Object.values(Roles) },
+    instanceId: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._:@-]+$' },
+    pid: { type: 'integer', minimum: 0 },
+    host: { type: 'string', maxLength: 255 },
+    startedAt: { type: 'number' },
+    sentAt: { type: 'number' },
+    metricsUrl: { type: 'string', maxLength: 500 },
+    messages: counterMap,
+    inserted: counterMap,
+    inserts: { type: 'number', minimum: 0 },
+    insertLatencyMs: {
+      type: 'object',
+      required: ['mean', 'max'],
+      properties: { mean: { type: 'number', minimum: 0 }, max: { type: 'number', minimum: 0 } }
+    },
+    deadLettered: { type: 'number', minimum: 0 },
+    errors: { type: 'number', minimum: 0 },
+    buffer: {
+      type: 'object',
+      required: ['messages', 'capacity'],
+      properties: { messages: { type: 'number', minimum: 0 }, capacity: { type: 'number', minimum: 0 } }
+    },
+    partitions: { type: 'array', maxItems: 10000, items: { type: 'string', maxLength: 300 } },
+    lag: { type: 'number', minimum: 0 },
+    pressure: {
+      type: 'object',
+      required: ['local', 'effective', 'transitions'],
+      properties: {
+        local: { enum: ['flowing', 'paused'] },
+        effective: { enum: ['flowing', 'paused'] },
+        transitions: { type: 'number', minimum: 0 }
+      }
+    },
+    feed: {
+      type: 'object',
+      required: ['exchange', 'connected', 'connects', 'rejected'],
+      properties: {
+        exchange: { type: 'string', maxLength: 100 },
+        connected: { type: 'boolean' },
+        connects: { type: 'number', minimum: 0 },
+        rejected: { type: 'number', minimum: 0 }
+      }
+    }
+  }
+} as const

@@ -1,0 +1,90 @@
+import type { Logger } from 'pino'
+import { bridgeTopics } from '../bridge/run.ts'
+import { createClickHouse } from '../clickhouse/client.ts'
+import { migrate } from '../clickhouse/migrate.ts'
+import type { Config } from '../config/types.ts'
+import { createAdmin } from '../kafka/clients.ts'
+import { resolveHubToken } from '../telemetry/hub-token.ts'
+import { ClusterView } from './cluster-view.ts'
+import { every, historyWriter, pollLag, pollTables } from './pollers.ts'
+import { buildHubApp } from './server.ts'
+
+export interface RunningHub {
+  url: string
+  view: ClusterView
+  stop(): Promise<void>
+}
+
+const SWEEP_MS = 250
+const TICK_MS = 1000
+const LAG_MS = 2000
+const TABLES_MS = 5000
+const HISTORY_MS = 5000
+
+/**
+ * The hub: the HTTP app plus its pollers (dead-instance sweep, consumer lag, rows per table, history to
+ * ClickHouse). Kafka or ClickHouse being down degrades the view, never stops the hub.
+ */
+export async function startHub(config: Config, rootLog: Logger, port = config.hub.port): Promise<RunningHub> {
+  const log = rootLog.child({ role: 'hub' })
+  const view = new ClusterView({
+    deadAfterMs: config.hub.deadAfterMs,
+    historyMs: config.hub.historyMinutes * 60_000,
+    insertLatencyLimitMs: config.hub.insertLatencyLimitMs
+  })
+  view.subscribe((events) => {
+    for (const event of events) {
+      const line = `${event.kind}${event.instanceId ? ` ${event.instanceId}` : ''}: ${event.detail}`
+      if (event.kind === 'backpressure-active') log.warn(`BACKPRESSURE ACTIVE (cluster): ${event.detail}`)
+      else if (event.kind === 'backpressure-released')
+        log.info(`BACKPRESSURE RELEASED (cluster): ${event.detail}`)
+      else if (event.kind === 'died') log.warn(line)
+      else log.info(line)
+    }
+  })
+
+  const clickhouse = createClickHouse(config.clickhouse)
+  const database = config.clickhouse.database
+  const schemaReady = migrate(clickhouse, config.clickhouse, log).then(
+    () => true,
+    (error: unknown) => {
+      log.warn({ err: (error as Error).message }, 'ClickHouse unavailable: history stays in memory only')
+      return false
+    }
+  )
+  const admin = createAdmin(config.kafka)
+  const writeHistory = historyWriter(clickhouse, database)
+  const stops = [
+    every(SWEEP_MS, async () => void view.sweep(), log, 'sweep'),
+    every(TICK_MS, async () => view.tick(), log, 'tick'),
+    every(
+      LAG_MS,
+      () => pollLag(view, admin, config.bridge.groupId, bridgeTopics(config)),
+      log,
+      'consumer lag'
+    ),
+    every(TABLES_MS, () => pollTables(view, clickhouse, database), log, 'ClickHouse row counts'),
+    every(
+      HISTORY_MS,
+      async () => {
+        if (await schemaReady) await writeHistory(view.instances())
+      },
+      log,
+      'heartbeat history'
+    )
+  ]
+
+  const app = buildHubApp(view, resolveHubToken(config), log)
+  const url = await app.listen({ host: config.hub.host, port })
+  log.info({ url, dashboard: `${url}/` }, 'hub listening')
+  return {
+    url,
+    view,
+    async stop() {
+      for (const stop of stops) stop()
+      await app.close()
+      await admin.close().catch(() => undefined)
+      await clickhouse.close()
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { Config } from '../config/types.ts'
+
+/**
+ * The shared heartbeat token: HUB_TOKEN when set; otherwise a random token kept in <home>/hub.token (mode 0600),
+ * created on first use, so a local hub and its instances agree with no setup. Never logged.
+ */
+export function resolveHubToken(config: Config): string {
+  if (config.hub.token) return config.hub.token
+  const file = hubTokenFile(config)
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dirname(file), { recursive: true })
+  const token = randomBytes(24).toString('base64url')
+  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' })
+  return token
+}
+
+export function hubTokenFile(config: Config): string {
+  return join(config.stack.home, 'hub.token')
+}

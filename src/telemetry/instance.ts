@@ -1,0 +1,69 @@
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Config } from '../config/types.ts'
+import type { Heartbeat, HeartbeatReply } from '../core/heartbeat.ts'
+import { HeartbeatSender } from './heartbeat-sender.ts'
+import { resolveHubToken } from './hub-token.ts'
+import { startProcessServer, type Readiness } from './process-server.ts'
+
+export interface InstanceTelemetry {
+  /** This process's /metrics base URL. */
+  metricsUrl: string
+  heartbeats: HeartbeatSender | null
+  stop(): Promise<void>
+}
+
+/**
+ * What every feed and bridge runs beside its work: its own /metrics, /healthz and /readyz, and heartbeats to
+ * the hub (unless HUB_URL is empty). A port that is taken is reported and the process goes on without it.
+ */
+export async function startInstanceTelemetry(
+  config: Config,
+  parts: {
+    registry: Registry
+    readiness(): Readiness
+    heartbeat(metricsUrl: string): Heartbeat
+    onReply(reply: HeartbeatReply | null): void
+  },
+  log: Logger
+): Promise<InstanceTelemetry> {
+  let metricsUrl = ''
+  let server: { close(): Promise<void> } | null = null
+  try {
+    const started = await startProcessServer(
+      {
+        host: config.metrics.host,
+        port: config.metrics.port,
+        registry: parts.registry,
+        readiness: parts.readiness
+      },
+      log
+    )
+    metricsUrl = started.url
+    server = started
+  } catch (error) {
+    log.warn(
+      { err: (error as Error).message, port: config.metrics.port },
+      'could not serve /metrics: set METRICS_PORT to a free port (0 picks one)'
+    )
+  }
+  const heartbeats = config.hub.url
+    ? new HeartbeatSender({
+        hubUrl: config.hub.url,
+        token: resolveHubToken(config),
+        intervalMs: config.hub.heartbeatIntervalMs,
+        build: () => parts.heartbeat(metricsUrl),
+        onReply: parts.onReply,
+        log
+      })
+    : null
+  heartbeats?.start()
+  return {
+    metricsUrl,
+    heartbeats,
+    async stop() {
+      heartbeats?.stop()
+      await server?.close()
+    }
+  }
+}
