@@ -1,7 +1,9 @@
 import { Command } from 'commander'
 import { registerFeedCommand } from './commands/feed.ts'
+import { registerHubCommand } from './commands/hub.ts'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
 import { registerQueryCommand } from './commands/query.ts'
+import { registerLagCommand } from './commands/lag.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
@@ -16,9 +18,11 @@ program
 registerStackCommands(program)
 registerPipelineCommands(program)
 registerFeedCommand(program)
+registerHubCommand(program)
 registerScaleCommand(program)
 registerKafkaToolCommand(program)
 registerQueryCommand(program)
+registerLagCommand(program)
 
 try {
   await program.parseAsync(process.argv)
