@@ -77,14 +77,18 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
   const app = buildHubApp(view, resolveHubToken(config), log)
   const url = await app.listen({ host: config.hub.host, port })
   log.info({ url, dashboard: `${url}/` }, 'hub listening')
+  let stopping: Promise<void> | null = null
   return {
     url,
     view,
-    async stop() {
-      for (const stop of stops) stop()
-      await app.close()
-      await admin.close().catch(() => undefined)
-      await clickhouse.close()
+    stop() {
+      stopping ??= (async () => {
+        for (const stop of stops) stop()
+        await app.close()
+        await admin.close().catch(() => undefined)
+        await clickhouse.close()
+      })()
+      return stopping
     }
   }
 }

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { bridgeTopics } from '../../src/bridge/run.ts'
+import { spawnBridge, killAll } from '../helpers/processes.ts'
+import {
+  fakeHeartbeat,
+  hubEvents,
+  hubInstances,
+  postHeartbeat,
+  startTestHub,
+  TEST_HUB_TOKEN
+} from '../helpers/hub.ts'
+import { eventually, testEnv } from '../helpers/stack.ts'
+
+test('heartbeats without the token are refused with 401, invalid ones with 400, and the token is never logged', async (t) => {
+  const env = await testEnv(t)
+  const { hub, logs } = await startTestHub(t, env)
+
+  const missing = await postHeartbeat(hub.url, fakeHeartbeat('intruder-1'), null)
+  assert.equal(missing.status, 401)
+  assert.equal(missing.headers.get('www-authenticate'), 'Bearer')
+  const wrong = await postHeartbeat(hub.url, fakeHeartbeat('intruder-2'), 'not-the-token')
+  assert.equal(wrong.status, 401)
+  const invalid = await postHeartbeat(hub.url, { v: 1, role: 'bridge' }, TEST_HUB_TOKEN)
+  assert.equal(invalid.status, 400)
+  assert.match(((await invalid.json()) as { reason: string }).reason, /required property/)
+
+  const accepted = await postHeartbeat(hub.url, fakeHeartbeat('bridge-a'), TEST_HUB_TOKEN)
+  assert.equal(accepted.status, 200)
+  assert.deepEqual(((await accepted.json()) as { backpressure: unknown }).backpressure, {
+    hold: false,
+    reason: null
+  })
+
+  const instances = await hubInstances(hub.url)
+  assert.deepEqual(
+    instances.map((i) => [i.instanceId, i.state]),
+    [['bridge-a', 'alive']],
+    'only the authenticated instance is known'
+  )
+  const metrics = await (await fetch(`${hub.url}/metrics`)).text()
+  assert.match(metrics, /tickbridge_hub_heartbeats_rejected_total\{reason="unauthorized"\} 2/)
+  assert.match(metrics, /tickbridge_hub_heartbeats_rejected_total\{reason="invalid"\} 1/)
+  assert.match(metrics, /tickbridge_cluster_instances\{role="bridge",state="alive"\} 1/)
+  assert.equal((await fetch(`${hub.url}/healthz`)).status, 200)
+  assert.equal((await fetch(`${hub.url}/readyz`)).status, 200)
+  assert.match(logs(), /rejected a heartbeat without a valid token/)
+  assert.ok(!logs().includes(TEST_HUB_TOKEN), 'the token never appears in the hub log')
+})
+
+test('a killed bridge is marked dead within the timeout; the survivor takes its partitions', async (t) => {
+  const env = await testEnv(t)
+  const deadAfterMs = 2_000
+  const { hub, instanceVars } = await startTestHub(t, env, { HUB_DEAD_AFTER_MS: String(deadAfterMs) })
+  const bridges = [1, 2].map((n) => spawnBridge(env, n, instanceVars))
+  t.after(() => killAll(bridges))
+  const [first, second] = [`test-${env.id}-1`, `test-${env.id}-2`]
+
+  const partitionsOf = async (id: string) =>
+    (await hubInstances(hub.url)).find((i) => i.instanceId === id)?.lastHeartbeat.partitions.length ?? 0
+  await eventually(
+    async () => (await partitionsOf(first)) > 0 && (await partitionsOf(second)) > 0,
+    async () => `both bridges should report partitions: ${JSON.stringify(await hubInstances(hub.url))}`,
+    60_000
+  )
+  const total = bridgeTopics(env.config).length * env.config.topics.partitions
+  assert.equal((await partitionsOf(first)) + (await partitionsOf(second)), total)
+
+  bridges[1]?.child.kill('SIGKILL')
+  const killedAt = Date.now()
+  await eventually(
+    async () => (await hubInstances(hub.url)).find((i) => i.instanceId === second)?.state === 'dead',
+    () => `${second} not marked dead`,
+    deadAfterMs + 5_000
+  )
+  const detectedMs = Date.now() - killedAt
+  assert.ok(
+    detectedMs <= deadAfterMs + 1_500,
+    `marked dead after ${detectedMs} ms (dead after ${deadAfterMs} ms)`
+  )
+  const died = (await hubEvents(hub.url)).filter((e) => e.kind === 'died')
+  assert.deepEqual(
+    died.map((e) => e.instanceId),
+    [second]
+  )
+  assert.equal((await hubInstances(hub.url)).find((i) => i.instanceId === first)?.state, 'alive')
+
+  await eventually(
+    async () => (await partitionsOf(first)) === total,
+    async () => `survivor owns ${await partitionsOf(first)} of ${total} partitions`,
+    60_000
+  )
+  const kinds = (await hubEvents(hub.url)).map((e) => `${e.kind}:${e.instanceId}`)
+  assert.ok(kinds.includes(`partitions-changed:${first}`), kinds.join(', '))
+})
