@@ -15,7 +15,9 @@ export const ErrorCodes = {
   MIGRATION_FAILED: 'TB_MIGRATION_FAILED',
   COMMAND_FAILED: 'TB_COMMAND_FAILED',
   /** A command-line value that cannot be used (a malformed time, symbol, limit, …). */
-  INVALID_ARGUMENT: 'TB_INVALID_ARGUMENT'
+  INVALID_ARGUMENT: 'TB_INVALID_ARGUMENT',
+  /** The consumer group has active members, so its offsets cannot be moved. */
+  GROUP_ACTIVE: 'TB_GROUP_ACTIVE'
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -4,6 +4,7 @@ import { registerHubCommand } from './commands/hub.ts'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
 import { registerQueryCommand } from './commands/query.ts'
 import { registerLagCommand } from './commands/lag.ts'
+import { registerResetCommands } from './commands/reset.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
@@ -23,6 +24,7 @@ registerScaleCommand(program)
 registerKafkaToolCommand(program)
 registerQueryCommand(program)
 registerLagCommand(program)
+registerResetCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -2,13 +2,13 @@ import type { Command } from 'commander'
 import { createClickHouse, detectCapabilities, type ClickHouseClient } from '../../clickhouse/client.ts'
 import {
   buildMarketQuery,
-  InvalidQueryInput,
   MARKET_TABLES,
   parseTimeArgument,
   trimDecimal,
   type MarketTable
 } from '../../core/market-query.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../../errors.ts'
+import { parseArguments } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 
@@ -69,7 +69,7 @@ async function runMarketQuery(table: string, options: QueryOptions): Promise<Row
   const client = createClickHouse(config.clickhouse)
   try {
     const capabilities = await detectCapabilities(client)
-    const { query, params } = invalidArgumentOnBadInput(() => {
+    const { query, params } = parseArguments(() => {
       const now = Date.now()
       return buildMarketQuery(
         config.clickhouse.database,
@@ -85,7 +85,7 @@ async function runMarketQuery(table: string, options: QueryOptions): Promise<Row
         },
         { queryParameters: capabilities.queryParameters }
       )
-    })
+    }, 'See `tickbridge query --help`.')
     const result = await client
       .query({
         query,
@@ -100,18 +100,6 @@ async function runMarketQuery(table: string, options: QueryOptions): Promise<Row
     return (await result.json<Row>()).map(typed)
   } finally {
     await client.close()
-  }
-}
-
-function invalidArgumentOnBadInput<T>(build: () => T): T {
-  try {
-    return build()
-  } catch (error) {
-    if (error instanceof InvalidQueryInput)
-      throw new TickbridgeError(ErrorCodes.INVALID_ARGUMENT, error.message, {
-        hint: 'See `tickbridge query --help`.'
-      })
-    throw error
   }
 }
 
