@@ -1,10 +1,12 @@
 import { Command } from 'commander'
 import { registerFeedCommand } from './commands/feed.ts'
 import { registerHubCommand } from './commands/hub.ts'
+import { registerStatusCommands } from './commands/status.ts'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
 import { registerQueryCommand } from './commands/query.ts'
 import { registerLagCommand } from './commands/lag.ts'
 import { registerResetCommands } from './commands/reset.ts'
+import { registerLogsCommand } from './commands/logs.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
@@ -20,11 +22,13 @@ registerStackCommands(program)
 registerPipelineCommands(program)
 registerFeedCommand(program)
 registerHubCommand(program)
+registerStatusCommands(program)
 registerScaleCommand(program)
 registerKafkaToolCommand(program)
 registerQueryCommand(program)
 registerLagCommand(program)
 registerResetCommands(program)
+registerLogsCommand(program)
 
 try {
   await program.parseAsync(process.argv)

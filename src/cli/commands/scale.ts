@@ -5,6 +5,7 @@ import { describeGroupAssignment, type GroupAssignmentReport } from '../../kafka
 import { listLocalBridges, scaleLocalBridges } from '../../stack/local-bridges.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
+import { summarizePartitions } from '../../ops/format.ts'
 
 /** `tickbridge scale N`: start or stop local bridge processes until N run, then report who owns which partitions. */
 export function registerScaleCommand(program: Command): void {
@@ -71,18 +72,7 @@ function describe(report: GroupAssignmentReport, partitionsPerTopic: number): st
     instance: m.instanceId,
     partitions: m.partitions.length,
     state: m.partitions.length === 0 ? 'idle (more instances than partitions)' : 'consuming',
-    assigned: summarize(m.partitions)
+    assigned: summarizePartitions(m.partitions)
   }))
   return `${formatTable(rows)}\n\ngroup ${report.groupId}: ${report.state}, ${report.members.length} instance(s), ${partitionsPerTopic} partitions per topic`
-}
-
-/** "market.trades:0,3 market.depth:0,3" from a list of topic:partition. */
-function summarize(partitions: string[]): string {
-  const byTopic = new Map<string, string[]>()
-  for (const tp of partitions) {
-    const split = tp.lastIndexOf(':')
-    const topic = tp.slice(0, split)
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), tp.slice(split + 1)])
-  }
-  return [...byTopic].map(([topic, ps]) => `${topic}:${ps.join(',')}`).join(' ')
 }
