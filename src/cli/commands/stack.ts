@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { stackDown, stackLogFiles, stackStatus, stackUp, type ComponentStatus } from '../../stack/stack.ts'
+import { stackDown, stackStatus, stackUp, type ComponentStatus } from '../../stack/stack.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
+import { showLogs } from './logs.ts'
 
 function statusRows(components: ComponentStatus[]) {
   return components.map((c) => ({
@@ -62,20 +61,15 @@ export function registerStackCommands(program: Command): void {
     .argument('[component]', 'kafka or clickhouse (default: both)')
     .option('-n, --lines <n>', 'lines from the end', '50')
     .option('-f, --follow', 'keep printing new lines')
-    .action((component: string | undefined, options: { lines: string; follow?: boolean }) => {
-      const files = stackLogFiles(cliContext().config)
-      const chosen =
-        component === 'kafka' || component === 'clickhouse'
-          ? files[component]
-          : [...files.kafka, ...files.clickhouse]
-      const present = chosen.filter((file) => existsSync(file))
-      if (present.length === 0) {
-        console.log('no logs yet: start the stack with `tickbridge stack up`')
-        return
-      }
-      const tail = spawn('tail', ['-n', options.lines, ...(options.follow ? ['-F'] : []), ...present], {
-        stdio: 'inherit'
-      })
-      return new Promise<void>((resolve) => tail.on('exit', () => resolve()))
-    })
+    .action((component: string | undefined, options: { lines: string; follow?: boolean }) =>
+      showLogs(
+        cliContext().config,
+        component === 'kafka' || component === 'clickhouse' ? [component] : ['kafka', 'clickhouse'],
+        {
+          lines: Number.parseInt(options.lines, 10) || 0,
+          follow: options.follow === true,
+          raw: true
+        }
+      )
+    )
 }
