@@ -12,6 +12,8 @@ import type { NatsFanout } from './nats-fanout.ts'
 export class FeedPublisher {
   readonly counts = new Map<string, number>()
   rejectedCount = 0
+  /** Failed sends (each retried). */
+  errorCount = 0
   readonly #producer: StringProducer
   readonly #topics: TopicsConfig
   readonly #log: Logger
@@ -54,6 +56,11 @@ export class FeedPublisher {
     })
   }
 
+  /** Messages waiting to be produced. */
+  get queued(): number {
+    return this.#queue.length
+  }
+
   /** Sends what is queued and waits for it. */
   async flush(): Promise<void> {
     while (this.#queue.length > 0 || this.#sending) {
@@ -89,6 +96,7 @@ export class FeedPublisher {
         (error: unknown) => {
           // Kept and retried: the batch goes back to the front of the queue.
           this.#queue.unshift(...batch)
+          this.errorCount++
           this.#log.warn(
             { err: (error as Error).message, messages: batch.length },
             'producing failed, retrying'

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
 import { createAdmin } from '../../kafka/clients.ts'
 import { describeGroupAssignment, type GroupAssignmentReport } from '../../kafka/group.ts'
-import { listLocalBridges, scaleLocalBridges } from '../../stack/local-bridges.ts'
+import { listLocalProcesses, scaleLocalBridges } from '../../stack/local-processes.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 import { summarizePartitions } from '../../ops/format.ts'
@@ -50,7 +50,7 @@ export function registerScaleCommand(program: Command): void {
     try {
       while (Date.now() < deadline) {
         report = await describeGroupAssignment(admin, groupId).catch(() => report)
-        const running = listLocalBridges(config).length
+        const running = listLocalProcesses(config, 'bridge').length
         if (report.members.length === target && running === target && /stable|empty/i.test(report.state)) {
           if (
             target === 0 ||

@@ -1,0 +1,38 @@
+import type { Heartbeat } from '../core/heartbeat.ts'
+import type { ProcessIdentity } from '../telemetry/identity.ts'
+import type { FeedPublisher } from './publisher.ts'
+
+/** What a feed reports to the hub: messages produced by type, frames rejected, its connection. */
+export interface FeedTelemetrySource {
+  exchange: string
+  publisher: FeedPublisher
+  connection: { connected: boolean; connects: number }
+}
+
+export function feedHeartbeats(
+  identity: ProcessIdentity,
+  feed: FeedTelemetrySource
+): (metricsUrl: string) => Heartbeat {
+  return (metricsUrl) => ({
+    v: 1,
+    role: 'feed',
+    ...identity,
+    sentAt: Date.now(),
+    ...(metricsUrl ? { metricsUrl } : {}),
+    messages: Object.fromEntries(feed.publisher.counts),
+    inserted: {},
+    inserts: 0,
+    insertLatencyMs: { mean: 0, max: 0 },
+    deadLettered: feed.publisher.rejectedCount,
+    errors: feed.publisher.errorCount,
+    buffer: { messages: feed.publisher.queued, capacity: 0 },
+    partitions: [],
+    pressure: { local: 'flowing', effective: 'flowing', transitions: 0 },
+    feed: {
+      exchange: feed.exchange,
+      connected: feed.connection.connected,
+      connects: feed.connection.connects,
+      rejected: feed.publisher.rejectedCount
+    }
+  })
+}

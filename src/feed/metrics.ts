@@ -1,0 +1,52 @@
+import { Gauge, type Registry } from 'prom-client'
+import { mirroredCounter, processRegistry } from '../telemetry/metrics.ts'
+import type { FeedTelemetrySource } from './heartbeat.ts'
+
+/** The feed's Prometheus metrics (tickbridge_feed_*), read at scrape time. */
+export function feedRegistry(instanceId: string, feed: FeedTelemetrySource): Registry {
+  const registry = processRegistry({ role: 'feed', instance_id: instanceId, exchange: feed.exchange })
+  mirroredCounter(
+    registry,
+    {
+      name: 'tickbridge_feed_messages_total',
+      help: 'Canonical messages produced to Kafka, by type',
+      labelNames: ['type']
+    },
+    () => [...feed.publisher.counts].map(([type, n]) => [{ type }, n])
+  )
+  mirroredCounter(
+    registry,
+    {
+      name: 'tickbridge_feed_rejected_frames_total',
+      help: 'Frames that failed to parse or validate (sent to the DLQ)'
+    },
+    () => [[{}, feed.publisher.rejectedCount]]
+  )
+  mirroredCounter(
+    registry,
+    { name: 'tickbridge_feed_connects_total', help: 'Successful exchange connections (1 + reconnects)' },
+    () => [[{}, feed.connection.connects]]
+  )
+  mirroredCounter(
+    registry,
+    { name: 'tickbridge_feed_produce_errors_total', help: 'Failed Kafka sends (each retried)' },
+    () => [[{}, feed.publisher.errorCount]]
+  )
+  new Gauge({
+    name: 'tickbridge_feed_connected',
+    help: '1 while the exchange connection is open',
+    registers: [registry],
+    collect() {
+      this.set(feed.connection.connected ? 1 : 0)
+    }
+  })
+  new Gauge({
+    name: 'tickbridge_feed_queued_messages',
+    help: 'Messages waiting to be produced to Kafka',
+    registers: [registry],
+    collect() {
+      this.set(feed.publisher.queued)
+    }
+  })
+  return registry
+}
