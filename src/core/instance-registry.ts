@@ -115,6 +115,11 @@ export class InstanceRegistry {
     return this.#event(now, kind, null, detail)
   }
 
+  /** Removes an instance (e.g. a probe that `tickbridge validate` played); true when it was known. */
+  forget(instanceId: string): boolean {
+    return this.#entries.delete(instanceId)
+  }
+
   instances(): InstanceView[] {
     return [...this.#entries]
       .map(([instanceId, entry]) => {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { heartbeatSchema, type Heartbeat } from '../core/heartbeat.ts'
 import type { HubEvent } from '../core/instance-registry.ts'
@@ -35,20 +35,19 @@ export function buildHubApp(view: ClusterView, token: string, log: Logger): Fast
     }
   )
 
+  const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (authorized(request)) return
+    rejected.inc({ reason: 'unauthorized' })
+    log.warn({ from: request.ip, url: request.url }, 'rejected a heartbeat without a valid token')
+    await reply
+      .code(401)
+      .header('www-authenticate', 'Bearer')
+      .send({ error: 'missing or wrong token: send Authorization: Bearer <HUB_TOKEN>' })
+  }
+
   app.post<{ Body: Heartbeat }>(
     '/api/heartbeats',
-    {
-      schema: { body: heartbeatSchema },
-      onRequest: async (request, reply) => {
-        if (authorized(request)) return
-        rejected.inc({ reason: 'unauthorized' })
-        log.warn({ from: request.ip }, 'rejected a heartbeat without a valid token')
-        await reply
-          .code(401)
-          .header('www-authenticate', 'Bearer')
-          .send({ error: 'missing or wrong token: send Authorization: Bearer <HUB_TOKEN>' })
-      }
-    },
+    { schema: { body: heartbeatSchema }, onRequest: requireToken },
     async (request) => {
       heartbeats.inc()
       return view.heartbeat(request.body)
@@ -57,6 +56,15 @@ export function buildHubApp(view: ClusterView, token: string, log: Logger): Fast
 
   app.get<{ Querystring: { history?: string } }>('/api/instances', async (request) =>
     view.instances().map((i) => (request.query.history === '1' ? i : { ...i, history: i.history.slice(-1) }))
+  )
+  // Forget an instance now instead of keeping it as dead for the history window (token required).
+  app.delete<{ Params: { id: string } }>(
+    '/api/instances/:id',
+    { onRequest: requireToken },
+    async (request, reply) =>
+      view.registry.forget(request.params.id)
+        ? { forgotten: request.params.id }
+        : reply.code(404).send({ error: 'unknown instance' })
   )
   app.get('/api/cluster', async () => view.cluster())
   app.get<{ Querystring: { since?: string } }>('/api/events', async (request) =>
