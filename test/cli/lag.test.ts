@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBridge } from '../../src/bridge/run.ts'
-import { TradeGenerator } from '../../src/sim/market.ts'
 import type { LagReport } from '../../src/cli/commands/lag.ts'
 import { runCli } from '../helpers/cli.ts'
+import { tradeBatches } from '../helpers/trade-messages.ts'
 import { produce, silentLog, testEnv, waitCommittedToEnd, type TestEnv } from '../helpers/stack.ts'
 
 /** Kafka's own `kafka-consumer-groups --describe` rows: [group, topic, partition, current, end, lag, consumer, host, client]. */
@@ -42,16 +42,7 @@ function assertAgree(report: LagReport, toolRows: string[][]): void {
 test("tickbridge lag agrees with Kafka's consumer-group tool, with and without owners", async (t) => {
   const env = await testEnv(t)
   const { config } = env
-  const generator = new TradeGenerator({
-    exchange: 'sim',
-    symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
-    seed: 3
-  })
-  const trades = (n: number) =>
-    Array.from({ length: n }, () => {
-      const { key, message } = generator.next(Date.now())
-      return { topic: config.topics.trades, key, value: JSON.stringify(message) }
-    })
+  const trades = tradeBatches(config, 3)
   await produce(config, trades(2000))
   let bridge = await startBridge(config, silentLog)
   await waitCommittedToEnd(env, [config.topics.trades])

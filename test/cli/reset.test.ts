@@ -5,8 +5,8 @@ import { startBridge } from '../../src/bridge/run.ts'
 import { MARKET_TABLES } from '../../src/core/market-query.ts'
 import { createAdmin } from '../../src/kafka/clients.ts'
 import { groupLag } from '../../src/kafka/lag.ts'
-import { TradeGenerator } from '../../src/sim/market.ts'
 import { runCli } from '../helpers/cli.ts'
+import { tradeBatches } from '../helpers/trade-messages.ts'
 import { insertMessages } from '../helpers/clickhouse-rows.ts'
 import { mixedMessages } from '../helpers/market-data.ts'
 import { count, produce, silentLog, testEnv, waitCommittedToEnd, type TestEnv } from '../helpers/stack.ts'
@@ -28,16 +28,7 @@ async function committedTotal(env: TestEnv): Promise<{ total: number; allCommitt
 test('tickbridge reset offsets refuses while a bridge runs, then moves the committed offsets', async (t) => {
   const env = await testEnv(t)
   const { config } = env
-  const generator = new TradeGenerator({
-    exchange: 'sim',
-    symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
-    seed: 5
-  })
-  const trades = (n: number) =>
-    Array.from({ length: n }, () => {
-      const { key, message } = generator.next(Date.now())
-      return { topic: config.topics.trades, key, value: JSON.stringify(message) }
-    })
+  const trades = tradeBatches(config, 5)
   await produce(config, trades(300))
   await sleep(50)
   const between = new Date().toISOString()
