@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { PressureStates, type BackpressurePolicy, type PressureState } from '../core/backpressure.ts'
-import { backoffMs, isDataError } from '../core/insert-errors.ts'
+import { backoffMs, clickhouseErrorCode, isDataError } from '../core/insert-errors.ts'
 import { OffsetTracker } from '../core/offset-tracker.ts'
 import { rowFor, tableNames, type TableName } from '../core/rows.ts'
 import { parseMessage } from '../core/validate.ts'
@@ -221,9 +221,8 @@ export class BridgeWorker {
         await attempt()
         return 'inserted'
       } catch (error) {
-        const code = (error as { code?: unknown }).code
         const splittable = what !== DLQ_LANE && what !== 'candles'
-        if (splittable && isDataError(typeof code === 'string' ? code : undefined)) {
+        if (splittable && isDataError(clickhouseErrorCode(error))) {
           return { reason: describeError(error) }
         }
         this.stats.error()

@@ -21,6 +21,18 @@ export function isDataError(code: string | undefined): boolean {
   return code !== undefined && DATA_ERROR_CODES.has(code)
 }
 
+/**
+ * The ClickHouse error code of a failure: the client's `code` where it parsed one, else the `Code: N` in the
+ * message (18.16 words its errors as "Code: 27, e.displayText() = DB::Exception: ...", which the client does
+ * not parse).
+ */
+export function clickhouseErrorCode(error: unknown): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  if (typeof code === 'string' && /^\d+$/.test(code)) return code
+  const match = typeof message === 'string' ? /\bCode: (\d+)[,.]/.exec(message) : null
+  return match?.[1]
+}
+
 /** Capped exponential backoff: 100 ms, 200 ms, 400 ms, ... up to `maxMs`. */
 export function backoffMs(attempt: number, maxMs: number): number {
   return Math.min(maxMs, 100 * 2 ** Math.min(attempt, 20))

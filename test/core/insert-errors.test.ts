@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { backoffMs, isDataError } from '../../src/core/insert-errors.ts'
+import { backoffMs, clickhouseErrorCode, isDataError } from '../../src/core/insert-errors.ts'
 
 test('ClickHouse parse and type errors are data errors (split and dead-letter)', () => {
   for (const code of ['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '131', '407']) {
@@ -53,4 +53,17 @@ test('backoff never decreases as attempts grow', () => {
     assert.ok(delay >= previous && Number.isFinite(delay), `attempt ${n}: ${delay}`)
     previous = delay
   }
+})
+
+test('the ClickHouse error code comes from the client or, on 18.16, from the message', () => {
+  assert.equal(clickhouseErrorCode(Object.assign(new Error('x'), { code: '27' })), '27')
+  assert.equal(
+    clickhouseErrorCode(
+      new Error('Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected , before: poison')
+    ),
+    '27'
+  )
+  assert.equal(clickhouseErrorCode(new Error('Code: 407. DB::Exception: Decimal math overflow')), '407')
+  assert.equal(clickhouseErrorCode(new Error('socket hang up')), undefined)
+  assert.equal(clickhouseErrorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' })), undefined)
 })
