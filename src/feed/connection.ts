@@ -49,6 +49,11 @@ export class FeedConnection {
   #timers: NodeJS.Timeout[] = []
   #stopped = false
   connects = 0
+  /** true while the WebSocket is open. */
+  get connected(): boolean {
+    return this.#socket?.readyState === WebSocket.OPEN
+  }
+
   /** Why the connection stopped for good, when the exchange said retrying cannot help. */
   fatal: string | null = null
 

@@ -8,6 +8,10 @@ import { polygonSession } from './exchanges/polygon.ts'
 import { wallexSession } from './exchanges/wallex.ts'
 import { NatsFanout } from './nats-fanout.ts'
 import { FeedPublisher } from './publisher.ts'
+import { feedHeartbeats } from './heartbeat.ts'
+import { feedRegistry } from './metrics.ts'
+import { processIdentity } from '../telemetry/identity.ts'
+import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
 
 export type FeedOptions = {
   url: string
@@ -23,6 +27,7 @@ export type FeedOptions = {
 export interface RunningFeed {
   publisher: FeedPublisher
   connection: FeedConnection
+  telemetry: InstanceTelemetry
   stop(): Promise<void>
 }
 
@@ -45,6 +50,25 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   const session = options.exchange === 'wallex' ? wallexSession(options, sink) : polygonSession(options, sink)
   const connection = new FeedConnection(session, log)
   connection.start()
+  const source = { exchange: options.exchange, publisher, connection }
+  let stopping = false
+  const telemetry = await startInstanceTelemetry(
+    config,
+    {
+      registry: feedRegistry(options.instanceId, source),
+      readiness: () =>
+        stopping
+          ? { ready: false, reason: 'stopping' }
+          : connection.fatal
+            ? { ready: false, reason: connection.fatal }
+            : connection.connected
+              ? { ready: true }
+              : { ready: false, reason: `not connected to ${options.url}` },
+      heartbeat: feedHeartbeats(processIdentity(options.instanceId), source),
+      onReply: () => undefined // feeds never pause: Kafka absorbs what the bridges cannot take yet
+    },
+    log
+  )
   const stats =
     options.statsIntervalMs > 0
       ? setInterval(
@@ -59,7 +83,10 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   return {
     publisher,
     connection,
+    telemetry,
     async stop() {
+      stopping = true
+      await telemetry.stop()
       if (stats) clearInterval(stats)
       connection.stop()
       await publisher.flush()

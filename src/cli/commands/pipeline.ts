@@ -8,7 +8,6 @@ import { produceTrades } from '../../sim/kafka-load.ts'
 import { DEFAULT_SYMBOLS } from '../../sim/market.ts'
 import { startWallexServer } from '../../sim/wallex-server.ts'
 import { cliContext } from '../context.ts'
-import { runForeground } from './start.ts'
 
 const positiveInt = (value: string): number => {
   const n = Number(value)
@@ -166,16 +165,5 @@ export function registerPipelineCommands(program: Command): void {
         }
         process.on('SIGTERM', onSignal).on('SIGINT', onSignal)
       })
-    })
-
-  program
-    .command('start')
-    .description(
-      'the main job: local stack, schema, topics, a bridge and the simulator, printing what flows (Ctrl-C stops)'
-    )
-    .option('-r, --rate <msgPerSec>', 'simulated trades per second', positiveInt, 2000)
-    .option('-d, --duration <seconds>', 'stop after this many seconds', positiveInt)
-    .action(async (options: { rate: number; duration?: number }) => {
-      await runForeground(cliContext(), options)
     })
 }

@@ -1,63 +1,121 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, openSync } from 'node:fs'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import { createClickHouse } from '../../clickhouse/client.ts'
-import { migrate } from '../../clickhouse/migrate.ts'
-import { projectRoot } from '../../config/load.ts'
-import { createAdmin } from '../../kafka/clients.ts'
-import { ensureTopics } from '../../kafka/topics.ts'
-import { bridgeTopics } from '../../bridge/run.ts'
-import { stackUp } from '../../stack/stack.ts'
-import { progress, type CliContext } from '../context.ts'
+import type { Command } from 'commander'
+import { createClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts'
+import { instanceRows, clusterLine } from '../../ops/format.ts'
+import { defaultSymbols, startPipeline, stopPipeline, type PipelineOptions } from '../../ops/pipeline.ts'
+import { defaultHubUrl, opsSnapshot } from '../../ops/snapshot.ts'
+import { cliContext, progress } from '../context.ts'
+import { formatTable } from '../output.ts'
 
-const cliEntry = fileURLToPath(new URL('../main.js', import.meta.url))
-
-function spawnRole(home: string, name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const logs = join(home, 'logs')
-  mkdirSync(logs, { recursive: true })
-  const out = openSync(join(logs, `${name}.log`), 'a')
-  return spawn(process.execPath, [cliEntry, ...args], {
-    cwd: projectRoot,
-    stdio: ['ignore', out, out],
-    env: { ...process.env, LOG_PRETTY: 'false', ...env }
-  })
+interface StartFlags {
+  bridges: string
+  rate: string
+  symbols: string
+  simPort: string
+  follow?: boolean
+  duration?: string
 }
 
-/** `tickbridge start` for now: everything in the foreground, one bridge and the simulator, with a flow line. */
-export async function runForeground(
-  { config, log }: CliContext,
-  options: { rate: number; duration?: number }
-): Promise<void> {
-  await stackUp(config, progress)
-  const clickhouse = createClickHouse(config.clickhouse)
-  await migrate(clickhouse, config.clickhouse, log)
-  const admin = createAdmin(config.kafka)
-  await ensureTopics(admin, [...bridgeTopics(config), config.topics.dlq], config.topics.partitions).finally(
-    () => admin.close()
-  )
+function pipelineOptions(flags: StartFlags): PipelineOptions {
+  const whole = (value: string, name: string, min: number) => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`${name} must be a whole number ≥ ${min}, got "${value}"`)
+    return n
+  }
+  return {
+    bridges: whole(flags.bridges, '--bridges', 1),
+    rate: whole(flags.rate, '--rate', 1),
+    symbols: flags.symbols
+      .split(',')
+      .map((s) => s.trim().toUpperCase())
+      .filter(Boolean),
+    simPort: whole(flags.simPort, '--sim-port', 1),
+    readyTimeoutMs: 90_000
+  }
+}
 
-  const bridge = spawnRole(config.stack.home, 'bridge-1', ['bridge'], { INSTANCE_ORDINAL: '1' })
-  const sim = spawnRole(config.stack.home, 'sim', ['sim', '--rate', String(options.rate)])
+/** `tickbridge start | stop | restart`: the whole local pipeline in the background. */
+export function registerPipelineControlCommands(program: Command): void {
+  const withStartOptions = (command: Command) =>
+    command
+      .option('-b, --bridges <n>', 'bridge instances', '3')
+      .option('-r, --rate <tradesPerSec>', 'simulated trades per second', '2000')
+      .option('-s, --symbols <list>', 'symbols the feed subscribes to', defaultSymbols.join(','))
+      .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
+      .option('-f, --follow', 'then print what flows into ClickHouse every 2 s (Ctrl-C stops watching)')
+      .option('-d, --duration <seconds>', 'with --follow: stop the pipeline after this many seconds')
+
+  withStartOptions(
+    program
+      .command('start')
+      .description(
+        'the main job: local stack, schema, topics, hub, market simulator, a Wallex feed on it and N bridges, in the background'
+      )
+  ).action(async (flags: StartFlags) => {
+    await start(flags)
+  })
+
+  program
+    .command('stop')
+    .description('stop the pipeline: feed and simulator, then bridges (they drain and commit), then the hub')
+    .action(async () => {
+      const stopped = await stopPipeline(cliContext().config, progress)
+      progress(
+        stopped.length
+          ? 'pipeline stopped; the stack keeps running (`tickbridge stack down` stops it)'
+          : 'nothing of the pipeline was running'
+      )
+    })
+
+  withStartOptions(program.command('restart').description('stop, then start the pipeline')).action(
+    async (flags: StartFlags) => {
+      await stopPipeline(cliContext().config, progress)
+      await start(flags)
+    }
+  )
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  const { config, log } = cliContext()
+  const options = pipelineOptions(flags)
+  await startPipeline(config, options, progress, log)
+  const hubUrl = config.hub.url || defaultHubUrl(config)
+  const snapshot = await opsSnapshot(config, hubUrl)
   const db = config.clickhouse.database
-  progress(
-    `\nRunning: simulator (${options.rate} trades/s) -> Kafka ${config.kafka.brokers.join(',')} -> bridge -> ClickHouse ${config.clickhouse.url}`
+  console.log(
+    [
+      '',
+      formatTable(instanceRows(snapshot)),
+      '',
+      clusterLine(snapshot),
+      '',
+      `Running: simulator (${options.rate} trades/s, ${options.symbols.length} symbols) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${options.bridges} bridge(s) -> ClickHouse ${config.clickhouse.url}`,
+      `Dashboard: ${hubUrl}/`,
+      `Watch:     tickbridge monitor | tickbridge status | tickbridge lag | tickbridge logs bridge -f`,
+      `Query:     tickbridge query trades --symbol ${options.symbols[0] ?? 'BTCUSDT'}   (or curl '${config.clickhouse.url}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
+      `Stop:      tickbridge stop   (the stack keeps running; \`tickbridge stack down\` stops it)`
+    ].join('\n')
   )
-  progress(
-    `Logs: ${join(config.stack.home, 'logs')}/{bridge-1,sim}.log   Stop: Ctrl-C (the stack keeps running; \`tickbridge stack down\` stops it)`
-  )
-  progress(
-    `Query: curl '${config.clickhouse.url}/' --data-binary "SELECT symbol, count() AS trades, max(price) FROM ${db}.trades FINAL GROUP BY symbol"\n`
-  )
+  if (!flags.follow) return
+  const clickhouse = createClickHouse(config.clickhouse)
+  try {
+    await follow(clickhouse, `${db}.trades`, flags.duration ? Number(flags.duration) * 1000 : undefined)
+  } finally {
+    await clickhouse.close()
+  }
+  if (flags.duration) await stopPipeline(config, progress)
+}
 
+/** Prints rows in ClickHouse, their rate and freshness every 2 s until Ctrl-C or the duration. */
+async function follow(clickhouse: ClickHouseClient, table: string, durationMs?: number): Promise<void> {
   const stop = new AbortController()
   process.once('SIGINT', () => stop.abort()).once('SIGTERM', () => stop.abort())
-  const deadline = options.duration ? Date.now() + options.duration * 1000 : Number.POSITIVE_INFINITY
+  const deadline = durationMs ? Date.now() + durationMs : Number.POSITIVE_INFINITY
   let last: { rows: number; at: number } | null = null
-  while (!stop.signal.aborted && Date.now() < deadline && bridge.exitCode === null) {
+  while (!stop.signal.aborted && Date.now() < deadline) {
     await sleep(2000, undefined, { signal: stop.signal }).catch(() => undefined)
-    const { rows, newestRecvTs } = await flowSnapshot(clickhouse, `${db}.trades`)
+    const { rows, newestRecvTs } = await flowSnapshot(clickhouse, table)
     const now = Date.now()
     const freshness = newestRecvTs > 0 ? `  newest row received ${now - newestRecvTs} ms ago` : ''
     const rate = last ? Math.round(((rows - last.rows) * 1000) / (now - last.at)) : 0
@@ -66,22 +124,11 @@ export async function runForeground(
       `${new Date(now).toISOString().slice(11, 19)}  trades in ClickHouse: ${rows.toLocaleString('en-US')}  (+${rate.toLocaleString('en-US')}/s)${freshness}`
     )
   }
-  if (bridge.exitCode !== null)
-    progress(
-      `the bridge exited (code ${bridge.exitCode}); see ${join(config.stack.home, 'logs', 'bridge-1.log')}`
-    )
-  sim.kill('SIGTERM')
-  bridge.kill('SIGTERM')
-  await Promise.all(
-    [sim, bridge].map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : null))
-  )
-  await clickhouse.close()
-  progress('stopped the bridge and the simulator; the stack is still up (`tickbridge stack down` stops it)')
 }
 
 /** Rows in the table, and the newest recv_ts among them (how far behind the feed ClickHouse is). */
 async function flowSnapshot(
-  client: ReturnType<typeof createClickHouse>,
+  client: ClickHouseClient,
   table: string
 ): Promise<{ rows: number; newestRecvTs: number }> {
   try {
