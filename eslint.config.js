@@ -22,6 +22,11 @@ export default tseslint.config(
     }
   },
   {
+    // The hub dashboard runs in the browser as a plain script.
+    files: ['src/hub/dashboard/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'script' }
+  },
+  {
     files: ['src/config/**', 'test/**', 'bench/**', 'bin/**', 'eslint.config.js'],
     rules: { 'no-restricted-syntax': 'off' }
   }

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { chromium } from 'playwright-core'
+import { projectRoot } from '../../src/config/load.ts'
+import { startTestHub } from '../helpers/hub.ts'
+import { streamTrades, uniqueTrades } from '../helpers/load.ts'
+import { killAll, spawnBridge } from '../helpers/processes.ts'
+import { testEnv } from '../helpers/stack.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const artifacts = join(projectRoot, 'test-artifacts')
+
+test('dashboard in headless Chromium: shows the running instances and rows, and marks a killed one dead live', async (t) => {
+  const env = await testEnv(t)
+  const deadAfterMs = 2_000
+  const { hub, instanceVars } = await startTestHub(t, env, { HUB_DEAD_AFTER_MS: String(deadAfterMs) })
+  const bridges = [1, 2].map((n) => spawnBridge(env, n, instanceVars))
+  t.after(() => killAll(bridges))
+  const [first, second] = [`test-${env.id}-1`, `test-${env.id}-2`]
+  const streaming = streamTrades(
+    env.config,
+    uniqueTrades(6_000, 31, ['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'DOGEUSDT', 'SOLUSDT', 'ADAUSDT']),
+    1_000
+  )
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: 90_000,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync'
+    ]
+  })
+  t.after(() => browser.close())
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } })
+  const pageErrors: string[] = []
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(`${hub.url}/`)
+
+  const row = (id: string, state: string) => `#instances tr[data-instance="${id}"][data-state="${state}"]`
+  await page.waitForSelector(row(first, 'alive'), { timeout: 60_000 })
+  await page.waitForSelector(row(second, 'alive'), { timeout: 60_000 })
+  await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 })
+  await page.waitForFunction(
+    () => /trades [1-9]/.test(document.getElementById('tables')?.textContent ?? ''),
+    null,
+    {
+      timeout: 30_000
+    }
+  )
+  await page.waitForFunction(
+    () =>
+      Number((document.getElementById('total-bridge-rate')?.textContent ?? '0').replace(/[^0-9]/g, '')) > 0,
+    null,
+    { timeout: 30_000 }
+  )
+  assert.match((await page.textContent('#total-instances')) ?? '', /2 alive/)
+  assert.ok(
+    (await page.locator('#lag tbody tr').count()) >= env.config.topics.partitions,
+    'lag per partition listed'
+  )
+  assert.ok((await page.locator('#chart-rate canvas').count()) > 0, 'the rate chart is drawn')
+  mkdirSync(artifacts, { recursive: true })
+  await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true })
+
+  bridges[1]?.child.kill('SIGKILL')
+  await page.waitForSelector(row(second, 'dead'), { timeout: deadAfterMs + 5_000 })
+  await page.waitForSelector(`#events li[data-kind="died"][data-instance="${second}"]`, { timeout: 5_000 })
+  assert.match((await page.textContent('#total-instances')) ?? '', /1 alive · 1 dead/)
+  assert.equal(await page.locator(row(first, 'alive')).count(), 1)
+  await page.screenshot({ path: join(artifacts, 'dashboard-after-kill.png'), fullPage: true })
+  assert.deepEqual(pageErrors, [], 'no script errors on the page')
+  await streaming
+})
