@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { registerFeedCommand } from './commands/feed.ts'
 import { registerHubCommand } from './commands/hub.ts'
 import { registerStatusCommands } from './commands/status.ts'
+import { registerValidateCommand } from './commands/validate.ts'
 import { registerPipelineControlCommands } from './commands/start.ts'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
 import { registerQueryCommand } from './commands/query.ts'
@@ -24,6 +25,7 @@ registerPipelineCommands(program)
 registerFeedCommand(program)
 registerHubCommand(program)
 registerStatusCommands(program)
+registerValidateCommand(program)
 registerPipelineControlCommands(program)
 registerScaleCommand(program)
 registerKafkaToolCommand(program)

@@ -35,15 +35,20 @@ export interface PipelineOptions {
   readyTimeoutMs: number
 }
 
+/** Twelve liquid pairs whose keys (wallex:<symbol>) fall two to each of the default 6 partitions. */
 export const defaultSymbols = [
   'BTCUSDT',
   'ETHUSDT',
   'SOLUSDT',
   'XRPUSDT',
   'DOGEUSDT',
-  'ADAUSDT',
-  'TRXUSDT',
-  'LTCUSDT'
+  'BNBUSDT',
+  'LTCUSDT',
+  'DOTUSDT',
+  'UNIUSDT',
+  'ATOMUSDT',
+  'NEARUSDT',
+  'FILUSDT'
 ]
 
 export async function startPipeline(

@@ -1,0 +1,142 @@
+import type { InstanceView } from '../core/instance-registry.ts'
+import type { GroupMemberAssignment } from '../kafka/group.ts'
+
+/**
+ * The seed's scaling validation guide as pure evaluations: each takes the evidence gathered from the running
+ * system and says pass or fail, with the evidence in words a person can check.
+ */
+export type CheckOutcome = 'pass' | 'fail' | 'skip'
+
+export interface CheckResult {
+  check: string
+  result: CheckOutcome
+  evidence: string
+}
+
+const result = (check: string, ok: boolean, evidence: string): CheckResult => ({
+  check,
+  result: ok ? 'pass' : 'fail',
+  evidence
+})
+
+export function checkInstances(
+  expected: number,
+  bridges: InstanceView[],
+  members: GroupMemberAssignment[]
+): CheckResult {
+  const alive = bridges.filter((b) => b.state === 'alive').map((b) => b.instanceId)
+  const dead = bridges.filter((b) => b.state === 'dead').map((b) => b.instanceId)
+  const ids = members.map((m) => m.instanceId)
+  const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i)
+  const problems = [
+    ...(dead.length ? [`dead: ${dead.join(', ')}`] : []),
+    ...(alive.length !== expected ? [`${alive.length} alive in the hub, expected ${expected}`] : []),
+    ...(members.length !== expected
+      ? [`${members.length} members in the consumer group, expected ${expected}`]
+      : []),
+    ...(duplicates.length ? [`duplicate instance ids: ${[...new Set(duplicates)].join(', ')}`] : [])
+  ]
+  return result(
+    'instances',
+    problems.length === 0,
+    problems.length ? problems.join('; ') : `${expected} bridges up with unique ids: ${ids.join(', ')}`
+  )
+}
+
+/** Every partition of every topic assigned, and each member holds floor(P/N) or ceil(P/N) of each topic. */
+export function checkPartitions(
+  members: GroupMemberAssignment[],
+  topics: string[],
+  partitionsPerTopic: number
+): CheckResult {
+  if (members.length === 0) return result('partitions', false, 'the consumer group has no members')
+  const low = Math.floor(partitionsPerTopic / members.length)
+  const high = Math.ceil(partitionsPerTopic / members.length)
+  const problems: string[] = []
+  for (const topic of topics) {
+    const counts = members.map((m) => m.partitions.filter((p) => p.startsWith(`${topic}:`)).length)
+    const assigned = counts.reduce((a, b) => a + b, 0)
+    if (assigned !== partitionsPerTopic)
+      problems.push(`${topic}: ${assigned} of ${partitionsPerTopic} assigned`)
+    counts.forEach((n, i) => {
+      if (n < low || n > high)
+        problems.push(`${members[i]?.instanceId} has ${n} of ${topic}, expected ${low}-${high}`)
+    })
+  }
+  const perMember = members
+    .map((m) => `${m.instanceId} ${m.partitions.length / Math.max(1, topics.length)}/topic`)
+    .join(', ')
+  return result(
+    'partitions',
+    problems.length === 0,
+    problems.length
+      ? problems.join('; ')
+      : `${partitionsPerTopic} per topic over ${members.length}: ${perMember}`
+  )
+}
+
+/**
+ * Each bridge's share of the messages in the window. Keys (exchange:symbol) hash to partitions, so shares are
+ * never exactly 1/N: pass when every bridge owning partitions got traffic and none is below `minShareOfFair`
+ * of its fair share (default 0.25, i.e. ≥ 8 % each with 3 bridges).
+ */
+export function checkDistribution(deltas: Map<string, number>, minShareOfFair = 0.25): CheckResult {
+  const total = [...deltas.values()].reduce((a, b) => a + b, 0)
+  if (deltas.size === 0) return result('distribution', false, 'no bridges to compare')
+  if (total === 0) {
+    return result(
+      'distribution',
+      false,
+      'no traffic in the window: start the simulator or a feed (`tickbridge start`)'
+    )
+  }
+  const fair = 1 / deltas.size
+  const shares = [...deltas].map(([id, n]) => ({ id, n, share: n / total }))
+  const starved = shares.filter((s) => s.share < fair * minShareOfFair)
+  const evidence = shares.map((s) => `${s.id} ${(s.share * 100).toFixed(1)} % (${s.n})`).join(', ')
+  return result(
+    'distribution',
+    starved.length === 0,
+    starved.length
+      ? `${starved.map((s) => s.id).join(', ')} got less than ${Math.round(fair * minShareOfFair * 1000) / 10} %: ${evidence}`
+      : `fair share ${(fair * 100).toFixed(1)} %: ${evidence}`
+  )
+}
+
+/** Every group member reports heartbeats to the hub, fresh, with counters. */
+export function checkHeartbeats(
+  members: GroupMemberAssignment[],
+  instances: InstanceView[],
+  now: number,
+  deadAfterMs: number
+): CheckResult {
+  const byId = new Map(instances.map((i) => [i.instanceId, i]))
+  const problems: string[] = []
+  const seen: string[] = []
+  for (const m of members) {
+    const instance = byId.get(m.instanceId)
+    if (!instance) problems.push(`${m.instanceId}: no heartbeat at the hub`)
+    else if (now - instance.lastSeen > deadAfterMs)
+      problems.push(`${m.instanceId}: last heartbeat ${Math.round((now - instance.lastSeen) / 1000)} s ago`)
+    else {
+      const received = Object.values(instance.lastHeartbeat.messages).reduce((a, b) => a + b, 0)
+      seen.push(
+        `${m.instanceId} ${Math.round((now - instance.lastSeen) / 100) / 10} s ago, ${received} received`
+      )
+    }
+  }
+  if (members.length === 0) problems.push('no group members')
+  return result('heartbeats', problems.length === 0, problems.length ? problems.join('; ') : seen.join(', '))
+}
+
+export function checkDuplicates(
+  rowsInserted: number,
+  distinctRows: number,
+  rowsAfterFinal: number
+): CheckResult {
+  return result(
+    'duplicates',
+    rowsAfterFinal === distinctRows,
+    `inserted ${rowsInserted} rows (${distinctRows} distinct, each twice); ${rowsAfterFinal} after FINAL`
+  )
+}

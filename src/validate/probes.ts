@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Admin } from '@platformatic/kafka'
+import type { ClickHouseClient } from '../clickhouse/client.ts'
+import type { Config } from '../config/types.ts'
+import type { InstanceView } from '../core/instance-registry.ts'
+import { describeGroupAssignment, type GroupMemberAssignment } from '../kafka/group.ts'
+import { groupLag } from '../kafka/lag.ts'
+import { listLocalProcesses, startLocalProcess, stopLocalProcess } from '../stack/local-processes.ts'
+import { checkDuplicates, checkPartitions, type CheckResult } from './checks.ts'
+
+/** The IO side of `tickbridge validate`: gathering evidence from the hub, Kafka and ClickHouse. */
+export async function hubBridges(hubUrl: string): Promise<InstanceView[]> {
+  const response = await fetch(`${hubUrl}/api/instances`, { signal: AbortSignal.timeout(3_000) })
+  if (!response.ok) throw new Error(`the hub answered ${response.status}`)
+  return ((await response.json()) as InstanceView[]).filter((i) => i.role === 'bridge')
+}
+
+export async function groupMembers(admin: Admin, groupId: string): Promise<GroupMemberAssignment[]> {
+  return (await describeGroupAssignment(admin, groupId)).members
+}
+
+const received = (i: InstanceView) => Object.values(i.lastHeartbeat.messages).reduce((a, b) => a + b, 0)
+
+/** Messages each alive bridge received during the window, from the hub's cumulative counters. */
+export async function messageDeltas(hubUrl: string, windowMs: number): Promise<Map<string, number>> {
+  const before = new Map(
+    (await hubBridges(hubUrl)).filter((i) => i.state === 'alive').map((i) => [i.instanceId, i])
+  )
+  await sleep(windowMs)
+  const deltas = new Map<string, number>()
+  for (const after of await hubBridges(hubUrl)) {
+    const start = before.get(after.instanceId)
+    if (after.state !== 'alive' || !start) continue
+    deltas.set(
+      after.instanceId,
+      start.lastHeartbeat.pid === after.lastHeartbeat.pid
+        ? received(after) - received(start)
+        : received(after)
+    )
+  }
+  return deltas
+}
+
+async function totalLag(
+  admin: Admin,
+  groupId: string,
+  topics: string[]
+): Promise<{ lag: number; committed: number }> {
+  const partitions = await groupLag(admin, groupId, topics)
+  return {
+    lag: partitions.reduce((sum, p) => sum + Number(p.lag), 0),
+    committed: partitions.reduce((sum, p) => sum + Math.max(0, Number(p.committed)), 0)
+  }
+}
+
+async function until<T>(
+  timeoutMs: number,
+  probe: () => Promise<T>,
+  done: (value: T) => boolean
+): Promise<T | null> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => null)
+    if (value !== null && done(value)) return value
+    await sleep(500)
+  }
+  return null
+}
+
+/**
+ * Stops the highest-ordinal local bridge, waits for the others to take every partition, starts it again, waits
+ * for the balanced assignment to come back, then checks that consumption caught up (no loss: the group's
+ * committed offsets moved on and lag is back to where it was, or below 1000).
+ */
+export async function failoverProbe(
+  config: Config,
+  admin: Admin,
+  topics: string[],
+  timeoutMs: number,
+  progress: (line: string) => void
+): Promise<CheckResult> {
+  const skip = (evidence: string): CheckResult => ({ check: 'failover', result: 'skip', evidence })
+  const local = listLocalProcesses(config, 'bridge')
+  if (local.length < 2) return skip('needs at least 2 bridges run by this machine (`tickbridge scale N`)')
+  const victim = local[local.length - 1]!
+  const groupId = config.bridge.groupId
+  const before = await totalLag(admin, groupId, topics)
+  const expected = (await groupMembers(admin, groupId)).length
+  progress(`failover: stopping ${victim.name} (pid ${victim.pid}) ...`)
+  const stoppedAt = Date.now()
+  await stopLocalProcess(victim)
+  const takenOver = await until(
+    timeoutMs,
+    () => groupMembers(admin, groupId),
+    (members) =>
+      members.length === expected - 1 &&
+      checkPartitions(members, topics, config.topics.partitions).result === 'pass'
+  )
+  const takeoverS = ((Date.now() - stoppedAt) / 1000).toFixed(1)
+  progress(`failover: starting ${victim.name} again ...`)
+  startLocalProcess(config, { role: 'bridge', ordinal: victim.ordinal })
+  if (!takenOver) {
+    return {
+      check: 'failover',
+      result: 'fail',
+      evidence: `partitions not redistributed to the remaining ${expected - 1} within ${timeoutMs / 1000} s`
+    }
+  }
+  const restartedAt = Date.now()
+  const rebalanced = await until(
+    timeoutMs,
+    () => groupMembers(admin, groupId),
+    (members) =>
+      members.length === expected &&
+      checkPartitions(members, topics, config.topics.partitions).result === 'pass'
+  )
+  if (!rebalanced) {
+    return {
+      check: 'failover',
+      result: 'fail',
+      evidence: `redistributed in ${takeoverS} s, but ${victim.name} did not get its partitions back within ${timeoutMs / 1000} s`
+    }
+  }
+  const backS = ((Date.now() - restartedAt) / 1000).toFixed(1)
+  const bound = Math.max(1000, before.lag)
+  const caughtUp = await until(
+    timeoutMs,
+    () => totalLag(admin, groupId, topics),
+    (now) => now.lag <= bound && now.committed > before.committed
+  )
+  const evidence = `${victim.name} stopped: partitions redistributed in ${takeoverS} s; back after restart in ${backS} s; lag ${before.lag} before`
+  return caughtUp
+    ? {
+        check: 'failover',
+        result: 'pass',
+        evidence: `${evidence}, ${caughtUp.lag} after (committed +${caughtUp.committed - before.committed})`
+      }
+    : {
+        check: 'failover',
+        result: 'fail',
+        evidence: `${evidence}, did not catch up below ${bound} within ${timeoutMs / 1000} s`
+      }
+}
+
+/** Same rows inserted twice into a scratch copy of the trades table: FINAL must show each once. */
+export async function duplicatesProbe(clickhouse: ClickHouseClient, database: string): Promise<CheckResult> {
+  const table = `${database}.validate_dedup_${randomBytes(4).toString('hex')}`
+  const ts = Date.now()
+  // Decimals as bare JSON numbers: 18.16 rejects quoted decimals in JSONEachRow.
+  const rows = [0, 1, 2].map(
+    (n) =>
+      `{"exchange":"validate","symbol":"DEDUPUSDT","id":"probe-${n}","price":100.5,"amount":1,"side":"buy","ts":${ts},"recv_ts":${ts}}`
+  )
+  try {
+    await clickhouse.command({ query: `CREATE TABLE ${table} AS ${database}.trades` })
+    for (let copy = 0; copy < 2; copy++) {
+      await clickhouse.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow ${rows.join('\n')}` })
+    }
+    const result = await clickhouse.query({
+      query: `SELECT count() AS n FROM ${table} FINAL`,
+      format: 'JSONEachRow'
+    })
+    const [row] = await result.json<{ n: string | number }>()
+    return checkDuplicates(rows.length * 2, rows.length, Number(row?.n ?? -1))
+  } finally {
+    await clickhouse.command({ query: `DROP TABLE IF EXISTS ${table}` }).catch(() => undefined)
+  }
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { InstanceView } from '../../src/core/instance-registry.ts'
+import {
+  checkDistribution,
+  checkHeartbeats,
+  checkInstances,
+  checkPartitions
+} from '../../src/validate/checks.ts'
+import { fakeHeartbeat } from '../helpers/hub.ts'
+
+const member = (instanceId: string, partitions: string[]) => ({
+  instanceId,
+  memberId: `m-${instanceId}`,
+  host: 'h',
+  partitions
+})
+const view = (instanceId: string, state: 'alive' | 'dead', lastSeen = 1_000): InstanceView => ({
+  instanceId,
+  role: 'bridge',
+  state,
+  lastSeen,
+  lastHeartbeat: fakeHeartbeat(instanceId),
+  messagesPerSecond: 0,
+  byType: {},
+  history: []
+})
+
+test('partitions: 6 over 3 is 2 each; an unassigned or lopsided topic fails and is named', () => {
+  const balanced = [member('a', ['t:0', 't:1']), member('b', ['t:2', 't:3']), member('c', ['t:4', 't:5'])]
+  assert.equal(checkPartitions(balanced, ['t'], 6).result, 'pass')
+  const lopsided = [member('a', ['t:0', 't:1', 't:2']), member('b', ['t:3']), member('c', ['t:4', 't:5'])]
+  const failed = checkPartitions(lopsided, ['t'], 6)
+  assert.equal(failed.result, 'fail')
+  assert.match(failed.evidence, /a has 3 of t, expected 2-2/)
+  assert.match(checkPartitions([member('a', ['t:0'])], ['t'], 6).evidence, /t: 1 of 6 assigned/)
+})
+
+test('instances: the expected count alive, same as the group, unique ids, nobody dead', () => {
+  const members = [member('a', []), member('b', [])]
+  assert.equal(checkInstances(2, [view('a', 'alive'), view('b', 'alive')], members).result, 'pass')
+  const dead = checkInstances(2, [view('a', 'alive'), view('b', 'dead')], [member('a', [])])
+  assert.equal(dead.result, 'fail')
+  assert.match(dead.evidence, /dead: b/)
+  assert.match(
+    checkInstances(2, [view('a', 'alive'), view('b', 'alive')], [member('a', []), member('a', [])]).evidence,
+    /duplicate instance ids: a/
+  )
+})
+
+test('distribution: every bridge gets a fair part of the traffic; no traffic is a failure, not a pass', () => {
+  assert.equal(
+    checkDistribution(
+      new Map([
+        ['a', 330],
+        ['b', 340],
+        ['c', 330]
+      ])
+    ).result,
+    'pass'
+  )
+  const starved = checkDistribution(
+    new Map([
+      ['a', 500],
+      ['b', 490],
+      ['c', 10]
+    ])
+  )
+  assert.equal(starved.result, 'fail')
+  assert.match(starved.evidence, /^c got less than/)
+  assert.match(
+    checkDistribution(
+      new Map([
+        ['a', 0],
+        ['b', 0]
+      ])
+    ).evidence,
+    /no traffic/
+  )
+})
+
+test('heartbeats: every group member fresh at the hub', () => {
+  const members = [member('a', []), member('b', [])]
+  assert.equal(
+    checkHeartbeats(members, [view('a', 'alive', 9_000), view('b', 'alive', 9_500)], 10_000, 5_000).result,
+    'pass'
+  )
+  const stale = checkHeartbeats(members, [view('a', 'alive', 1_000)], 10_000, 5_000)
+  assert.equal(stale.result, 'fail')
+  assert.match(stale.evidence, /a: last heartbeat 9 s ago; b: no heartbeat at the hub/)
+})
