@@ -67,20 +67,20 @@ export async function runValidation(
       record(checkDistribution(await messageDeltas(hubUrl, options.windowMs)))
       record(checkHeartbeats(members, await hubBridges(hubUrl), Date.now(), config.hub.deadAfterMs))
     }
-    record(
+    await attempt('failover', async () =>
       options.skipFailover
         ? { check: 'failover', result: 'skip', evidence: 'skipped (--skip-failover)' }
-        : await failoverProbe(config, admin, topics, options.failoverTimeoutMs, progress)
+        : failoverProbe(config, admin, topics, options.failoverTimeoutMs, progress)
     )
-    record(await duplicatesProbe(clickhouse, config.clickhouse.database))
-    record(
+    await attempt('duplicates', () => duplicatesProbe(clickhouse, config.clickhouse.database))
+    await attempt('backpressure', async () =>
       options.skipBackpressure || !bridges
         ? {
             check: 'backpressure',
             result: 'skip',
             evidence: bridges ? 'skipped (--skip-backpressure)' : 'no hub'
           }
-        : await backpressureProbe(hubUrl, resolveHubToken(config))
+        : backpressureProbe(hubUrl, resolveHubToken(config))
     )
     return results
   } finally {
