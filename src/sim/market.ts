@@ -21,8 +21,11 @@ export const DEFAULT_SYMBOLS: SymbolSpec[] = [
 ]
 
 export function specFor(symbol: string, index: number): SymbolSpec {
+  // Polygon spells pairs BTC-USD: price them like BTCUSDT.
+  const plain = symbol.replace(/[^A-Z0-9]/g, '').replace(/USD$/, 'USDT')
+  const known = DEFAULT_SYMBOLS.find((s) => s.symbol === symbol || s.symbol === plain)
   return (
-    DEFAULT_SYMBOLS.find((s) => s.symbol === symbol) ?? {
+    (known && { ...known, symbol }) ?? {
       symbol,
       priceTicks: 100000n + BigInt(index) * 777n,
       priceScale: 2,
@@ -64,6 +67,25 @@ export class TradeGenerator {
       const spec = specFor(symbol, i)
       return { ...spec, price: spec.priceTicks, nextId: options.firstId ?? 1 }
     })
+  }
+
+  /** A plausible book around a symbol's current price: `levels` per side, one tick apart, spread of one tick. */
+  book(symbol: string, levels: number): { bids: [string, string][]; asks: [string, string][] } {
+    const state = this.#symbols.find((s) => s.symbol === symbol)
+    if (!state) return { bids: [], asks: [] }
+    const level = (offset: bigint): [string, string] => [
+      ticksToDecimal(state.price + offset, state.priceScale),
+      ticksToDecimal(
+        BigInt(1 + Math.floor(this.#random() * 10 ** Math.min(state.amountScale + 1, 9))),
+        state.amountScale
+      )
+    ]
+    return {
+      bids: Array.from({ length: levels }, (_, i) => level(-BigInt(i + 1))).filter(
+        ([p]) => !p.startsWith('-')
+      ),
+      asks: Array.from({ length: levels }, (_, i) => level(BigInt(i + 1)))
+    }
   }
 
   /** The next trade, round-robin over symbols, stamped with `now` (epoch ms). */

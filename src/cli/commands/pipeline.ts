@@ -6,7 +6,9 @@ import { createAdmin, createProducer } from '../../kafka/clients.ts'
 import { ensureTopics } from '../../kafka/topics.ts'
 import { produceTrades } from '../../sim/kafka-load.ts'
 import { DEFAULT_SYMBOLS } from '../../sim/market.ts'
-import { startWallexServer } from '../../sim/wallex-server.ts'
+import { ErrorCodes, TickbridgeError } from '../../errors.ts'
+import { simProtocols } from '../../sim/protocols/index.ts'
+import { startSimServer } from '../../sim/server.ts'
 import { cliContext } from '../context.ts'
 
 const positiveInt = (value: string): number => {
@@ -61,10 +63,27 @@ export function registerPipelineCommands(program: Command): void {
     .option('--seed <n>', 'random seed (same seed, same prices and ids)', positiveInt)
     .option(
       '--serve <protocol>',
-      'instead of producing to Kafka, serve an exchange protocol for feeds: wallex (v1)'
+      `instead of producing to Kafka, serve an exchange protocol for feeds: ${Object.keys(simProtocols).join(' | ')}`
     )
     .option('--port <n>', 'port for --serve', positiveInt, 8765)
-    .option('--depth-every <ms>', 'with --serve: both depth sides every this many ms', positiveInt, 1000)
+    .option('--host <address>', 'with --serve: address to listen on', '127.0.0.1')
+    .option(
+      '--depth-every <ms>',
+      'with --serve: the book (depth sides or quotes) every this many ms',
+      positiveInt,
+      1000
+    )
+    .option(
+      '--aggregate-every <ms>',
+      'with --serve polygon: minute aggregates every this many ms',
+      positiveInt,
+      60000
+    )
+    .option(
+      '--silent-after <ms>',
+      'with --serve: go silent after this many ms, socket open (fault mode)',
+      positiveInt
+    )
     .option(
       '--drop-after <ms>',
       'with --serve: drop each connection after this many ms (fault mode)',
@@ -84,26 +103,39 @@ export function registerPipelineCommands(program: Command): void {
         port: number
         depthEvery: number
         dropAfter?: number
+        silentAfter?: number
+        host: string
+        aggregateEvery: number
         malformed: number
         repeat: number
       }) => {
         const { config, log } = cliContext()
         if (options.serve !== undefined) {
-          if (options.serve !== 'wallex') throw new Error(`--serve supports: wallex (got "${options.serve}")`)
-          const server = await startWallexServer(
+          const served = simProtocols[options.serve]
+          if (!served) {
+            throw new TickbridgeError(ErrorCodes.COMMAND_FAILED, `cannot serve "${options.serve}"`, {
+              hint: `--serve takes one of: ${Object.keys(simProtocols).join(', ')}`
+            })
+          }
+          const server = await startSimServer(
+            served.protocol,
             {
               port: options.port,
+              host: options.host,
               tradesPerSecond: options.rate,
-              depthEveryMs: options.depthEvery,
+              bookEveryMs: options.depthEvery,
+              aggregateEveryMs: options.aggregateEvery,
               seed: options.seed ?? 1,
               malformedRatio: options.malformed,
               repeatRatio: options.repeat,
-              ...(options.dropAfter === undefined ? {} : { dropAfterMs: options.dropAfter })
+              pingEveryMs: 25_000,
+              ...(options.dropAfter === undefined ? {} : { dropAfterMs: options.dropAfter }),
+              ...(options.silentAfter === undefined ? {} : { silentAfterMs: options.silentAfter })
             },
             log.child({ role: 'sim' })
           )
           console.log(
-            `serving Wallex v1 at ${server.url} (tickbridge feed --exchange wallex --url ${server.url} --symbols ...)`
+            `serving ${served.protocol.title} at ${server.url}\nconnect a feed: ${served.feedHint(server.url)}`
           )
           await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
           await server.close()
