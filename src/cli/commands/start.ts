@@ -44,7 +44,7 @@ export function registerPipelineControlCommands(program: Command): void {
       .option('-s, --symbols <list>', 'symbols the feed subscribes to', defaultSymbols.join(','))
       .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
       .option('-f, --follow', 'then print what flows into ClickHouse every 2 s (Ctrl-C stops watching)')
-      .option('-d, --duration <seconds>', 'with --follow: stop the pipeline after this many seconds')
+      .option('-d, --duration <seconds>', 'follow, then stop the pipeline after this many seconds')
 
   withStartOptions(
     program
@@ -97,7 +97,7 @@ async function start(flags: StartFlags): Promise<void> {
       `Stop:      tickbridge stop   (the stack keeps running; \`tickbridge stack down\` stops it)`
     ].join('\n')
   )
-  if (!flags.follow) return
+  if (!flags.follow && !flags.duration) return
   const clickhouse = createClickHouse(config.clickhouse)
   try {
     await follow(clickhouse, `${db}.trades`, flags.duration ? Number(flags.duration) * 1000 : undefined)
