@@ -19,11 +19,6 @@ test('dashboard in headless Chromium: shows the running instances and rows, and 
   const bridges = [1, 2].map((n) => spawnBridge(env, n, instanceVars))
   t.after(() => killAll(bridges))
   const [first, second] = [`test-${env.id}-1`, `test-${env.id}-2`]
-  const streaming = streamTrades(
-    env.config,
-    uniqueTrades(6_000, 31, ['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'DOGEUSDT', 'SOLUSDT', 'ADAUSDT']),
-    1_000
-  )
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -49,6 +44,9 @@ test('dashboard in headless Chromium: shows the running instances and rows, and 
   await page.waitForSelector(row(first, 'alive'), { timeout: 60_000 })
   await page.waitForSelector(row(second, 'alive'), { timeout: 60_000 })
   await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 })
+  // Trades flow while the page is watched (about 15 s), so rates are non-zero and the charts have a shape.
+  const streaming = streamTrades(env.config, uniqueTrades(6_000, 31), 400)
+  streaming.catch(() => {}) // awaited at the end; if the test fails first, its topics go away mid-stream
   await page.waitForFunction(
     () => /trades [1-9]/.test(document.getElementById('tables')?.textContent ?? ''),
     null,
@@ -63,11 +61,13 @@ test('dashboard in headless Chromium: shows the running instances and rows, and 
     { timeout: 30_000 }
   )
   assert.match((await page.textContent('#total-instances')) ?? '', /2 alive/)
-  assert.ok(
-    (await page.locator('#lag tbody tr').count()) >= env.config.topics.partitions,
-    'lag per partition listed'
+  await page.waitForFunction(
+    (partitions) => document.querySelectorAll('#lag tbody tr[data-partition]').length >= partitions,
+    env.config.topics.partitions,
+    { timeout: 10_000 } // lag is polled every 2 s
   )
   assert.ok((await page.locator('#chart-rate canvas').count()) > 0, 'the rate chart is drawn')
+  await page.waitForTimeout(4_000) // a few more seconds of points, so the screenshot's charts have a shape
   mkdirSync(artifacts, { recursive: true })
   await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true })
 

@@ -5,6 +5,7 @@
 
   const MAX_POINTS = 900 // 15 minutes at one point a second
   const TIMELINE_MS = 15 * 60 * 1000
+  const MAX_EVENTS = 1000
   const PALETTE = ['#58a6ff', '#3fb950', '#d29922', '#f778ba', '#a371f7', '#ff7b72', '#39c5cf', '#e3b341']
 
   const state = {
@@ -131,7 +132,11 @@
 
   function renderTotals(cluster) {
     const t = cluster.totals
-    $('total-instances').textContent = `${t.instances.alive} alive · ${t.instances.dead} dead`
+    $('total-instances').replaceChildren(
+      el('span', { class: 'state-alive' }, `${t.instances.alive} alive`),
+      document.createTextNode(' · '),
+      el('span', { class: t.instances.dead > 0 ? 'state-dead' : 'muted' }, `${t.instances.dead} dead`)
+    )
     $('total-feed-rate').textContent = `${fmt(t.feedMessagesPerSecond)} msg/s`
     $('total-bridge-rate').textContent = `${fmt(t.bridgeMessagesPerSecond)} msg/s`
     $('total-lag').textContent = cluster.lag.error ? 'unavailable' : fmt(cluster.lag.total)
@@ -141,7 +146,14 @@
       ? `ACTIVE: ${cluster.backpressure.reason}`
       : 'off'
     const tables = Object.entries(cluster.tables)
-    $('tables').textContent = tables.length ? tables.map(([name, n]) => `${name} ${fmt(n)}`).join(' · ') : '–'
+    $('tables').replaceChildren(
+      ...(tables.length
+        ? tables.flatMap(([name, n], k) => [
+            ...(k > 0 ? [document.createTextNode(' · ')] : []),
+            el('span', { class: 'table-rows', 'data-table': name }, `${name} ${fmt(n)}`)
+          ])
+        : [document.createTextNode('–')])
+    )
   }
 
   function renderInstances(instances) {
@@ -149,6 +161,8 @@
     body.replaceChildren(
       ...instances.map((i) => {
         const hb = i.lastHeartbeat
+        const alive = i.state === 'alive'
+        const live = (text) => (alive ? text : '–') // a dead instance's last figures are not current
         const row = el('tr', { 'data-instance': i.instanceId, 'data-state': i.state, 'data-role': i.role })
         const byType = Object.entries(i.byType)
           .filter(([, rate]) => rate > 0)
@@ -157,30 +171,34 @@
         const cells = [
           el('td', {}, i.instanceId),
           el('td', {}, i.role),
-          el('td', { class: `state state-${i.state}` }, i.state === 'alive' ? '● alive' : '✕ dead'),
-          el('td', { class: 'num' }, fmt(i.messagesPerSecond)),
+          el('td', { class: `state state-${i.state}` }, alive ? '● alive' : '✕ dead'),
+          el('td', { class: 'num' }, live(fmt(i.messagesPerSecond))),
           el('td', {}, byType || '–'),
           el(
             'td',
             { class: 'num' },
-            i.role === 'bridge'
-              ? `${fmt(hb.buffer.messages)} / ${fmt(hb.buffer.capacity)}`
-              : fmt(hb.buffer.messages)
+            live(
+              i.role === 'bridge'
+                ? `${fmt(hb.buffer.messages)} / ${fmt(hb.buffer.capacity)}`
+                : fmt(hb.buffer.messages)
+            )
           ),
-          el('td', { class: 'num' }, i.role === 'bridge' ? fmt(hb.insertLatencyMs.mean) : '–'),
+          el('td', { class: 'num' }, i.role === 'bridge' ? live(fmt(hb.insertLatencyMs.mean)) : '–'),
           el(
             'td',
-            { class: hb.pressure.effective === 'paused' ? 'pressure-paused' : '' },
-            hb.pressure.effective
+            { class: alive && hb.pressure.effective === 'paused' ? 'pressure-paused' : '' },
+            live(hb.pressure.effective)
           ),
           el(
             'td',
             { class: 'partitions' },
-            i.role === 'bridge'
-              ? summarizePartitions(hb.partitions) || '(none)'
-              : hb.feed
-                ? `${hb.feed.exchange} ${hb.feed.connected ? 'connected' : 'disconnected'}`
-                : '–'
+            live(
+              i.role === 'bridge'
+                ? summarizePartitions(hb.partitions) || '(none)'
+                : hb.feed
+                  ? `${hb.feed.exchange} ${hb.feed.connected ? 'connected' : 'disconnected'}`
+                  : '–'
+            )
           ),
           el('td', {}, ago(i.lastSeen))
         ]
@@ -190,8 +208,10 @@
     )
   }
 
-  function renderLag(cluster) {
+  function renderLag(cluster, instances) {
     const body = $('lag').querySelector('tbody')
+    // Owners come from the hub's last lag poll (every 2 s); an owner that died since is shown as such.
+    const alive = new Set(instances.filter((i) => i.state === 'alive').map((i) => i.instanceId))
     // Topics nothing was ever written to (e.g. no quotes from this exchange) are summarised, not listed.
     const written = new Set(cluster.lag.partitions.filter((p) => p.end > 0).map((p) => p.topic))
     const shown = cluster.lag.partitions.filter((p) => written.has(p.topic))
@@ -212,7 +232,9 @@
           el('td', { class: 'num' }, p.committed < 0 ? '–' : fmt(p.committed)),
           el('td', { class: 'num' }, fmt(p.end)),
           lagCell,
-          el('td', {}, p.owner || '–')
+          p.owner && !alive.has(p.owner)
+            ? el('td', { class: 'state-dead' }, `${p.owner} (dead)`)
+            : el('td', {}, p.owner || '–')
         )
         return row
       })
@@ -237,12 +259,20 @@
     )
   }
 
-  function renderTimeline() {
+  /** "-90 s", "-4 min": how long before now a timeline tick is. */
+  function before(ms) {
+    if (ms <= 0) return 'now'
+    return ms < 120_000 ? `-${Math.round(ms / 1000)} s` : `-${Math.round(ms / 60_000)} min`
+  }
+
+  function renderTimeline(cluster) {
     const svg = $('timeline')
     const width = svg.clientWidth || 800
     const now = Date.now()
-    const start = now - TIMELINE_MS
-    const x = (t) => Math.max(0, ((t - start) / TIMELINE_MS) * width)
+    // Since the hub started (at least a minute), at most the last 15 minutes.
+    const span = Math.min(TIMELINE_MS, Math.max(60_000, now - cluster.hub.startedAt))
+    const start = now - span
+    const x = (t) => Math.max(0, ((t - start) / span) * width)
     const ns = 'http://www.w3.org/2000/svg'
     const shape = (tag, attrs, title) => {
       const node = document.createElementNS(ns, tag)
@@ -299,12 +329,15 @@
         )
       )
     }
-    for (let m = 0; m <= 15; m += 5) {
-      const t = start + m * 60_000
-      nodes.push(
-        shape('text', { x: Math.min(width - 40, x(t) + 2), y: 66, fill: '#8a96a3', 'font-size': 11 }, null)
-      )
-      nodes[nodes.length - 1].textContent = m === 15 ? 'now' : `-${15 - m} min`
+    for (let tick = 0; tick <= 4; tick++) {
+      const label = shape('text', {
+        x: Math.min(width - 40, (tick / 4) * width + 2),
+        y: 66,
+        fill: '#8a96a3',
+        'font-size': 11
+      })
+      label.textContent = before(span - (tick / 4) * span)
+      nodes.push(label)
     }
     svg.replaceChildren(...nodes)
   }
@@ -313,14 +346,26 @@
     state.instances = instances
     renderTotals(cluster)
     renderInstances(instances)
-    renderLag(cluster)
+    renderLag(cluster, instances)
     renderEvents()
-    renderTimeline()
+    renderTimeline(cluster)
     renderCharts()
     $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`
   }
 
   // ---- data flow ------------------------------------------------------------------------------------
+
+  const eventKey = (e) => `${e.at}|${e.kind}|${e.instanceId}|${e.detail}`
+
+  /** Adds events in time order, each once (the stream and /api/events can both deliver one). */
+  function addEvents(events) {
+    const known = new Set(state.events.map(eventKey))
+    const fresh = events.filter((e) => !known.has(eventKey(e)))
+    if (fresh.length === 0) return
+    state.events.push(...fresh)
+    state.events.sort((a, b) => a.at - b.at)
+    if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS)
+  }
 
   async function getJson(path) {
     const response = await fetch(path)
@@ -336,17 +381,23 @@
 
   function connectStream() {
     const source = new EventSource('/api/stream')
-    source.addEventListener('open', () => setConnection('live', 'live'))
+    source.addEventListener('open', () => {
+      setConnection('live', 'live')
+      // Events between the first load (or a dropped connection) and this stream would be missed otherwise.
+      const last = state.events[state.events.length - 1]
+      getJson(`/api/events?since=${last ? last.at : 0}`)
+        .then(addEvents)
+        .catch(() => {})
+    })
     source.addEventListener('update', (message) => {
       const update = JSON.parse(message.data)
-      state.events.push(...update.events)
-      if (state.events.length > 1000) state.events.splice(0, state.events.length - 1000)
+      addEvents(update.events)
       pushPoint(update.at, update.instances)
       render(update.cluster, update.instances)
     })
     source.addEventListener('error', () => {
       setConnection('disconnected — retrying', 'disconnected')
-      // EventSource retries by itself; if the hub restarted, reload the seed data once it is back.
+      // EventSource retries by itself (its 'open' then catches up on events); if it gave up, start over.
       if (source.readyState === EventSource.CLOSED) setTimeout(connectStream, 2000)
     })
   }
@@ -358,7 +409,7 @@
         getJson('/api/cluster'),
         getJson('/api/events')
       ])
-      state.events = events
+      addEvents(events)
       seedHistory(instances)
       render(cluster, instances)
     } catch (error) {
