@@ -37,6 +37,8 @@ export interface RunningSimServer {
 }
 
 const TICK_MS = 10
+/** A client this far behind is a slow consumer and is disconnected, as exchanges do (Polygon documents it). */
+const SLOW_CONSUMER_BYTES = 16 * 1024 * 1024
 
 export async function startSimServer(
   protocol: SimProtocol,
@@ -107,6 +109,10 @@ function serve(
     const now = Date.now()
     if (options.silentAfterMs !== undefined && now - opened >= options.silentAfterMs) silent = true
     if (silent || socket.readyState !== socket.OPEN) return
+    if (socket.bufferedAmount > SLOW_CONSUMER_BYTES) {
+      socket.terminate()
+      return
+    }
     const { trades: tradeSymbols, books, aggregates } = connection.subscriptions
     const symbols = [...new Set([...tradeSymbols, ...books, ...aggregates])].sort()
     if (symbols.length === 0) return
