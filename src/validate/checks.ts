@@ -1,5 +1,6 @@
 import type { InstanceView } from '../core/instance-registry.ts'
 import type { GroupMemberAssignment } from '../kafka/group.ts'
+import { summarizePartitions } from '../ops/format.ts'
 
 /**
  * The seed's scaling validation guide as pure evaluations: each takes the evidence gathered from the running
@@ -64,42 +65,47 @@ export function checkPartitions(
     })
   }
   const perMember = members
-    .map((m) => `${m.instanceId} ${m.partitions.length / Math.max(1, topics.length)}/topic`)
-    .join(', ')
+    .map((m) => `${m.instanceId} ${summarizePartitions(m.partitions) || '(none)'}`)
+    .join('; ')
   return result(
     'partitions',
     problems.length === 0,
-    problems.length
-      ? problems.join('; ')
-      : `${partitionsPerTopic} per topic over ${members.length}: ${perMember}`
+    `${problems.length ? `${problems.join('; ')}. ` : ''}${partitionsPerTopic} per topic over ${members.length}: ${perMember}`
   )
 }
 
 /**
  * Each bridge's share of the messages in the window. Keys (exchange:symbol) hash to partitions, so shares are
  * never exactly 1/N: pass when every bridge owning partitions got traffic and none is below `minShareOfFair`
- * of its fair share (default 0.25, i.e. ≥ 8 % each with 3 bridges).
+ * of its fair share (default 0.25, i.e. ≥ 8.3 % each with 3 bridges). Bridges that own no partitions (more
+ * bridges than partitions) are idle by design and left out when `owners` is given.
  */
-export function checkDistribution(deltas: Map<string, number>, minShareOfFair = 0.25): CheckResult {
-  const total = [...deltas.values()].reduce((a, b) => a + b, 0)
-  if (deltas.size === 0) return result('distribution', false, 'no bridges to compare')
+export function checkDistribution(
+  deltas: Map<string, number>,
+  owners?: Set<string>,
+  minShareOfFair = 0.25
+): CheckResult {
+  const counted = [...deltas].filter(([id]) => !owners || owners.has(id))
+  const total = counted.reduce((sum, [, n]) => sum + n, 0)
+  if (counted.length === 0) return result('distribution', false, 'no bridges owning partitions to compare')
   if (total === 0) {
     return result(
       'distribution',
       false,
-      'no traffic in the window: start the simulator or a feed (`tickbridge start`)'
+      'no traffic in the window: start the simulator or a feed (`tickbridge start`, `tickbridge sim`)'
     )
   }
-  const fair = 1 / deltas.size
-  const shares = [...deltas].map(([id, n]) => ({ id, n, share: n / total }))
+  const fair = 1 / counted.length
+  const shares = counted.map(([id, n]) => ({ id, n, share: n / total }))
   const starved = shares.filter((s) => s.share < fair * minShareOfFair)
   const evidence = shares.map((s) => `${s.id} ${(s.share * 100).toFixed(1)} % (${s.n})`).join(', ')
+  const floor = Math.round(fair * minShareOfFair * 1000) / 10
   return result(
     'distribution',
     starved.length === 0,
     starved.length
-      ? `${starved.map((s) => s.id).join(', ')} got less than ${Math.round(fair * minShareOfFair * 1000) / 10} %: ${evidence}`
-      : `fair share ${(fair * 100).toFixed(1)} %: ${evidence}`
+      ? `${starved.map((s) => (s.n === 0 ? `${s.id} got no traffic` : `${s.id} got ${(s.share * 100).toFixed(1)} %`)).join(', ')}, below the ${floor} % floor: ${evidence}`
+      : `fair share ${(fair * 100).toFixed(1)} %, floor ${floor} %: ${evidence}`
   )
 }
 
@@ -120,9 +126,12 @@ export function checkHeartbeats(
       problems.push(`${m.instanceId}: last heartbeat ${Math.round((now - instance.lastSeen) / 1000)} s ago`)
     else {
       const received = Object.values(instance.lastHeartbeat.messages).reduce((a, b) => a + b, 0)
-      seen.push(
-        `${m.instanceId} ${Math.round((now - instance.lastSeen) / 100) / 10} s ago, ${received} received`
-      )
+      const inserted = Object.values(instance.lastHeartbeat.inserted).reduce((a, b) => a + b, 0)
+      if (received === 0) problems.push(`${m.instanceId}: its heartbeat counts no messages yet`)
+      else
+        seen.push(
+          `${m.instanceId} ${Math.round((now - instance.lastSeen) / 100) / 10} s ago, ${received} received, ${inserted} inserted`
+        )
     }
   }
   if (members.length === 0) problems.push('no group members')

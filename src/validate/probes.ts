@@ -4,7 +4,11 @@ import type { Admin } from '@platformatic/kafka'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
 import type { Config } from '../config/types.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
-import { describeGroupAssignment, type GroupMemberAssignment } from '../kafka/group.ts'
+import {
+  describeGroupAssignment,
+  type GroupAssignmentReport,
+  type GroupMemberAssignment
+} from '../kafka/group.ts'
 import { groupLag } from '../kafka/lag.ts'
 import { listLocalProcesses, startLocalProcess, stopLocalProcess } from '../stack/local-processes.ts'
 import { checkDuplicates, checkPartitions, type CheckResult } from './checks.ts'
@@ -58,15 +62,22 @@ async function until<T>(
   timeoutMs: number,
   probe: () => Promise<T>,
   done: (value: T) => boolean
-): Promise<T | null> {
+): Promise<{ value: T | null; ok: boolean }> {
   const deadline = Date.now() + timeoutMs
+  let value: T | null = null
   while (Date.now() < deadline) {
-    const value = await probe().catch(() => null)
-    if (value !== null && done(value)) return value
+    value = await probe().catch(() => value)
+    if (value !== null && done(value)) return { value, ok: true }
     await sleep(500)
   }
-  return null
+  return { value, ok: false }
 }
+
+/** "STABLE: bridge-1 8, bridge-2 8": the group as last seen, for the evidence of a failed wait. */
+const groupLine = (report: GroupAssignmentReport | null) =>
+  report
+    ? `${report.state}: ${report.members.map((m) => `${m.instanceId} ${m.partitions.length}`).join(', ') || 'no members'}`
+    : 'the group could not be described'
 
 /**
  * Stops the highest-ordinal local bridge, waits for the others to take every partition, starts it again, waits
@@ -90,36 +101,28 @@ export async function failoverProbe(
   progress(`failover: stopping ${victim.name} (pid ${victim.pid}) ...`)
   const stoppedAt = Date.now()
   await stopLocalProcess(victim)
-  const takenOver = await until(
-    timeoutMs,
-    () => groupMembers(admin, groupId),
-    (members) =>
-      members.length === expected - 1 &&
-      checkPartitions(members, topics, config.topics.partitions).result === 'pass'
-  )
+  const balancedWith = (members: number) => (report: GroupAssignmentReport) =>
+    report.members.length === members &&
+    checkPartitions(report.members, topics, config.topics.partitions).result === 'pass'
+  const describe = () => describeGroupAssignment(admin, groupId)
+  const takenOver = await until(timeoutMs, describe, balancedWith(expected - 1))
   const takeoverS = ((Date.now() - stoppedAt) / 1000).toFixed(1)
   progress(`failover: starting ${victim.name} again ...`)
   startLocalProcess(config, { role: 'bridge', ordinal: victim.ordinal })
-  if (!takenOver) {
+  if (!takenOver.ok) {
     return {
       check: 'failover',
       result: 'fail',
-      evidence: `partitions not redistributed to the remaining ${expected - 1} within ${timeoutMs / 1000} s`
+      evidence: `partitions not redistributed to the remaining ${expected - 1} within ${timeoutMs / 1000} s (last seen ${groupLine(takenOver.value)})`
     }
   }
   const restartedAt = Date.now()
-  const rebalanced = await until(
-    timeoutMs,
-    () => groupMembers(admin, groupId),
-    (members) =>
-      members.length === expected &&
-      checkPartitions(members, topics, config.topics.partitions).result === 'pass'
-  )
-  if (!rebalanced) {
+  const rebalanced = await until(timeoutMs, describe, balancedWith(expected))
+  if (!rebalanced.ok) {
     return {
       check: 'failover',
       result: 'fail',
-      evidence: `redistributed in ${takeoverS} s, but ${victim.name} did not get its partitions back within ${timeoutMs / 1000} s`
+      evidence: `redistributed in ${takeoverS} s, but ${victim.name} did not get its partitions back within ${timeoutMs / 1000} s (last seen ${groupLine(rebalanced.value)})`
     }
   }
   const backS = ((Date.now() - restartedAt) / 1000).toFixed(1)
@@ -130,11 +133,11 @@ export async function failoverProbe(
     (now) => now.lag <= bound && now.committed > before.committed
   )
   const evidence = `${victim.name} stopped: partitions redistributed in ${takeoverS} s; back after restart in ${backS} s; lag ${before.lag} before`
-  return caughtUp
+  return caughtUp.ok && caughtUp.value
     ? {
         check: 'failover',
         result: 'pass',
-        evidence: `${evidence}, ${caughtUp.lag} after (committed +${caughtUp.committed - before.committed})`
+        evidence: `${evidence}, ${caughtUp.value.lag} after (committed +${caughtUp.value.committed - before.committed})`
       }
     : {
         check: 'failover',

@@ -60,12 +60,21 @@ export async function runValidation(
     })
     const members = await groupMembers(admin, config.bridge.groupId)
     const expected = options.instances ?? bridges?.filter((b) => b.state === 'alive').length ?? members.length
-    if (bridges) record(checkInstances(expected, bridges, members))
+    const needsHub = (check: string): CheckResult => ({
+      check,
+      result: 'skip',
+      evidence: `needs the hub (not reachable at ${hubUrl})`
+    })
+    record(bridges ? checkInstances(expected, bridges, members) : needsHub('instances'))
     record(checkPartitions(members, topics, config.topics.partitions))
     if (bridges) {
       progress(`measuring message distribution for ${options.windowMs / 1000} s ...`)
-      record(checkDistribution(await messageDeltas(hubUrl, options.windowMs)))
+      const owners = new Set(members.filter((m) => m.partitions.length > 0).map((m) => m.instanceId))
+      record(checkDistribution(await messageDeltas(hubUrl, options.windowMs), owners))
       record(checkHeartbeats(members, await hubBridges(hubUrl), Date.now(), config.hub.deadAfterMs))
+    } else {
+      record(needsHub('distribution'))
+      record(needsHub('heartbeats'))
     }
     await attempt('failover', async () =>
       options.skipFailover
@@ -78,7 +87,7 @@ export async function runValidation(
         ? {
             check: 'backpressure',
             result: 'skip',
-            evidence: bridges ? 'skipped (--skip-backpressure)' : 'no hub'
+            evidence: bridges ? 'skipped (--skip-backpressure)' : `needs the hub (not reachable at ${hubUrl})`
           }
         : backpressureProbe(hubUrl, resolveHubToken(config))
     )

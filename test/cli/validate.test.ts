@@ -35,10 +35,11 @@ test('validate passes on a healthy 3-bridge pipeline and fails naming `instances
 
   const validate = async () => {
     const run = await runCli(
-      ['validate', '--json', '--window', '5', '--failover-timeout', '40'],
+      ['validate', '--json', '--window', '8', '--failover-timeout', '40'],
       vars,
       240_000
     )
+    assert.ok(run.stdout.trim(), `validate printed nothing (exit ${run.code}):\n${run.stderr}`)
     return {
       code: run.code,
       stderr: run.stderr,
@@ -46,6 +47,7 @@ test('validate passes on a healthy 3-bridge pipeline and fails naming `instances
     }
   }
   const healthy = await validate()
+  for (const r of healthy.results) t.diagnostic(`${r.check} ${r.result}: ${r.evidence}`)
   const outcome = (r: { results: CheckResult[] }) =>
     Object.fromEntries(r.results.map((c) => [c.check, c.result]))
   assert.deepEqual(

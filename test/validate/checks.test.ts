@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import type { InstanceView } from '../../src/core/instance-registry.ts'
 import {
   checkDistribution,
+  checkDuplicates,
   checkHeartbeats,
   checkInstances,
   checkPartitions
@@ -15,12 +16,17 @@ const member = (instanceId: string, partitions: string[]) => ({
   host: 'h',
   partitions
 })
-const view = (instanceId: string, state: 'alive' | 'dead', lastSeen = 1_000): InstanceView => ({
+const view = (
+  instanceId: string,
+  state: 'alive' | 'dead',
+  lastSeen = 1_000,
+  messages: Record<string, number> = { trade: 10 }
+): InstanceView => ({
   instanceId,
   role: 'bridge',
   state,
   lastSeen,
-  lastHeartbeat: fakeHeartbeat(instanceId),
+  lastHeartbeat: fakeHeartbeat(instanceId, { messages }),
   messagesPerSecond: 0,
   byType: {},
   history: []
@@ -28,7 +34,9 @@ const view = (instanceId: string, state: 'alive' | 'dead', lastSeen = 1_000): In
 
 test('partitions: 6 over 3 is 2 each; an unassigned or lopsided topic fails and is named', () => {
   const balanced = [member('a', ['t:0', 't:1']), member('b', ['t:2', 't:3']), member('c', ['t:4', 't:5'])]
-  assert.equal(checkPartitions(balanced, ['t'], 6).result, 'pass')
+  const passed = checkPartitions(balanced, ['t'], 6)
+  assert.equal(passed.result, 'pass')
+  assert.match(passed.evidence, /6 per topic over 3: a t:0,1; b t:2,3; c t:4,5/)
   const lopsided = [member('a', ['t:0', 't:1', 't:2']), member('b', ['t:3']), member('c', ['t:4', 't:5'])]
   const failed = checkPartitions(lopsided, ['t'], 6)
   assert.equal(failed.result, 'fail')
@@ -67,7 +75,7 @@ test('distribution: every bridge gets a fair part of the traffic; no traffic is 
     ])
   )
   assert.equal(starved.result, 'fail')
-  assert.match(starved.evidence, /^c got less than/)
+  assert.match(starved.evidence, /^c got 1.0 %, below the 8.3 % floor/)
   assert.match(
     checkDistribution(
       new Map([
@@ -88,4 +96,29 @@ test('heartbeats: every group member fresh at the hub', () => {
   const stale = checkHeartbeats(members, [view('a', 'alive', 1_000)], 10_000, 5_000)
   assert.equal(stale.result, 'fail')
   assert.match(stale.evidence, /a: last heartbeat 9 s ago; b: no heartbeat at the hub/)
+})
+
+test('distribution: a bridge without partitions is idle by design; a partition owner with none is named', () => {
+  const deltas = new Map([
+    ['a', 500],
+    ['b', 480],
+    ['c', 0]
+  ])
+  assert.equal(checkDistribution(deltas, new Set(['a', 'b'])).result, 'pass')
+  const failed = checkDistribution(deltas, new Set(['a', 'b', 'c']))
+  assert.equal(failed.result, 'fail')
+  assert.match(failed.evidence, /^c got no traffic, below the 8.3 % floor/)
+})
+
+test('heartbeats: a fresh heartbeat that counts no messages is not evidence of work', () => {
+  const result = checkHeartbeats([member('a', [])], [view('a', 'alive', 9_500, {})], 10_000, 5_000)
+  assert.equal(result.result, 'fail')
+  assert.match(result.evidence, /a: its heartbeat counts no messages yet/)
+})
+
+test('duplicates: each distinct row once after FINAL passes; twice fails', () => {
+  assert.equal(checkDuplicates(6, 3, 3).result, 'pass')
+  const failed = checkDuplicates(6, 3, 6)
+  assert.equal(failed.result, 'fail')
+  assert.match(failed.evidence, /inserted 6 rows \(3 distinct, each twice\); 6 after FINAL/)
 })
