@@ -1,6 +1,6 @@
 /**
  * The decision point for backpressure. The local policy pauses at the high watermark and resumes at the
- * low one; a cluster-wide policy (the hub) can implement the same interface later.
+ * low one; CoordinatedPolicy (below) adds the hub's cluster-wide decision.
  */
 export const PressureStates = { FLOWING: 'flowing', PAUSED: 'paused' } as const
 export type PressureState = (typeof PressureStates)[keyof typeof PressureStates]
