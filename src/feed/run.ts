@@ -4,6 +4,7 @@ import { createAdmin, createProducer } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
 import { FeedConnection } from './connection.ts'
 import type { MarketMessage } from '../core/messages.ts'
+import { binanceSession } from './exchanges/binance.ts'
 import { polygonSession } from './exchanges/polygon.ts'
 import { wallexSession } from './exchanges/wallex.ts'
 import { NatsFanout } from './nats-fanout.ts'
@@ -22,6 +23,7 @@ export type FeedOptions = {
 } & (
   | { exchange: 'wallex'; protocol: 1 | 2; symbols: string[]; depthIntervalMs: number }
   | { exchange: 'polygon'; apiKey: string; subscriptions: string[] }
+  | { exchange: 'binance'; restUrl: string; symbols: string[]; depthIntervalMs: number }
 )
 
 export interface RunningFeed {
@@ -47,7 +49,12 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     message: (message: MarketMessage) => publisher.message(message),
     rejected: (frame: string, reason: string) => publisher.rejected(frame, reason, options.exchange)
   }
-  const session = options.exchange === 'wallex' ? wallexSession(options, sink) : polygonSession(options, sink)
+  const session =
+    options.exchange === 'wallex'
+      ? wallexSession(options, sink)
+      : options.exchange === 'binance'
+        ? binanceSession({ ...options, log }, sink)
+        : polygonSession(options, sink)
   const connection = new FeedConnection(session, log)
   connection.start()
   const source = { exchange: options.exchange, publisher, connection }

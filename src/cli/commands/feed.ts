@@ -11,6 +11,7 @@ interface FeedFlags {
   protocol: string
   cluster: string
   url?: string
+  restUrl: string
   depthInterval: string
   nats?: string | true
 }
@@ -22,7 +23,7 @@ export function registerFeedCommand(program: Command): void {
     .description(
       'connect to an exchange WebSocket and produce canonical messages to Kafka (SIGTERM flushes and exits)'
     )
-    .requiredOption('-e, --exchange <name>', 'wallex | polygon')
+    .requiredOption('-e, --exchange <name>', 'wallex | polygon | binance')
     .requiredOption(
       '-s, --symbols <list>',
       'wallex: symbols, e.g. BTCUSDT,ETHUSDT; polygon: subscriptions, e.g. XT.BTC-USD,XQ.BTC-USD,XA.*'
@@ -30,6 +31,7 @@ export function registerFeedCommand(program: Command): void {
     .option('--protocol <n>', 'Wallex socket generation: 1 (/ws) or 2 (Centrifugo)', '1')
     .option('--cluster <name>', 'Polygon cluster: crypto | forex | stocks', 'crypto')
     .option('--url <url>', 'override the exchange URL (e.g. a local simulator)')
+    .option('--rest-url <url>', 'Binance: REST base for depth snapshots', 'https://api.binance.com')
     .option('--depth-interval <ms>', 'Wallex: at most one depth snapshot per symbol per this many ms', '7000')
     .option(
       '--nats [url]',
@@ -70,9 +72,18 @@ export function registerFeedCommand(program: Command): void {
           apiKey: config.feeds.polygonApiKey,
           subscriptions: list
         }
+      } else if (flags.exchange === 'binance') {
+        options = {
+          ...common,
+          exchange: 'binance',
+          url: flags.url ?? 'wss://stream.binance.com:9443',
+          restUrl: flags.restUrl,
+          symbols: list.map((s) => s.toUpperCase()),
+          depthIntervalMs: Number(flags.depthInterval)
+        }
       } else {
         throw new TickbridgeError(ErrorCodes.COMMAND_FAILED, `unsupported exchange "${flags.exchange}"`, {
-          hint: 'Supported: wallex, polygon. See docs/adding-an-exchange.md to add one.'
+          hint: 'Supported: wallex, polygon, binance. See docs/adding-an-exchange.md to add one.'
         })
       }
       const feed = await startFeed(config, options, log)
