@@ -61,8 +61,15 @@ async function measure(protocol: string): Promise<{ median: number; samples: num
     ],
     { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } }
   )
+  const killSim = () => sim.kill('SIGKILL')
+  process.once('exit', killSim) // never leave a simulator behind, even when interrupted
+  process.once('SIGINT', () => process.exit(130))
   try {
-    for (let i = 0; i < 100 && !(await portOpen(port)); i++) await sleep(100)
+    if (await portOpen(port)) throw new Error(`port ${port} is in use: pass --port with a free one`)
+    for (let i = 0; i < 100 && !(await portOpen(port)); i++) {
+      if (sim.exitCode !== null) throw new Error(`the simulator exited (code ${sim.exitCode})`)
+      await sleep(100)
+    }
     const path = protocol === 'polygon' ? '/crypto' : protocol === 'wallex' ? '/ws' : '/connection/websocket'
     let received = 0
     const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'BNBUSDT', 'LTCUSDT', 'DOTUSDT']
@@ -95,8 +102,12 @@ async function measure(protocol: string): Promise<{ median: number; samples: num
       samples
     }
   } finally {
-    sim.kill('SIGKILL')
-    await new Promise((resolve) => sim.once('exit', resolve))
+    process.off('exit', killSim)
+    if (sim.exitCode === null && sim.signalCode === null) {
+      const exited = new Promise((resolve) => sim.once('exit', resolve))
+      sim.kill('SIGKILL')
+      await exited
+    }
   }
 }
 

@@ -127,10 +127,14 @@ function serve(
       if (tradeSymbols.has(message.symbol)) batch.push(message)
       if (aggregates.has(message.symbol)) minute = addToAggregate(minute, message)
     }
+    // One write for the whole tick instead of one per frame (ws exposes its net.Socket as _socket).
+    const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    raw?.cork()
     for (const frame of protocol.tradeFrames(batch, connection)) {
       send(frame)
       if (random() < (options.repeatRatio ?? 0)) send(frame)
     }
+    raw?.uncork()
     if (books.size > 0 && now - lastBook >= options.bookEveryMs) {
       lastBook = now
       for (const symbol of books)
