@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { pino } from 'pino'
 import { startBridge } from '../../src/bridge/run.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { createAdmin } from '../../src/kafka/clients.ts'
@@ -10,6 +8,7 @@ import { groupLag } from '../../src/kafka/lag.ts'
 import { finalCounts } from '../helpers/assertions.ts'
 import { streamTrades, uniqueTrades } from '../helpers/load.ts'
 import { eventually, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
+import { capturedLog } from '../helpers/logs.ts'
 import { startTcpProxy } from '../helpers/tcp-proxy.ts'
 
 test('ClickHouse unreachable for 10 s mid-stream: no loss, commits never ahead of rows, backpressure engages and releases', async (t) => {
@@ -17,16 +16,7 @@ test('ClickHouse unreachable for 10 s mid-stream: no loss, commits never ahead o
   const { config, clickhouse } = env
   const target = new URL(config.clickhouse.url)
   const proxy = await startTcpProxy(target.hostname, Number(target.port || 8123))
-  const logLines: string[] = []
-  const log = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString())
-        done()
-      }
-    })
-  )
+  const { log, text: logText } = capturedLog()
   const bridgeConfig = loadConfig(
     {
       ...process.env,
@@ -87,7 +77,7 @@ test('ClickHouse unreachable for 10 s mid-stream: no loss, commits never ahead o
     'no trade lost, none doubled'
   )
   assert.ok(bridge.worker.stats.snapshot().backpressureEvents >= 1)
-  const output = logLines.join('')
+  const output = logText()
   assert.match(output, /BACKPRESSURE ACTIVE on test-|BACKPRESSURE ACTIVE on tickbridge-bridge-/)
   assert.match(output, /BACKPRESSURE RELEASED on /)
   assert.equal(bridge.worker.pressure, 'flowing')

@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import { listLocalProcesses } from '../../src/stack/local-processes.ts'
 import { isAlive } from '../../src/stack/processes.ts'
 import { runCli } from '../helpers/cli.ts'
+import { pipelineVars } from '../helpers/pipeline.ts'
 import { configWith } from '../helpers/hub.ts'
 import { freePort } from '../helpers/ports.ts'
 import { count, testEnv } from '../helpers/stack.ts'
 
 test('start --duration 20: the simulator feeds ClickHouse with a live flow line, then everything it started exits', async (t) => {
   const env = await testEnv(t)
-  const home = mkdtempSync(join(tmpdir(), 'tickbridge-start-duration-'))
-  const hubPort = await freePort()
-  const vars = {
-    ...env.vars,
-    TICKBRIDGE_HOME: home,
-    KAFKA_BROKERS: env.config.kafka.brokers.join(','),
-    CLICKHOUSE_URL: env.config.clickhouse.url,
-    HUB_PORT: String(hubPort),
-    HUB_URL: `http://127.0.0.1:${hubPort}`
-  }
-  t.after(async () => {
-    await runCli(['stop'], vars) // only does something when the run below failed half-way
-    rmSync(home, { recursive: true, force: true })
-  })
+  const vars = await pipelineVars(t, env)
 
   const run = await runCli(
     [

@@ -1,33 +1,18 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import { listLocalProcesses } from '../../src/stack/local-processes.ts'
 import { isAlive } from '../../src/stack/processes.ts'
 import { configWith } from '../helpers/hub.ts'
 import { runCli } from '../helpers/cli.ts'
+import { pipelineVars } from '../helpers/pipeline.ts'
 import { freePort } from '../helpers/ports.ts'
 import { count, eventually, testEnv } from '../helpers/stack.ts'
 
 test('start runs hub, simulator, feed and bridges in the background; trades reach ClickHouse; stop stops them all', async (t) => {
   const env = await testEnv(t)
-  const home = mkdtempSync(join(tmpdir(), 'tickbridge-start-'))
-  const hubPort = await freePort()
+  const vars = await pipelineVars(t, env)
   const simPort = await freePort()
-  const vars = {
-    ...env.vars,
-    TICKBRIDGE_HOME: home,
-    KAFKA_BROKERS: env.config.kafka.brokers.join(','),
-    CLICKHOUSE_URL: env.config.clickhouse.url,
-    HUB_PORT: String(hubPort),
-    HUB_URL: `http://127.0.0.1:${hubPort}`
-  }
   const config = configWith(env, vars)
-  t.after(async () => {
-    await runCli(['stop'], vars)
-    rmSync(home, { recursive: true, force: true })
-  })
 
   const started = await runCli(
     [
@@ -47,7 +32,7 @@ test('start runs hub, simulator, feed and bridges in the background; trades reac
   assert.match(started.stdout, /tickbridge-bridge-1\s+alive/)
   assert.match(started.stdout, /tickbridge-bridge-2\s+alive/)
   assert.match(started.stdout, /tickbridge-feed-wallex-1\s+alive/)
-  assert.match(started.stdout, new RegExp(`Dashboard: http://127.0.0.1:${hubPort}/`))
+  assert.match(started.stdout, new RegExp(`Dashboard: ${vars.HUB_URL}/`))
   const processes = listLocalProcesses(config)
   assert.deepEqual(
     processes.map((p) => p.name),

@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import { listLocalProcesses } from '../../src/stack/local-processes.ts'
 import type { CheckResult } from '../../src/validate/checks.ts'
 import { runCli } from '../helpers/cli.ts'
+import { pipelineVars } from '../helpers/pipeline.ts'
 import { configWith } from '../helpers/hub.ts'
 import { freePort } from '../helpers/ports.ts'
 import { testEnv } from '../helpers/stack.ts'
 
 test('validate passes on a healthy 3-bridge pipeline and fails naming `instances` when a bridge is killed', async (t) => {
   const env = await testEnv(t)
-  const home = mkdtempSync(join(tmpdir(), 'tickbridge-validate-'))
-  const hubPort = await freePort()
-  const vars = {
-    ...env.vars,
-    TICKBRIDGE_HOME: home,
-    KAFKA_BROKERS: env.config.kafka.brokers.join(','),
-    CLICKHOUSE_URL: env.config.clickhouse.url,
-    HUB_PORT: String(hubPort),
-    HUB_URL: `http://127.0.0.1:${hubPort}`,
-    HUB_DEAD_AFTER_MS: '2000'
-  }
-  t.after(async () => {
-    await runCli(['stop'], vars)
-    rmSync(home, { recursive: true, force: true })
-  })
+  const vars = await pipelineVars(t, env, { HUB_DEAD_AFTER_MS: '2000' })
   const started = await runCli(
     ['start', '--bridges', '3', '--rate', '600', '--sim-port', String(await freePort())],
     vars

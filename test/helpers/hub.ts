@@ -1,27 +1,12 @@
-import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
-import { pino, type Logger } from 'pino'
 import { loadConfig } from '../../src/config/load.ts'
 import type { Config } from '../../src/config/types.ts'
 import type { Heartbeat } from '../../src/core/heartbeat.ts'
 import type { HubEvent, InstanceView } from '../../src/core/instance-registry.ts'
 import { startHub, type RunningHub } from '../../src/hub/run.ts'
+import { capturedLog } from './logs.ts'
+import { killAll, spawnBridge, type BridgeProcess } from './processes.ts'
 import type { TestEnv } from './stack.ts'
-
-/** A logger whose lines a test can read (and search for what must, or must never, be logged). */
-export function capturedLog(): { log: Logger; text: () => string } {
-  const lines: string[] = []
-  const log = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString())
-        done()
-      }
-    })
-  )
-  return { log, text: () => lines.join('') }
-}
 
 /** The test env's config with extra variables (e.g. a bridge's HUB_URL). */
 export function configWith(env: TestEnv, extra: Record<string, string>): Config {
@@ -90,4 +75,18 @@ export async function postHeartbeat(
     },
     body: JSON.stringify(heartbeat)
   })
+}
+
+/** A hub (dead after `deadAfterMs`) and `count` real bridge processes reporting to it; all stopped after the test. */
+export async function hubWithBridges(
+  t: TestContext,
+  env: TestEnv,
+  count: number,
+  deadAfterMs: number
+): Promise<{ hub: RunningHub; bridges: BridgeProcess[]; ids: string[] }> {
+  const { hub, instanceVars } = await startTestHub(t, env, { HUB_DEAD_AFTER_MS: String(deadAfterMs) })
+  const ordinals = Array.from({ length: count }, (_, i) => i + 1)
+  const bridges = ordinals.map((n) => spawnBridge(env, n, instanceVars))
+  t.after(() => killAll(bridges))
+  return { hub, bridges, ids: ordinals.map((n) => `test-${env.id}-${n}`) }
 }

@@ -2,14 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBridge } from '../../src/bridge/run.ts'
 import { finalCounts } from '../helpers/assertions.ts'
-import {
-  capturedLog,
-  configWith,
-  fakeHeartbeat,
-  postHeartbeat,
-  startTestHub,
-  TEST_HUB_TOKEN
-} from '../helpers/hub.ts'
+import { capturedLog } from '../helpers/logs.ts'
+import { configWith, fakeHeartbeat, postHeartbeat, startTestHub, TEST_HUB_TOKEN } from '../helpers/hub.ts'
 import { streamTrades, uniqueTrades } from '../helpers/load.ts'
 import { eventually, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
 import { startTcpProxy } from '../helpers/tcp-proxy.ts'

@@ -4,9 +4,8 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
 import { projectRoot } from '../../src/config/load.ts'
-import { startTestHub } from '../helpers/hub.ts'
+import { hubWithBridges } from '../helpers/hub.ts'
 import { streamTrades, uniqueTrades } from '../helpers/load.ts'
-import { killAll, spawnBridge } from '../helpers/processes.ts'
 import { testEnv } from '../helpers/stack.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -15,10 +14,8 @@ const artifacts = join(projectRoot, 'test-artifacts')
 test('dashboard in headless Chromium: shows the running instances and rows, and marks a killed one dead live', async (t) => {
   const env = await testEnv(t)
   const deadAfterMs = 2_000
-  const { hub, instanceVars } = await startTestHub(t, env, { HUB_DEAD_AFTER_MS: String(deadAfterMs) })
-  const bridges = [1, 2].map((n) => spawnBridge(env, n, instanceVars))
-  t.after(() => killAll(bridges))
-  const [first, second] = [`test-${env.id}-1`, `test-${env.id}-2`]
+  const { hub, bridges, ids } = await hubWithBridges(t, env, 2, deadAfterMs)
+  const [first = '', second = ''] = ids
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { bridgeTopics } from '../../src/bridge/run.ts'
-import { spawnBridge, killAll } from '../helpers/processes.ts'
 import {
   fakeHeartbeat,
   hubEvents,
   hubInstances,
   postHeartbeat,
+  hubWithBridges,
   startTestHub,
   TEST_HUB_TOKEN
 } from '../helpers/hub.ts'
@@ -51,10 +51,8 @@ test('heartbeats without the token are refused with 401, invalid ones with 400, 
 test('a killed bridge is marked dead within the timeout; the survivor takes its partitions', async (t) => {
   const env = await testEnv(t)
   const deadAfterMs = 2_000
-  const { hub, instanceVars } = await startTestHub(t, env, { HUB_DEAD_AFTER_MS: String(deadAfterMs) })
-  const bridges = [1, 2].map((n) => spawnBridge(env, n, instanceVars))
-  t.after(() => killAll(bridges))
-  const [first, second] = [`test-${env.id}-1`, `test-${env.id}-2`]
+  const { hub, bridges, ids } = await hubWithBridges(t, env, 2, deadAfterMs)
+  const [first = '', second = ''] = ids
 
   const partitionsOf = async (id: string) =>
     (await hubInstances(hub.url)).find((i) => i.instanceId === id)?.lastHeartbeat.partitions.length ?? 0
