@@ -49,11 +49,12 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     message: (message: MarketMessage) => publisher.message(message),
     rejected: (frame: string, reason: string) => publisher.rejected(frame, reason, options.exchange)
   }
+  const stopSession = new AbortController()
   const session =
     options.exchange === 'wallex'
       ? wallexSession(options, sink)
       : options.exchange === 'binance'
-        ? binanceSession({ ...options, log }, sink)
+        ? binanceSession({ ...options, log, signal: stopSession.signal }, sink)
         : polygonSession(options, sink)
   const connection = new FeedConnection(session, log)
   connection.start()
@@ -96,6 +97,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
       await telemetry.stop()
       if (stats) clearInterval(stats)
       connection.stop()
+      stopSession.abort()
       await publisher.flush()
       await publisher.fanout?.close()
       await producer.close()

@@ -26,6 +26,8 @@ export interface BinanceOptions {
   snapshotLimit?: number
   /** Where failed snapshot requests are reported (they are retried; they are not frames for the DLQ). */
   log?: { warn(details: object, message: string): void }
+  /** Aborted when the feed stops: no more snapshot requests, retries or depth messages after that. */
+  signal?: AbortSignal
 }
 
 const LEVELS = 20
@@ -47,6 +49,15 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
   const states = new Map<string, SymbolState>()
   /** Bumped on every new connection: snapshots fetched for an older connection are ignored. */
   let generation = 0
+  const stopped = () => options.signal?.aborted === true
+  const clearTrailing = (state: SymbolState) => {
+    if (state.trailing) clearTimeout(state.trailing)
+    state.trailing = null
+  }
+  options.signal?.addEventListener('abort', () => {
+    generation++
+    for (const state of states.values()) clearTrailing(state)
+  })
 
   const stateOf = (symbol: string): SymbolState => {
     let state = states.get(symbol)
@@ -63,9 +74,8 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
   }
 
   const emit = (symbol: string, state: SymbolState, now: number): void => {
-    if (state.trailing) clearTimeout(state.trailing)
-    state.trailing = null
-    if (!state.book.synced) return
+    clearTrailing(state)
+    if (!state.book.synced || stopped()) return
     state.lastEmit = now
     const { bids, asks } = state.book.top(LEVELS)
     const ts = state.book.lastEventTs ?? now
@@ -89,15 +99,17 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
     state.fetching = true
     const mine = generation
     const retry = (reason: string) => {
-      if (mine !== generation) return
+      if (mine !== generation || stopped()) return
       options.log?.warn({ symbol, reason, retryInMs: retryDelayMs }, 'depth snapshot failed, retrying')
       fetchSnapshot(symbol, state, retryDelayMs)
     }
     const run = async () => {
-      if (mine !== generation) return
-      const response = await fetch(`${options.restUrl}/api/v3/depth?symbol=${symbol}&limit=${limit}`)
+      if (mine !== generation || stopped()) return
+      const response = await fetch(`${options.restUrl}/api/v3/depth?symbol=${symbol}&limit=${limit}`, {
+        signal: options.signal ?? null
+      })
       const text = await response.text()
-      if (mine !== generation) return
+      if (mine !== generation || stopped()) return
       if (!response.ok) return retry(`depth snapshot: HTTP ${response.status} ${text.slice(0, 200)}`)
       const snapshot = parseBinanceSnapshot(parseLossless(text, null, (literal: string) => literal))
       if (!snapshot.ok) return retry(`depth snapshot: ${snapshot.reason}`)
@@ -122,8 +134,7 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
       for (const state of states.values()) {
         state.book.reset()
         state.fetching = false
-        if (state.trailing) clearTimeout(state.trailing)
-        state.trailing = null
+        clearTrailing(state)
         state.lastEmit = Number.NEGATIVE_INFINITY
       }
     },

@@ -107,8 +107,9 @@ async function scenario(feed: RunningFeed, server: RunningBinanceServer, env: Te
     10_000
   )
   await new Promise((resolve) => setTimeout(resolve, 1_500))
-  await booksMatch('after the reconnect') // pauses: no more trades are sent while we read
-
+  await booksMatch('after the reconnect')
+  server.pause() // no more trades while we read (frames already sent get 300 ms to arrive)
+  await new Promise((resolve) => setTimeout(resolve, 300))
   await feed.publisher.flush()
   const trades = (await readTopic(env.config, env.config.topics.trades, produced('trade'))).map(
     (m) => JSON.parse(m.value) as TradeMessage
