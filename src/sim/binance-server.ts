@@ -53,8 +53,10 @@ export interface RunningBinanceServer {
   /** Stops (and resumes) trades and book changes, so a client can catch up with a still book. */
   pause(): void
   resume(): void
-  /** The next `n` snapshot requests fail with HTTP 503. */
-  failSnapshots(n: number): void
+  /** The next `n` snapshot requests fail with HTTP 503, or 429 with a Retry-After (rate limited). */
+  failSnapshots(n: number, rateLimit?: { retryAfterS: number }): void
+  /** Every snapshot request: symbol, arrival time (epoch ms) and the status answered. */
+  snapshotLog(): { symbol: string; at: number; status: number }[]
   /** REST snapshot requests served so far, per symbol (uppercase). */
   snapshotRequests(symbol: string): number
   /** WebSocket connections accepted so far (the index of each SentTrade's connection). */
@@ -127,6 +129,8 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
   let connections = 0
   let paused = false
   let failing = 0
+  let rateLimited: { retryAfterS: number } | undefined
+  const snapshotLog: { symbol: string; at: number; status: number }[] = []
   const snapshotCounts = new Map<string, number>()
   const sentTrades: SentTrade[] = []
 
@@ -150,8 +154,8 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
 
   const rest = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://localhost')
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' })
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers })
       response.end(JSON.stringify(body))
     }
     if (request.method !== 'GET' || url.pathname !== '/api/v3/depth')
@@ -160,8 +164,14 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     const book = books.get(symbol)
     if (!book) return reply(400, { code: -1121, msg: 'Invalid symbol.' })
     snapshotCounts.set(symbol, (snapshotCounts.get(symbol) ?? 0) + 1)
+    const status = failing > 0 ? (rateLimited ? 429 : 503) : 200
+    snapshotLog.push({ symbol, at: Date.now(), status })
     if (failing > 0) {
       failing--
+      if (rateLimited) {
+        const retryAfter = String(rateLimited.retryAfterS)
+        return reply(429, { code: -1003, msg: 'Too many requests.' }, { 'retry-after': retryAfter })
+      }
       return reply(503, {
         code: -1001,
         msg: 'Internal error; unable to process your request. Please try again.'
@@ -306,7 +316,9 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
       paused = false
       last = Date.now()
     },
-    failSnapshots: (n) => {
+    snapshotLog: () => [...snapshotLog],
+    failSnapshots: (n, rateLimit) => {
+      rateLimited = rateLimit
       failing = n
     },
     snapshotRequests: (symbol) => snapshotCounts.get(symbol) ?? 0,

@@ -95,21 +95,31 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
     }
   }
 
+  const SNAPSHOT_TIMEOUT_MS = 10_000
   const fetchSnapshot = (symbol: string, state: SymbolState, delayMs = 0): void => {
     state.fetching = true
     const mine = generation
-    const retry = (reason: string) => {
+    const retry = (reason: string, waitMs = retryDelayMs) => {
       if (mine !== generation || stopped()) return
-      options.log?.warn({ symbol, reason, retryInMs: retryDelayMs }, 'depth snapshot failed, retrying')
-      fetchSnapshot(symbol, state, retryDelayMs)
+      options.log?.warn({ symbol, reason, retryInMs: waitMs }, 'depth snapshot failed, retrying')
+      fetchSnapshot(symbol, state, waitMs)
     }
     const run = async () => {
       if (mine !== generation || stopped()) return
+      // A hung request must not leave the symbol unsynced until the next reconnect.
+      const timeout = AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS)
       const response = await fetch(`${options.restUrl}/api/v3/depth?symbol=${symbol}&limit=${limit}`, {
-        signal: options.signal ?? null
+        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
       })
       const text = await response.text()
       if (mine !== generation || stopped()) return
+      if (response.status === 429 || response.status === 418) {
+        // Rate limited (418: banned for ignoring 429s): wait as long as Binance says, never less.
+        const header = response.headers.get('retry-after')
+        const retryAfterS = header === null ? Number.NaN : Number(header)
+        const waitMs = Math.max(retryDelayMs, Number.isFinite(retryAfterS) ? retryAfterS * 1000 : 60_000)
+        return retry(`depth snapshot: HTTP ${response.status} (rate limited)`, waitMs)
+      }
       if (!response.ok) return retry(`depth snapshot: HTTP ${response.status} ${text.slice(0, 200)}`)
       const snapshot = parseBinanceSnapshot(parseLossless(text, null, (literal: string) => literal))
       if (!snapshot.ok) return retry(`depth snapshot: ${snapshot.reason}`)

@@ -18,7 +18,8 @@ test('Binance: trades exact, the local book equals the server top 20, resync aft
     changesPerUpdate: 4,
     snapshotDelayMs: 250 // events arrive while the snapshot is on its way: they must be buffered
   })
-  server.failSnapshots(1) // the first snapshot request fails: the feed retries
+  // The first snapshot request is rate limited (429, Retry-After: 1): the feed waits that long, then retries.
+  server.failSnapshots(1, { retryAfterS: 1 })
   const feed = await startFeed(
     env.config,
     {
@@ -89,6 +90,14 @@ async function scenario(feed: RunningFeed, server: RunningBinanceServer, env: Te
     20_000
   )
   await booksMatch('after the first sync')
+  const log = server.snapshotLog()
+  const limited = log.find((r) => r.status === 429)
+  const retried = log.find((r) => limited && r.symbol === limited.symbol && r.at > limited.at)
+  assert.ok(limited && retried, JSON.stringify(log))
+  assert.ok(
+    retried.at - limited.at >= 1_000,
+    `Retry-After honoured: retried ${retried.at - limited.at} ms after the 429`
+  )
 
   const before = server.snapshotRequests('BTCUSDT')
   server.injectGap('BTCUSDT')
