@@ -20,6 +20,8 @@ export class FeedPublisher {
   readonly #instanceId: string
   #queue: { topic: string; key?: string; value: string }[] = []
   #sending: Promise<void> | null = null
+  /** Messages of the send in flight (back in the queue if it fails). */
+  #inflight = 0
   #timer: NodeJS.Timeout | null = null
   readonly #lingerMs = 20
   readonly #maxBatch = 2000
@@ -58,15 +60,17 @@ export class FeedPublisher {
 
   /** Messages waiting to be produced. */
   get queued(): number {
-    return this.#queue.length
+    return this.#queue.length + this.#inflight
   }
 
-  /** Sends what is queued and waits for it. */
-  async flush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#sending) {
+  /** Sends what is queued and waits for it (at most `timeoutMs`); returns how many messages are still unsent. */
+  async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    while ((this.#queue.length > 0 || this.#sending) && Date.now() < deadline) {
       if (this.#sending) await this.#sending
       else this.#send()
     }
+    return this.#queue.length + this.#inflight
   }
 
   #topicFor(type: MessageType): string {
@@ -89,6 +93,7 @@ export class FeedPublisher {
     this.#timer = null
     if (this.#sending || this.#queue.length === 0) return
     const batch = this.#queue.splice(0, this.#maxBatch)
+    this.#inflight = batch.length
     this.#sending = this.#producer
       .send({ messages: batch })
       .then(
@@ -106,6 +111,7 @@ export class FeedPublisher {
       )
       .finally(() => {
         this.#sending = null
+        this.#inflight = 0
         if (this.#queue.length > 0) this.#send()
       })
   }

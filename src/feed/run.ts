@@ -14,6 +14,8 @@ import { feedRegistry } from './metrics.ts'
 import { processIdentity } from '../telemetry/identity.ts'
 import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
 
+const STOP_FLUSH_TIMEOUT_MS = 15_000
+
 export type FeedOptions = {
   url: string
   /** Also publish to NATS at this URL (market.<type>.<exchange>.<symbol>). */
@@ -98,7 +100,13 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
       if (stats) clearInterval(stats)
       connection.stop()
       stopSession.abort()
-      await publisher.flush()
+      // Bounded: with Kafka unreachable (or the topics deleted) a flush would retry forever.
+      const unsent = await publisher.flush(STOP_FLUSH_TIMEOUT_MS)
+      if (unsent > 0)
+        log.error(
+          { unsent },
+          `stopping with ${unsent} messages not produced to Kafka: it did not accept them within ${STOP_FLUSH_TIMEOUT_MS / 1000} s`
+        )
       await publisher.fanout?.close()
       await producer.close()
     }
