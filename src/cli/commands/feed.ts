@@ -32,7 +32,11 @@ export function registerFeedCommand(program: Command): void {
     .option('--cluster <name>', 'Polygon cluster: crypto | forex | stocks', 'crypto')
     .option('--url <url>', 'override the exchange URL (e.g. a local simulator)')
     .option('--rest-url <url>', 'Binance: REST base for depth snapshots', 'https://api.binance.com')
-    .option('--depth-interval <ms>', 'Wallex and Binance: at most one depth snapshot per symbol per this many ms', '7000')
+    .option(
+      '--depth-interval <ms>',
+      'Wallex and Binance: at most one depth snapshot per symbol per this many ms',
+      '7000'
+    )
     .option(
       '--nats [url]',
       'also publish to NATS as market.<type>.<exchange>.<symbol> (default nats://127.0.0.1:4222)'

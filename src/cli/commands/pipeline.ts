@@ -140,7 +140,6 @@ export function registerPipelineCommands(program: Command): void {
           await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
           await server.close()
           process.exit(0) // frames still queued for slow clients must not hold the process
-
         }
         const admin = createAdmin(config.kafka)
         await ensureTopics(admin, [config.topics.trades], config.topics.partitions).finally(() =>
