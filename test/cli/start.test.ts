@@ -48,6 +48,21 @@ test('start runs hub, simulator, feed and bridges in the background; trades reac
   )
   const health = await runCli(['health', '--json'], vars)
   assert.equal(health.code, 0, health.stdout)
+  const status = JSON.parse((await runCli(['status', '--json'], vars)).stdout) as {
+    instances: { instanceId: string; state: string; ready: boolean | null }[]
+  }
+  assert.deepEqual(
+    status.instances.map((i) => [i.instanceId, i.state, i.ready]),
+    [
+      ['tickbridge-bridge-1', 'alive', true],
+      ['tickbridge-bridge-2', 'alive', true],
+      ['tickbridge-feed-wallex-1', 'alive', true]
+    ]
+  )
+  const monitor = await runCli(['monitor', '--iterations', '2', '--interval', '500'], vars)
+  assert.equal(monitor.code, 0, monitor.stderr)
+  assert.equal(monitor.stdout.match(/tickbridge monitor {2}\d\d:\d\d:\d\d/g)?.length, 2, 'two refreshes')
+  assert.match(monitor.stdout, /tickbridge-bridge-2\s+alive\s+yes/)
 
   const again = await runCli(['start', '--bridges', '2', '--sim-port', String(simPort)], vars)
   assert.equal(again.code, 0, again.stderr)
