@@ -22,6 +22,7 @@ export class FeedPublisher {
   #sending: Promise<void> | null = null
   /** Messages of the send in flight (back in the queue if it fails). */
   #inflight = 0
+  #closed = false
   #timer: NodeJS.Timeout | null = null
   readonly #lingerMs = 20
   readonly #maxBatch = 2000
@@ -66,7 +67,7 @@ export class FeedPublisher {
   /** Sends what is queued and waits for it (at most `timeoutMs`); returns how many messages are still unsent. */
   async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<number> {
     const deadline = Date.now() + timeoutMs
-    while ((this.#queue.length > 0 || this.#sending) && Date.now() < deadline) {
+    while ((this.#queue.length > 0 || this.#sending) && Date.now() < deadline && !this.#closed) {
       if (this.#sending) await this.#sending
       else this.#send()
     }
@@ -88,10 +89,17 @@ export class FeedPublisher {
     else this.#timer ??= setTimeout(() => this.#send(), this.#lingerMs)
   }
 
+  /** Stops sending (the producer is about to close); what is still queued is given up. */
+  close(): void {
+    this.#closed = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
   #send(): void {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-    if (this.#sending || this.#queue.length === 0) return
+    if (this.#closed || this.#sending || this.#queue.length === 0) return
     const batch = this.#queue.splice(0, this.#maxBatch)
     this.#inflight = batch.length
     this.#sending = this.#producer

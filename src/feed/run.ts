@@ -107,6 +107,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
           { unsent },
           `stopping with ${unsent} messages not produced to Kafka: it did not accept them within ${STOP_FLUSH_TIMEOUT_MS / 1000} s`
         )
+      publisher.close()
       await publisher.fanout?.close()
       await producer.close()
     }

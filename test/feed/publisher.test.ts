@@ -18,5 +18,6 @@ test('a feed whose Kafka never answers still stops: the flush gives up after its
   assert.equal(unsent, 50, 'nothing was produced, and nothing was dropped from the queue')
   assert.ok(took >= 1_900 && took < 10_000, `gave up after ${took} ms`)
   assert.equal(publisher.errorCount > 0, true, 'the failed sends were counted')
+  publisher.close()
   await producer.close().catch(() => undefined)
 })
