@@ -107,7 +107,12 @@ function buildConfig(raw: RawEnv): Config {
       candlesFromTrades: raw.CANDLES_FROM_TRADES === true,
       candleRefreshIntervalMs: num('CANDLE_REFRESH_INTERVAL_MS')
     },
-    feeds: { polygonApiKey: str('POLYGON_API_KEY') },
+    feeds: {
+      polygonApiKey: str('POLYGON_API_KEY'),
+      memoryQueueMax: num('FEED_MEMORY_QUEUE_MAX'),
+      spoolDir: str('FEED_SPOOL_DIR') || resolve(home, 'spool'),
+      spoolMaxBytes: num('FEED_SPOOL_MAX_BYTES')
+    },
     hub: {
       url: str('HUB_URL').replace(/\/+$/, ''),
       host: str('HUB_HOST'),

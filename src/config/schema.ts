@@ -48,6 +48,9 @@ export const envSchema = {
 
     // Feeds.
     POLYGON_API_KEY: { type: 'string', default: '' },
+    FEED_MEMORY_QUEUE_MAX: { type: 'integer', minimum: 1000, default: 100000 },
+    FEED_SPOOL_DIR: { type: 'string', default: '' },
+    FEED_SPOOL_MAX_BYTES: { type: 'integer', minimum: 1048576, default: 2147483648 },
 
     // The hub, heartbeats and each process's metrics port.
     HUB_URL: { type: 'string', default: 'http://127.0.0.1:8700' },

@@ -53,6 +53,11 @@ export interface BridgeConfig {
 export interface FeedsConfig {
   /** Never logged. */
   polygonApiKey: string
+  /** Messages a feed keeps in memory while Kafka is slow or away; past it they go to the spool. */
+  memoryQueueMax: number
+  /** Where feeds spool what Kafka has not taken yet, one directory per instance id. */
+  spoolDir: string
+  spoolMaxBytes: number
 }
 
 export interface HubConfig {

@@ -40,7 +40,16 @@ export interface Heartbeat {
     transitions: number
   }
   /** Feed only: the exchange connection. */
-  feed?: { exchange: string; connected: boolean; connects: number; rejected: number }
+  feed?: {
+    exchange: string
+    connected: boolean
+    connects: number
+    rejected: number
+    /** Messages waiting on disk because Kafka did not take them fast enough (or at all). */
+    spooled?: number
+    /** Messages lost because the spool was full: a gap. */
+    dropped?: number
+  }
 }
 
 /** The hub's answer to a heartbeat: the cluster-wide backpressure decision every instance follows. */
@@ -114,7 +123,9 @@ export const heartbeatSchema = {
         exchange: { type: 'string', maxLength: 100 },
         connected: { type: 'boolean' },
         connects: { type: 'number', minimum: 0 },
-        rejected: { type: 'number', minimum: 0 }
+        rejected: { type: 'number', minimum: 0 },
+        spooled: { type: 'number', minimum: 0 },
+        dropped: { type: 'number', minimum: 0 }
       }
     }
   }

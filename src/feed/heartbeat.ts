@@ -25,14 +25,19 @@ export function feedHeartbeats(
     insertLatencyMs: { mean: 0, max: 0 },
     deadLettered: feed.publisher.rejectedCount,
     errors: feed.publisher.errorCount,
-    buffer: { messages: feed.publisher.queued, capacity: 0 },
+    buffer: {
+      messages: feed.publisher.queued,
+      capacity: Number.isFinite(feed.publisher.memoryMax) ? feed.publisher.memoryMax : 0
+    },
     partitions: [],
     pressure: { local: 'flowing', effective: 'flowing', transitions: 0 },
     feed: {
       exchange: feed.exchange,
       connected: feed.connection.connected,
       connects: feed.connection.connects,
-      rejected: feed.publisher.rejectedCount
+      rejected: feed.publisher.rejectedCount,
+      spooled: feed.publisher.spooled,
+      dropped: feed.publisher.droppedCount
     }
   })
 }

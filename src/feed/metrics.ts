@@ -32,6 +32,22 @@ export function feedRegistry(instanceId: string, feed: FeedTelemetrySource): Reg
     { name: 'tickbridge_feed_produce_errors_total', help: 'Failed Kafka sends (each retried)' },
     () => [[{}, feed.publisher.errorCount]]
   )
+  mirroredCounter(
+    registry,
+    {
+      name: 'tickbridge_feed_dropped_messages_total',
+      help: 'Messages lost because Kafka was away and the spool was full (a gap)'
+    },
+    () => [[{}, feed.publisher.droppedCount]]
+  )
+  new Gauge({
+    name: 'tickbridge_feed_spooled_messages',
+    help: 'Messages waiting on disk to be produced to Kafka',
+    registers: [registry],
+    collect() {
+      this.set(feed.publisher.spooled)
+    }
+  })
   new Gauge({
     name: 'tickbridge_feed_connected',
     help: '1 while the exchange connection is open',
@@ -42,7 +58,7 @@ export function feedRegistry(instanceId: string, feed: FeedTelemetrySource): Reg
   })
   new Gauge({
     name: 'tickbridge_feed_queued_messages',
-    help: 'Messages waiting to be produced to Kafka',
+    help: 'Messages waiting in memory to be produced to Kafka',
     registers: [registry],
     collect() {
       this.set(feed.publisher.queued)

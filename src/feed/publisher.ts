@@ -3,35 +3,77 @@ import { messageKey, type MarketMessage, type MessageType } from '../core/messag
 import type { TopicsConfig } from '../config/types.ts'
 import type { StringProducer } from '../kafka/clients.ts'
 import type { NatsFanout } from './nats-fanout.ts'
+import type { DiskSpool, OutgoingMessage } from './spool.ts'
+
+export interface PublisherOptions {
+  /** Overflow to disk past `memoryMax` queued messages; without one the memory queue is unbounded. */
+  spool?: DiskSpool
+  memoryMax?: number
+}
+
+const DROP_LOG_INTERVAL_MS = 10_000
 
 /**
  * Produces a feed's canonical messages to Kafka, keyed exchange:symbol, in batches (every `lingerMs` or
  * `maxBatch` messages) with ONE send in flight: the idempotent producer loses messages when sends overlap.
  * Frames that could not be mapped go to the dead-letter topic with the raw frame and the reason.
+ *
+ * An exchange cannot be paused, so when Kafka is slow or away the queue grows. Past `memoryMax` messages
+ * it continues on disk (DiskSpool), in order: once anything is on disk every new message goes there too,
+ * and the sender reads segments back, oldest first, as Kafka catches up. What is still unsent when the
+ * feed stops is written to the spool and produced by the next run of the same instance.
  */
 export class FeedPublisher {
   readonly counts = new Map<string, number>()
   rejectedCount = 0
   /** Failed sends (each retried). */
   errorCount = 0
+  /** Messages refused because the spool was full: a gap, logged as one. */
+  droppedCount = 0
   readonly #producer: StringProducer
   readonly #topics: TopicsConfig
   readonly #log: Logger
   readonly #instanceId: string
-  #queue: { topic: string; key?: string; value: string }[] = []
+  readonly #spool: DiskSpool | null
+  readonly #memoryMax: number
+  /** In memory, next to send. Everything spooled (and in #overflow) comes after it. */
+  #queue: OutgoingMessage[] = []
+  /** Past the memory bound, waiting for the next write to the spool. */
+  #overflow: OutgoingMessage[] = []
+  /** Segments read back into #queue, deleted once `#acked` reaches `upTo`. */
+  #readBack: { path: string; upTo: number }[] = []
+  /** Messages that ever entered #queue, and of those, acknowledged by Kafka. */
+  #queuedTotal = 0
+  #acked = 0
   #sending: Promise<void> | null = null
-  /** Messages of the send in flight (back in the queue if it fails). */
-  #inflight = 0
+  /** The send in flight (back at the front of the queue if it fails). */
+  #inflight: OutgoingMessage[] = []
   #closed = false
   #timer: NodeJS.Timeout | null = null
+  #lastDropLog = 0
   readonly #lingerMs = 20
   readonly #maxBatch = 2000
 
-  constructor(producer: StringProducer, topics: TopicsConfig, instanceId: string, log: Logger) {
+  constructor(
+    producer: StringProducer,
+    topics: TopicsConfig,
+    instanceId: string,
+    log: Logger,
+    options: PublisherOptions = {}
+  ) {
     this.#producer = producer
     this.#topics = topics
     this.#instanceId = instanceId
     this.#log = log
+    this.#spool = options.spool ?? null
+    this.#memoryMax = options.memoryMax ?? Number.POSITIVE_INFINITY
+    if (this.#spool && !this.#spool.empty) {
+      log.info(
+        { spool: this.#spool.dir, messages: this.#spool.messages },
+        'producing what an earlier run left in the spool first'
+      )
+      this.#send()
+    }
   }
 
   /** Also publish every message on NATS (optional live path). */
@@ -59,19 +101,60 @@ export class FeedPublisher {
     })
   }
 
-  /** Messages waiting to be produced. */
+  /** Messages waiting in memory to be produced (including the send in flight). */
   get queued(): number {
-    return this.#queue.length + this.#inflight
+    return this.#queue.length + this.#inflight.length
+  }
+
+  /** Messages waiting on disk (and about to be written there). */
+  get spooled(): number {
+    return (this.#spool?.messages ?? 0) + this.#overflow.length
+  }
+
+  get memoryMax(): number {
+    return this.#memoryMax
   }
 
   /** Sends what is queued and waits for it (at most `timeoutMs`); returns how many messages are still unsent. */
   async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<number> {
     const deadline = Date.now() + timeoutMs
-    while ((this.#queue.length > 0 || this.#sending) && Date.now() < deadline && !this.#closed) {
-      if (this.#sending) await this.#sending
-      else this.#send()
+    while (this.#pending() > 0 && Date.now() < deadline && !this.#closed) {
+      if (!this.#sending) this.#send()
+      await (this.#sending ? Promise.race([this.#sending, sleep(deadline - Date.now())]) : sleep(10))
     }
-    return this.#queue.length + this.#inflight
+    return this.#pending()
+  }
+
+  /**
+   * Stops sending (the producer is about to close). With a spool, what is unsent is written to it, in
+   * order, for the next run; returns how many messages that was. Without one they are given up.
+   */
+  close(): number {
+    this.#closed = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    const unsent = this.#pending()
+    if (!this.#spool) return unsent
+    try {
+      // The send in flight may still land: spooling it too costs a repeat, which the tables absorb.
+      this.#spool.prepend([...this.#inflight, ...this.#queue])
+      for (const { path } of this.#readBack) this.#spool.release(path) // their unacked rest was just prepended
+      this.#writeOverflow()
+      this.#spool.close()
+    } catch (error) {
+      this.#log.error(
+        { err: (error as Error).message, spool: this.#spool.dir, unsent },
+        'could not keep the unsent messages in the spool: they are lost'
+      )
+    }
+    this.#queue = []
+    this.#inflight = []
+    this.#readBack = []
+    return unsent
+  }
+
+  #pending(): number {
+    return this.queued + this.spooled
   }
 
   #topicFor(type: MessageType): string {
@@ -83,44 +166,92 @@ export class FeedPublisher {
     }[type]
   }
 
-  #enqueue(entry: { topic: string; key?: string; value: string }): void {
-    this.#queue.push(entry)
+  #enqueue(entry: OutgoingMessage): void {
+    if (this.#closed) return
+    if (this.spooled > 0 || this.queued >= this.#memoryMax) {
+      this.#overflow.push(entry)
+      if (this.#overflow.length >= this.#maxBatch) this.#writeOverflow()
+    } else {
+      this.#queue.push(entry)
+      this.#queuedTotal++
+    }
     if (this.#queue.length >= this.#maxBatch) this.#send()
     else this.#timer ??= setTimeout(() => this.#send(), this.#lingerMs)
   }
 
-  /** Stops sending (the producer is about to close); what is still queued is given up. */
-  close(): void {
-    this.#closed = true
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
+  #writeOverflow(): void {
+    if (!this.#spool || this.#overflow.length === 0) return
+    let written = 0
+    try {
+      written = this.#spool.append(this.#overflow)
+    } catch (error) {
+      this.#log.error(
+        { err: (error as Error).message, spool: this.#spool.dir },
+        'writing to the spool failed'
+      )
+    }
+    const dropped = this.#overflow.length - written
+    this.#overflow = []
+    if (dropped === 0) return
+    this.droppedCount += dropped
+    if (Date.now() - this.#lastDropLog >= DROP_LOG_INTERVAL_MS) {
+      this.#lastDropLog = Date.now()
+      this.#log.error(
+        { dropped: this.droppedCount, spool: this.#spool.dir, spoolBytes: this.#spool.bytes },
+        'GAP: Kafka is not taking messages and the spool is full; messages are being dropped (raise FEED_SPOOL_MAX_BYTES or bring Kafka back)'
+      )
+    }
+  }
+
+  /** Moves the oldest spooled messages into memory once the memory queue has room for them. */
+  #readSpool(): void {
+    if (!this.#spool || this.#queue.length > this.#memoryMax / 2) return
+    this.#writeOverflow()
+    const segment = this.#spool.takeOldest()
+    if (!segment) return
+    this.#queue.push(...segment.messages)
+    this.#queuedTotal += segment.messages.length
+    this.#readBack.push({ path: segment.path, upTo: this.#queuedTotal })
+    this.#acknowledged(0) // an empty segment is done at once
+  }
+
+  #acknowledged(count: number): void {
+    this.#acked += count
+    while (this.#readBack.length > 0 && this.#readBack[0]!.upTo <= this.#acked) {
+      this.#spool?.release(this.#readBack.shift()!.path)
+    }
   }
 
   #send(): void {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-    if (this.#closed || this.#sending || this.#queue.length === 0) return
+    if (this.#closed || this.#sending) return
+    this.#writeOverflow()
+    this.#readSpool()
+    if (this.#queue.length === 0) return
     const batch = this.#queue.splice(0, this.#maxBatch)
-    this.#inflight = batch.length
+    this.#inflight = batch
     this.#sending = this.#producer
       .send({ messages: batch })
       .then(
-        () => undefined,
+        () => this.#acknowledged(batch.length),
         (error: unknown) => {
           // Kept and retried: the batch goes back to the front of the queue.
           this.#queue.unshift(...batch)
           this.errorCount++
           this.#log.warn(
-            { err: (error as Error).message, messages: batch.length },
+            { err: (error as Error).message, messages: batch.length, spooled: this.spooled },
             'producing failed, retrying'
           )
-          return new Promise<void>((resolve) => setTimeout(resolve, 500))
+          return sleep(500)
         }
       )
       .finally(() => {
         this.#sending = null
-        this.#inflight = 0
-        if (this.#queue.length > 0) this.#send()
+        this.#inflight = []
+        if (this.#pending() > 0) this.#send()
       })
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config/types.ts'
 import { createAdmin, createProducer } from '../kafka/clients.ts'
@@ -9,6 +10,7 @@ import { polygonSession } from './exchanges/polygon.ts'
 import { wallexSession } from './exchanges/wallex.ts'
 import { NatsFanout } from './nats-fanout.ts'
 import { FeedPublisher } from './publisher.ts'
+import { DiskSpool } from './spool.ts'
 import { feedHeartbeats } from './heartbeat.ts'
 import { feedRegistry } from './metrics.ts'
 import { processIdentity } from '../telemetry/identity.ts'
@@ -41,8 +43,16 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   const { trades, depth, quotes, candles, dlq, partitions } = config.topics
   const admin = createAdmin(config.kafka)
   await ensureTopics(admin, [trades, depth, quotes, candles, dlq], partitions).finally(() => admin.close())
+  const { memoryQueueMax, spoolDir, spoolMaxBytes } = config.feeds
+  const spool = DiskSpool.open(join(spoolDir, options.instanceId), {
+    segmentMessages: Math.max(1000, Math.floor(memoryQueueMax / 2)),
+    maxBytes: spoolMaxBytes
+  })
   const producer = createProducer(config.kafka, options.instanceId)
-  const publisher = new FeedPublisher(producer, config.topics, options.instanceId, log)
+  const publisher = new FeedPublisher(producer, config.topics, options.instanceId, log, {
+    spool,
+    memoryMax: memoryQueueMax
+  })
   if (options.natsUrl) {
     publisher.fanout = await NatsFanout.connect(options.natsUrl, options.instanceId)
     log.info({ nats: options.natsUrl }, 'publishing to NATS as market.<type>.<exchange>.<symbol>')
@@ -101,13 +111,13 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
       connection.stop()
       stopSession.abort()
       // Bounded: with Kafka unreachable (or the topics deleted) a flush would retry forever.
-      const unsent = await publisher.flush(STOP_FLUSH_TIMEOUT_MS)
+      await publisher.flush(STOP_FLUSH_TIMEOUT_MS)
+      const unsent = publisher.close()
       if (unsent > 0)
-        log.error(
-          { unsent },
-          `stopping with ${unsent} messages not produced to Kafka: it did not accept them within ${STOP_FLUSH_TIMEOUT_MS / 1000} s`
+        log.warn(
+          { unsent, spool: spool.dir },
+          `stopping with ${unsent} messages Kafka did not take within ${STOP_FLUSH_TIMEOUT_MS / 1000} s: they are kept in the spool and produced first when this feed (same instance id) starts again`
         )
-      publisher.close()
       await publisher.fanout?.close()
       await producer.close()
     }

@@ -1,3 +1,4 @@
+import type { Heartbeat } from '../core/heartbeat.ts'
 import type { OpsSnapshot } from './snapshot.ts'
 
 /** "market.trades:0,3 market.depth:0,3" from a list of topic:partition. */
@@ -22,14 +23,21 @@ export function instanceRows(snapshot: OpsSnapshot) {
     state: i.state,
     ready: i.ready === null ? '-' : i.ready ? 'yes' : `NO (${i.readyReason ?? '?'})`,
     'msg/s': Math.round(i.messagesPerSecond),
-    buffered:
-      i.role === 'bridge' ? `${i.lastHeartbeat.buffer.messages}/${i.lastHeartbeat.buffer.capacity}` : '-',
+    buffered: buffered(i.lastHeartbeat),
     pressure: i.lastHeartbeat.pressure.effective,
     lag: i.role === 'bridge' ? (lagByOwner.get(i.instanceId) ?? 0) : '-',
     partitions: i.role === 'bridge' ? summarizePartitions(i.lastHeartbeat.partitions) || '(none)' : '-',
     pid: i.lastHeartbeat.pid,
     metrics: i.lastHeartbeat.metricsUrl ?? '-'
   }))
+}
+
+/** A bridge's buffer against its capacity; a feed's queue, with what waits on disk (and any loss). */
+function buffered(hb: Heartbeat): string {
+  if (hb.role === 'bridge') return `${hb.buffer.messages}/${hb.buffer.capacity}`
+  const spooled = hb.feed?.spooled ? ` +${hb.feed.spooled} spooled` : ''
+  const dropped = hb.feed?.dropped ? ` ${hb.feed.dropped} DROPPED` : ''
+  return `${hb.buffer.messages}${spooled}${dropped}`
 }
 
 /** The one-line cluster summary under the tables. */

@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from 'node:test'
@@ -48,6 +51,8 @@ export async function testEnv(t: TestContext, overrides: Record<string, string> 
     LOG_PRETTY: 'false',
     // No heartbeats unless a test starts its own hub (a developer's hub must not see test instances).
     HUB_URL: '',
+    // Feeds spool what Kafka has not taken yet here, not in the developer's TICKBRIDGE_HOME.
+    FEED_SPOOL_DIR: join(tmpdir(), `tb-test-spool-${id}`),
     ...overrides
   }
   const config = loadConfig({ ...process.env, ...vars }, '/nonexistent/.env')
@@ -63,6 +68,7 @@ export async function testEnv(t: TestContext, overrides: Record<string, string> 
   await admin.close()
   const clickhouse = createClickHouse(config.clickhouse)
   t.after(async () => {
+    rmSync(config.feeds.spoolDir, { recursive: true, force: true })
     await clickhouse
       .command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` })
       .catch(() => undefined)

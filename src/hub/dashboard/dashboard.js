@@ -180,7 +180,7 @@
             live(
               i.role === 'bridge'
                 ? `${fmt(hb.buffer.messages)} / ${fmt(hb.buffer.capacity)}`
-                : fmt(hb.buffer.messages)
+                : `${fmt(hb.buffer.messages)}${hb.feed?.spooled ? ` + ${fmt(hb.feed.spooled)} on disk` : ''}`
             )
           ),
           el('td', { class: 'num' }, i.role === 'bridge' ? live(fmt(hb.insertLatencyMs.mean)) : '–'),
@@ -196,7 +196,7 @@
               i.role === 'bridge'
                 ? summarizePartitions(hb.partitions) || '(none)'
                 : hb.feed
-                  ? `${hb.feed.exchange} ${hb.feed.connected ? 'connected' : 'disconnected'}`
+                  ? `${hb.feed.exchange} ${hb.feed.connected ? 'connected' : 'disconnected'}${hb.feed.dropped ? `, ${fmt(hb.feed.dropped)} DROPPED (spool full)` : ''}`
                   : '–'
             )
           ),

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { DiskSpool, type OutgoingMessage } from '../../src/feed/spool.ts'
+
+const messages = (from: number, n: number): OutgoingMessage[] =>
+  Array.from({ length: n }, (_, i) => ({ topic: 't', key: `k${(from + i) % 3}`, value: `{"n":${from + i}}` }))
+const numbers = (list: OutgoingMessage[]) => list.map((m) => (JSON.parse(m.value) as { n: number }).n)
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-spool-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+test('segments come back oldest first, in order, and a prepend goes in front of everything', (t) => {
+  const dir = tempDir(t)
+  const spool = DiskSpool.open(dir, { segmentMessages: 100, maxBytes: 10_000_000 })
+  assert.equal(spool.append(messages(100, 250)), 250)
+  assert.equal(spool.messages, 250)
+  spool.prepend(messages(0, 100))
+  const seen: number[] = []
+  for (let segment = spool.takeOldest(); segment; segment = spool.takeOldest()) {
+    seen.push(...numbers(segment.messages))
+    spool.release(segment.path)
+  }
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 350 }, (_, i) => i)
+  )
+  assert.equal(spool.bytes, 0)
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.ndjson')),
+    [],
+    'released segments are deleted'
+  )
+  spool.close()
+})
+
+test('what a run leaves on disk is found by the next run of the same instance, in order', (t) => {
+  const dir = tempDir(t)
+  const first = DiskSpool.open(dir, { segmentMessages: 40, maxBytes: 10_000_000 })
+  first.append(messages(50, 100))
+  const taken = first.takeOldest() // read back but never acknowledged: must come back next run
+  assert.equal(taken?.messages.length, 40)
+  first.prepend(messages(0, 50))
+  first.close()
+
+  const second = DiskSpool.open(dir, { segmentMessages: 40, maxBytes: 10_000_000 })
+  assert.equal(second.messages, 150)
+  const seen: number[] = []
+  for (let segment = second.takeOldest(); segment; segment = second.takeOldest()) {
+    seen.push(...numbers(segment.messages))
+    second.release(segment.path)
+  }
+  assert.deepEqual(seen, [
+    ...Array.from({ length: 50 }, (_, i) => i),
+    ...Array.from({ length: 100 }, (_, i) => 50 + i)
+  ])
+  second.close()
+})
+
+test('past maxBytes the spool takes only what fits, and says how many', (t) => {
+  const spool = DiskSpool.open(tempDir(t), { segmentMessages: 10, maxBytes: 1000 })
+  const written = spool.append(messages(0, 100))
+  assert.ok(written > 0 && written < 100, `${written} written`)
+  assert.ok(spool.bytes <= 1000)
+  assert.equal(spool.messages, written)
+  spool.close()
+})
+
+test('a spool held by another live process is refused with the reason and what to do', (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'lock'), String(process.ppid))
+  assert.throws(
+    () => DiskSpool.open(dir, { segmentMessages: 10, maxBytes: 1000 }),
+    (error: Error & { hint?: string }) =>
+      error.message.includes(`in use by process ${process.ppid}`) && /instance id/.test(error.hint ?? '')
+  )
+  writeFileSync(join(dir, 'lock'), '999999999') // a process that is gone
+  DiskSpool.open(dir, { segmentMessages: 10, maxBytes: 1000 }).close()
+})
