@@ -14,6 +14,9 @@ export function expiredPartitions(partitions: string[], retentionDays: number, n
   return [...new Set(partitions)].filter((id) => /^\d{8}$/.test(id) && Number(id) < cutoffId).sort()
 }
 
+/** The market tables and the hub's long view: all partitioned by day (migrations.ts). */
+const retainedTables = [...tableNames, 'hub_heartbeats']
+
 export async function dropExpiredPartitions(
   client: ClickHouseClient,
   database: string,
@@ -22,7 +25,7 @@ export async function dropExpiredPartitions(
   now = Date.now()
 ): Promise<string[]> {
   const dropped: string[] = []
-  for (const table of tableNames) {
+  for (const table of retainedTables) {
     const result = await client.query({
       query: `SELECT DISTINCT partition FROM system.parts WHERE database = ${sqlString(database)} AND table = ${sqlString(table)} AND active`,
       format: 'JSONEachRow'
