@@ -14,6 +14,7 @@ interface FeedFlags {
   restUrl: string
   depthInterval: string
   nats?: string | true
+  instanceId?: string
 }
 
 /** `tickbridge feed --exchange wallex --symbols BTCUSDT,ETHUSDT`: one exchange connection producing to Kafka. */
@@ -41,6 +42,10 @@ export function registerFeedCommand(program: Command): void {
       '--nats [url]',
       'also publish to NATS as market.<type>.<exchange>.<symbol> (default nats://127.0.0.1:4222)'
     )
+    .option(
+      '--instance-id <id>',
+      "this feed's id in heartbeats, metrics and its spool directory (default tickbridge-feed-<exchange>-<INSTANCE_ORDINAL>)"
+    )
     .action(async (flags: FeedFlags) => {
       const { config, log } = cliContext()
       const list = flags.symbols
@@ -49,7 +54,7 @@ export function registerFeedCommand(program: Command): void {
         .filter(Boolean)
       const common = {
         ...(flags.nats ? { natsUrl: flags.nats === true ? 'nats://127.0.0.1:4222' : flags.nats } : {}),
-        instanceId: `tickbridge-feed-${flags.exchange}-${config.bridge.ordinal}`,
+        instanceId: flags.instanceId ?? `tickbridge-feed-${flags.exchange}-${config.bridge.ordinal}`,
         statsIntervalMs: config.bridge.statsIntervalMs
       }
       let options: FeedOptions
