@@ -118,9 +118,17 @@ export class FeedPublisher {
   /** Sends what is queued and waits for it (at most `timeoutMs`); returns how many messages are still unsent. */
   async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<number> {
     const deadline = Date.now() + timeoutMs
-    while (this.#pending() > 0 && Date.now() < deadline && !this.#closed) {
-      if (!this.#sending) this.#send()
-      await (this.#sending ? Promise.race([this.#sending, sleep(deadline - Date.now())]) : sleep(10))
+    let timer: NodeJS.Timeout | undefined
+    const expired = Number.isFinite(timeoutMs)
+      ? new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+      : new Promise<void>(() => undefined)
+    try {
+      while (this.#pending() > 0 && Date.now() < deadline && !this.#closed) {
+        if (!this.#sending) this.#send()
+        await (this.#sending ? Promise.race([this.#sending, expired]) : sleep(10))
+      }
+    } finally {
+      clearTimeout(timer)
     }
     return this.#pending()
   }
@@ -254,4 +262,4 @@ export class FeedPublisher {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
