@@ -136,6 +136,8 @@ logger.apache.name=org.apache.kafka
 logger.apache.level=WARN
 logger.started.name=kafka.server.KafkaRaftServer
 logger.started.level=INFO
+logger.groups.name=org.apache.kafka.coordinator.group.GroupMetadataManager
+logger.groups.level=INFO
 `
   )
 }

@@ -17,8 +17,21 @@ test('kill -9 one of 3 bridges mid-stream: its partitions move to the survivors,
     await admin.close()
   })
   const group = () => describeGroupAssignment(admin, config.bridge.groupId)
-  const owners = async () =>
-    (await group()).members.map((m) => `${m.instanceId}=${m.partitions.length}`).join(' ')
+  const owners = async () => {
+    const g = await group()
+    return `${g.state}: ${g.members.map((m) => `${m.instanceId}=${m.partitions.length}`).join(' ')}`
+  }
+  // On a failure, what the bridges logged about the group explains it (joins, rebalances, errors).
+  const groupLog = () =>
+    bridges
+      .map((b, i) => {
+        const lines = b
+          .output()
+          .split('\n')
+          .filter((l) => /group|partition|rebalanc|error|warn|join/i.test(l))
+        return `--- bridge ${i + 1}:\n${lines.slice(-25).join('\n')}`
+      })
+      .join('\n')
   await eventually(
     async () => {
       const g = await group()
@@ -43,7 +56,7 @@ test('kill -9 one of 3 bridges mid-stream: its partitions move to the survivors,
       const g = await group()
       return g.members.length === 2 && g.members.reduce((sum, m) => sum + m.partitions.length, 0) === 24
     },
-    owners,
+    async () => `${await owners()}\n${groupLog()}`,
     30_000
   )
   const reassignedMs = Date.now() - killedAt
