@@ -49,19 +49,43 @@ export interface ConsumerOptions {
 }
 
 export function createConsumer(config: KafkaConfig, options: ConsumerOptions): BufferConsumer {
-  return new Consumer({
-    ...common(config, options.clientId),
-    groupId: options.groupId,
-    ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
-    sessionTimeout: config.sessionTimeoutMs,
-    heartbeatInterval: config.heartbeatIntervalMs,
-    rebalanceTimeout: Math.max(config.sessionTimeoutMs, 10_000),
-    partitionAssigner: balancedPerTopicAssigner,
-    autocommit: false,
-    maxWaitTime: 100,
-    minBytes: 1,
-    maxBytes: 2 * 1024 * 1024
-  })
+  return rejoinOnlyFromHeartbeat(
+    new Consumer({
+      ...common(config, options.clientId),
+      groupId: options.groupId,
+      ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      rebalanceTimeout: Math.max(config.sessionTimeoutMs, 10_000),
+      partitionAssigner: balancedPerTopicAssigner,
+      autocommit: false,
+      maxWaitTime: 100,
+      minBytes: 1,
+      maxBytes: 2 * 1024 * 1024
+    })
+  )
+}
+
+/**
+ * @platformatic/kafka 1.35 answers a commit refused for group reasons (REBALANCE_IN_PROGRESS,
+ * ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) by calling joinGroup({}) itself, beside the rejoin its heartbeat
+ * already performs. When that second JoinGroup reaches a group that has just settled, the coordinator
+ * starts another rebalance; commits sent meanwhile are refused again and start another join. Under load a
+ * group caught in this loop rebalanced every second for 30 s and more, its members never consuming (the
+ * kill -9 failover test, CI 2026-11-23). The heartbeat alone is enough to rejoin, so the commit path's
+ * join is refused here: the commit fails, and the bridge's committer retries it once the group settles.
+ * Only the commit path calls joinGroup with empty options; consume() passes its own.
+ */
+function rejoinOnlyFromHeartbeat(consumer: BufferConsumer): BufferConsumer {
+  const join = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown
+  const guarded = (options?: object, callback?: (error: Error | null) => void) => {
+    if (callback && options && Object.keys(options).length === 0) {
+      callback(new Error('commit refused while the group rebalances; the heartbeat rejoins the group'))
+      return
+    }
+    return join(options, callback)
+  }
+  return Object.assign(consumer, { joinGroup: guarded as unknown as BufferConsumer['joinGroup'] })
 }
 
 export function createAdmin(config: KafkaConfig, clientId = 'tickbridge-admin'): Admin {
