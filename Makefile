@@ -1,6 +1,6 @@
 # The seed's make targets, mapped onto the tickbridge CLI (every target is one command; see `tickbridge --help`).
 # Variables: N (bridges), SYMBOL, LIMIT, TO (offset reset target), ROLE (logs).
-TB := node bin/tickbridge.js
+TB := npx --no-install tickbridge
 N ?= 3
 SYMBOL ?= BTCUSDT
 LIMIT ?= 20

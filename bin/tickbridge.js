@@ -1,13 +1,28 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled from src/cli by `npm run build`.
+// Thin launcher: checks the runtime, then runs the CLI compiled from src/cli by `npm run build`.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
+// Kept in step with "engines" in package.json and docs/decisions/runtime.md.
+const REQUIRED_MAJOR = 24
+const major = Number(process.versions.node.split('.')[0])
+if (major < REQUIRED_MAJOR) {
+  const pinned = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url))
+  const how = existsSync(pinned)
+    ? `This project pins Node.js ${REQUIRED_MAJOR} as an npm dependency: run \`npx tickbridge …\`, \`npm start\` or ` +
+      `\`npm test\` in the project directory (npm puts the pinned node first on the PATH), or ` +
+      `\`${pinned} bin/tickbridge.js …\`.`
+    : `Run \`npm ci\` in the project directory (it installs the pinned Node.js ${REQUIRED_MAJOR} on Linux x64/arm64), ` +
+      `or install Node.js ${REQUIRED_MAJOR} LTS.`
+  console.error(
+    `tickbridge needs Node.js ${REQUIRED_MAJOR} or newer; this is Node.js ${process.versions.node} (${process.execPath}).\n${how}`
+  )
+  process.exit(1)
+}
+
 const entry = new URL('../dist/src/cli/main.js', import.meta.url)
 if (!existsSync(fileURLToPath(entry))) {
-  console.error(
-    'tickbridge is not built yet: run `npm run build` (or `npm run setup`) in the project directory.'
-  )
+  console.error('tickbridge is not built yet: run `npm run build` in the project directory.')
   process.exit(1)
 }
 await import(entry.href)
