@@ -17,7 +17,13 @@ export const ErrorCodes = {
   /** A command-line value that cannot be used (a malformed time, symbol, limit, …). */
   INVALID_ARGUMENT: 'TB_INVALID_ARGUMENT',
   /** The consumer group has active members, so its offsets cannot be moved. */
-  GROUP_ACTIVE: 'TB_GROUP_ACTIVE'
+  GROUP_ACTIVE: 'TB_GROUP_ACTIVE',
+  /** The dead-letter topic refused letters for good (rights, topic settings): the bridge cannot go on. */
+  DLQ_REFUSED: 'TB_DLQ_REFUSED',
+  /** Kafka refused a client for good (authorization, unsupported version, …): the process exits. */
+  KAFKA_REFUSED: 'TB_KAFKA_REFUSED',
+  /** Another live process already reports to the hub under this instance id. */
+  INSTANCE_ID_TAKEN: 'TB_INSTANCE_ID_TAKEN'
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -51,4 +57,9 @@ export function isTickbridgeError(error: unknown): error is TickbridgeError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name
   return String(error)
+}
+
+/** False only for errors marked non-retriable: retrying them cannot succeed, so the caller must stop. */
+export function isRetriable(error: unknown): boolean {
+  return !(error instanceof TickbridgeError) || error.retriable
 }

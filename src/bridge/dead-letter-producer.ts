@@ -1,19 +1,45 @@
+import {
+  encodeDeadLetter,
+  groupBySize,
+  RECORD_OVERHEAD_BYTES,
+  type DeadLetterEnvelope
+} from '../core/dead-letter.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import type { StringProducer } from '../kafka/clients.ts'
+import { brokerErrorNames, describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
 import type { DeadLetter, DeadLetterSink } from './ports.ts'
 
+interface Record {
+  topic: string
+  key?: string
+  value: string
+  headers: { 'tb-reason': string; 'tb-source': string }
+}
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'])
+/** A letter is never cut below this: if the broker refuses even that, the DLQ topic itself is misconfigured. */
+const MIN_LETTER_BYTES = 4_096
+
 /**
- * Dead letters go to the DLQ topic with the reason and where they came from, in the value (JSON) and in
- * headers, keyed like the original so they keep its partitioning. The original value is kept as text.
+ * Dead letters go to the DLQ topic with the reason and where they came from, in the value (the envelope of
+ * core/dead-letter.ts) and in headers, keyed like the original so they keep its partitioning.
+ *
+ * Sized to the broker: `maxMessageBytes` is the DLQ topic's `max.message.bytes` (read at start). Letters are
+ * sent in groups that fit it, a letter too big alone is truncated (reason and origin kept, marked), and should
+ * the broker still answer MESSAGE_TOO_LARGE the group is halved, down to one letter cut smaller. Any other
+ * permanent broker answer is raised as a non-retriable TickbridgeError: retrying it would stall the partition.
  */
 export class DeadLetterProducer implements DeadLetterSink {
   readonly #producer: StringProducer
   readonly #topic: string
   readonly #instanceId: string
+  readonly #maxMessageBytes: number
 
-  constructor(producer: StringProducer, topic: string, instanceId: string) {
+  constructor(producer: StringProducer, topic: string, instanceId: string, maxMessageBytes: number) {
     this.#producer = producer
     this.#topic = topic
     this.#instanceId = instanceId
+    this.#maxMessageBytes = maxMessageBytes
   }
 
   /** Sends are chained: overlapping sends on an idempotent @platformatic/kafka producer can lose messages. */
@@ -21,35 +47,91 @@ export class DeadLetterProducer implements DeadLetterSink {
 
   send(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return Promise.resolve()
-    const sent = this.#last.then(() => this.#send(letters))
+    const sent = this.#last.then(() => this.#sendAll(letters))
     this.#last = sent.catch(() => undefined)
     return sent
   }
 
-  async #send(letters: DeadLetter[]): Promise<void> {
+  async #sendAll(letters: DeadLetter[]): Promise<void> {
     const failedAt = Date.now()
-    await this.#producer.send({
-      messages: letters.map(({ reason, source }) => {
-        const key = source.key?.toString('utf8')
-        return {
-          topic: this.#topic,
-          ...(key === undefined ? {} : { key }),
-          value: JSON.stringify({
-            reason,
-            source_topic: source.topic,
-            partition: source.partition,
-            offset: source.offset.toString(),
-            key: key ?? null,
-            value: source.value?.toString('utf8') ?? null,
-            instance_id: this.#instanceId,
-            failed_at: failedAt
-          }),
-          headers: {
-            'tb-reason': reason.slice(0, 512),
-            'tb-source': `${source.topic}:${source.partition}:${source.offset}`
-          }
-        }
-      })
-    })
+    const letterMax = this.#maxMessageBytes - RECORD_OVERHEAD_BYTES
+    const records = letters.map((letter) => this.#record(letter, failedAt, letterMax))
+    for (const group of groupBySize(records, (r) => Buffer.byteLength(r.value), this.#maxMessageBytes))
+      await this.#sendFitting(group, letters, failedAt, letterMax)
   }
+
+  /** Sends `records`; a MESSAGE_TOO_LARGE answer halves the group, or cuts a lone letter smaller. */
+  async #sendFitting(
+    records: Record[],
+    letters: DeadLetter[],
+    failedAt: number,
+    letterMax: number
+  ): Promise<void> {
+    try {
+      await this.#producer.send({ messages: records })
+    } catch (error) {
+      const tooLarge = brokerErrorNames(error).some((name) => TOO_LARGE.has(name))
+      if (tooLarge && records.length > 1) {
+        const half = Math.ceil(records.length / 2)
+        await this.#sendFitting(records.slice(0, half), letters, failedAt, letterMax)
+        await this.#sendFitting(records.slice(half), letters, failedAt, letterMax)
+        return
+      }
+      if (tooLarge && letterMax / 2 >= MIN_LETTER_BYTES) {
+        const source = records[0]?.headers['tb-source']
+        const letter = letters.find((l) => sourceOf(l) === source)
+        if (letter) {
+          await this.#sendFitting(
+            [this.#record(letter, failedAt, letterMax / 2)],
+            letters,
+            failedAt,
+            letterMax / 2
+          )
+          return
+        }
+      }
+      if (isPermanentKafkaError(error)) {
+        throw new TickbridgeError(
+          ErrorCodes.DLQ_REFUSED,
+          `the dead-letter topic ${this.#topic} refused letters: ${describeKafkaError(error)}`,
+          {
+            cause: error,
+            retriable: false,
+            hint: `Check the topic's max.message.bytes and this client's rights on ${this.#topic}.`
+          }
+        )
+      }
+      throw error
+    }
+  }
+
+  #record(letter: DeadLetter, failedAt: number, letterMax: number): Record {
+    const { reason, source } = letter
+    const key = source.key?.toString('utf8')
+    const value = source.value?.toString('utf8') ?? null
+    const envelope: DeadLetterEnvelope = {
+      reason,
+      origin: 'bridge',
+      source_topic: source.topic,
+      partition: source.partition,
+      offset: source.offset.toString(),
+      key: key ?? null,
+      value,
+      exchange: null,
+      instance_id: this.#instanceId,
+      failed_at: failedAt,
+      truncated: false,
+      value_bytes: source.value?.length ?? 0
+    }
+    return {
+      topic: this.#topic,
+      ...(key === undefined ? {} : { key }),
+      value: encodeDeadLetter(envelope, letterMax),
+      headers: { 'tb-reason': reason.slice(0, 512), 'tb-source': sourceOf(letter) }
+    }
+  }
+}
+
+function sourceOf({ source }: DeadLetter): string {
+  return `${source.topic}:${source.partition}:${source.offset}`
 }

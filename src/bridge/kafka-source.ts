@@ -1,26 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { MessagesStream } from '@platformatic/kafka'
 import type { Logger } from 'pino'
+import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
 import type { BufferConsumer } from '../kafka/clients.ts'
+import { describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
 import type { MessageSource, SourceMessage } from './ports.ts'
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 
-/** MessageSource over a Kafka consumer-group member. Offsets are committed only by the worker, explicitly. */
-export class KafkaSource implements MessageSource {
-  readonly #consumer: BufferConsumer
-  readonly #topics: string[]
-  readonly #log: Logger
-  #stream: Stream | null = null
+/** Where the source stands; anything but `consuming` makes the bridge not ready. */
+export type SourceState = 'starting' | 'consuming' | 'reconnecting' | 'failed' | 'closed'
 
-  constructor(consumer: BufferConsumer, topics: string[], log: Logger) {
-    this.#consumer = consumer
-    this.#topics = topics
-    this.#log = log
+export interface KafkaSourceOptions {
+  /** Builds a fresh consumer-group member; called again whenever the current one is lost. */
+  createConsumer: () => BufferConsumer
+  topics: string[]
+  log: Logger
+  /** A Kafka error that no reconnect can heal: the process should exit non-zero with it. */
+  onFatal: (error: Error) => void
+  /** Consumer rebuild backoff cap (ms). */
+  maxReconnectDelayMs?: number
+  /** No message for this long while Kafka holds unread ones (and nothing is paused or buffered) = stalled. */
+  stallAfterMs?: number
+  /** Messages this instance holds but has not acknowledged (the worker's buffer), for the stall check. */
+  buffered?: () => number
+}
+
+const WATCHDOG_INTERVAL_MS = 5_000
+const CLOSE_TIMEOUT_MS = 3_000
+
+/**
+ * MessageSource over a Kafka consumer-group member, supervised. @platformatic/kafka ends a consume stream for
+ * good when fetches keep failing (a broker restart), and stops heartbeating when a rejoin fails, so a plain
+ * member can sit alive and idle forever. Here any such loss — the stream erroring or closing, the heartbeat
+ * stalling, or the watchdog seeing no progress while Kafka holds unread messages — closes the member and
+ * builds a new one with capped backoff, for as long as it takes: it rejoins the group and resumes from the
+ * committed offsets (messages already in flight are re-delivered; the tables' identity absorbs them). A
+ * permanent error (authorization, unsupported version, …) is handed to `onFatal` instead.
+ * Offsets are committed only by the worker, explicitly.
+ */
+export class KafkaSource implements MessageSource {
+  readonly #options: KafkaSourceOptions
+  readonly #log: Logger
+  #consumer: BufferConsumer | null = null
+  #stream: Stream | null = null
+  #onMessage: ((message: SourceMessage) => void) | null = null
+  #state: SourceState = 'starting'
+  #paused = false
+  #reconnects = 0
+  #received = 0
+  #watchdog: NodeJS.Timeout | null = null
+  #lastProgress = { received: 0, at: Date.now() }
+  #stalledSince: number | null = null
+  #kafkaTroubleSince: number | null = null
+
+  constructor(options: KafkaSourceOptions) {
+    this.#options = options
+    this.#log = options.log
+  }
+
+  get state(): SourceState {
+    return this.#state
+  }
+
+  /** How many times the consumer was rebuilt after losing Kafka. */
+  get reconnects(): number {
+    return this.#reconnects
+  }
+
+  /** Epoch ms of the first failed connection or group heartbeat in a row (Kafka unreachable); null when fine. */
+  get kafkaTroubleSince(): number | null {
+    return this.#kafkaTroubleSince
+  }
+
+  /** Epoch ms since when the watchdog has seen no progress with unread messages in Kafka; null when fine. */
+  get stalledSince(): number | null {
+    return this.#stalledSince
   }
 
   async start(onMessage: (message: SourceMessage) => void): Promise<void> {
-    this.#consumer.on('consumer:group:join', (payload) => {
+    this.#onMessage = onMessage
+    await this.#connect()
+    this.#watchdog = setInterval(() => void this.#watch(), WATCHDOG_INTERVAL_MS).unref()
+  }
+
+  async #connect(): Promise<void> {
+    const consumer = this.#options.createConsumer()
+    this.#consumer = consumer
+    consumer.on('consumer:group:join', (payload) => {
       const partitions = (payload.assignments ?? [])
         .map((a) => `${a.topic}[${a.partitions.join(',')}]`)
         .join(' ')
@@ -29,30 +97,125 @@ export class KafkaSource implements MessageSource {
         `assigned partitions: ${partitions || 'none (idle: more instances than partitions)'}`
       )
     })
-    this.#consumer.on('consumer:group:rebalance', () => this.#log.info('consumer group rebalancing'))
-    const stream = await this.#consumer.consume({
-      topics: this.#topics,
-      mode: 'committed',
-      fallbackMode: 'earliest',
-      autocommit: false,
-      highWaterMark: 8192
-    })
-    stream.on('error', (error) => this.#log.error({ err: error }, 'Kafka consumer stream error'))
-    // Kafka's message objects already have the SourceMessage shape: hand them on without copying.
-    stream.on('data', onMessage)
-    this.#stream = stream
+    consumer.on('consumer:group:rebalance', () => this.#log.info('consumer group rebalancing'))
+    // Kafka unreachable: a failed connection or heartbeat says so at once; the client's own retries take
+    // ~15 s before the stream or the heartbeat gives up.
+    const trouble = () => (this.#kafkaTroubleSince ??= Date.now())
+    const fine = () => (this.#kafkaTroubleSince = null)
+    consumer.on('client:broker:failed', trouble)
+    consumer.on('consumer:heartbeat:error', trouble)
+    consumer.on('client:broker:connect', fine)
+    consumer.on('consumer:heartbeat:end', fine)
+    consumer.on('consumer:heartbeat:stalled', (payload) =>
+      this.#lost(consumer, payload.lastError ?? new Error(`no heartbeat for ${payload.stalledFor} ms`))
+    )
+    try {
+      const stream = await consumer.consume({
+        topics: this.#options.topics,
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+        highWaterMark: 8192
+      })
+      stream.on('error', (error) => this.#lost(consumer, error))
+      stream.on('close', () => this.#lost(consumer, new Error('the consume stream closed')))
+      if (this.#paused) stream.pause()
+      // Kafka's message objects already have the SourceMessage shape: hand them on without copying.
+      const onMessage = this.#onMessage as (message: SourceMessage) => void
+      stream.on('data', (message: SourceMessage) => {
+        this.#received++
+        onMessage(message)
+      })
+      this.#stream = stream
+      this.#state = 'consuming'
+      this.#kafkaTroubleSince = null
+      this.#lastProgress = { received: this.#received, at: Date.now() }
+    } catch (error) {
+      this.#consumer = null
+      await closeQuietly(consumer)
+      throw error
+    }
+  }
+
+  /** The member `consumer` failed; if it is still the current one, replace it. */
+  #lost(consumer: BufferConsumer, error: Error): void {
+    if (consumer !== this.#consumer || this.#state === 'closed' || this.#state === 'reconnecting') return
+    this.#state = 'reconnecting'
+    this.#log.error(
+      { err: error, reason: describeKafkaError(error) },
+      'Kafka consumer lost; rebuilding it (it rejoins the group and resumes from the committed offsets)'
+    )
+    void this.#reconnect(consumer)
+  }
+
+  async #reconnect(old: BufferConsumer): Promise<void> {
+    const lostAt = Date.now()
+    const stream = this.#stream
+    this.#stream = null
+    this.#consumer = null
+    await closeQuietly(old, stream)
+    for (let attempt = 0; this.#state === 'reconnecting'; attempt++) {
+      await sleep(backoffMs(attempt + 3, this.#options.maxReconnectDelayMs ?? 10_000))
+      if (this.#state !== 'reconnecting') return
+      try {
+        await this.#connect()
+        this.#reconnects++
+        this.#stalledSince = null
+        this.#log.info(
+          { downMs: Date.now() - lostAt, attempts: attempt + 1 },
+          'Kafka consumer back: rejoined the group'
+        )
+        return
+      } catch (error) {
+        if (isPermanentKafkaError(error)) {
+          this.#state = 'failed'
+          this.#options.onFatal(error as Error)
+          return
+        }
+        this.#log.warn(
+          { err: error, reason: describeKafkaError(error), attempt: attempt + 1 },
+          'Kafka still unreachable; retrying'
+        )
+      }
+    }
+  }
+
+  /** Backstop for losses no event reports: no progress while Kafka holds unread messages. */
+  async #watch(): Promise<void> {
+    if (this.#state !== 'consuming' || this.#paused) {
+      this.#lastProgress = { received: this.#received, at: Date.now() }
+      return
+    }
+    if (this.#received !== this.#lastProgress.received) {
+      this.#kafkaTroubleSince = null
+      this.#lastProgress = { received: this.#received, at: Date.now() }
+      this.#stalledSince = null
+      return
+    }
+    const idleMs = Date.now() - this.#lastProgress.at
+    if (idleMs < (this.#options.stallAfterMs ?? 30_000) || (this.#options.buffered?.() ?? 0) > 0) return
+    const consumer = this.#consumer
+    const unread = consumer ? await unreadMessages(consumer).catch(() => 0n) : 0n
+    if (!consumer || unread === 0n || consumer !== this.#consumer) return
+    this.#stalledSince ??= this.#lastProgress.at
+    this.#lost(consumer, new Error(`no message for ${idleMs} ms while ${unread} wait in assigned partitions`))
   }
 
   pause(): void {
+    this.#paused = true
     this.#stream?.pause()
   }
 
   resume(): void {
+    this.#paused = false
     this.#stream?.resume()
   }
 
   async commit(positions: CommitPosition[]): Promise<void> {
-    await this.#consumer.commit({
+    const consumer = this.#consumer
+    if (!consumer || this.#state !== 'consuming')
+      throw new Error(`cannot commit: the Kafka source is ${this.#state}`)
+    await consumer.commit({
       offsets: positions.map((p) => ({
         topic: p.topic,
         partition: p.partition,
@@ -63,7 +226,9 @@ export class KafkaSource implements MessageSource {
   }
 
   ownedPartitions(): Set<PartitionKey> | undefined {
-    const assignments = this.#consumer.assignments
+    // While reconnecting this instance owns nothing it may commit.
+    if (this.#state !== 'consuming') return new Set()
+    const assignments = this.#consumer?.assignments
     if (!assignments) return undefined
     const owned = new Set<PartitionKey>()
     for (const { topic, partitions } of assignments)
@@ -72,15 +237,48 @@ export class KafkaSource implements MessageSource {
   }
 
   assignmentSummary(): string[] {
-    return (this.#consumer.assignments ?? []).flatMap(({ topic, partitions }) =>
+    if (this.#state !== 'consuming') return []
+    return (this.#consumer?.assignments ?? []).flatMap(({ topic, partitions }) =>
       partitions.map((p) => `${topic}:${p}`)
     )
   }
 
   async close(): Promise<void> {
-    await this.#stream?.close().catch(() => undefined)
-    await this.#consumer
-      .close()
-      .catch((error: unknown) => this.#log.warn({ err: error }, 'consumer close failed'))
+    this.#state = 'closed'
+    if (this.#watchdog) clearInterval(this.#watchdog)
+    const stream = this.#stream
+    const consumer = this.#consumer
+    this.#stream = null
+    this.#consumer = null
+    await stream?.close().catch(() => undefined)
+    await consumer?.close().catch((error: unknown) => this.#log.warn({ err: error }, 'consumer close failed'))
   }
+}
+
+/** Messages in Kafka past this member's committed offsets, over the partitions it owns. */
+async function unreadMessages(consumer: BufferConsumer): Promise<bigint> {
+  const assignments = consumer.assignments ?? []
+  if (assignments.length === 0) return 0n
+  const [ends, committed] = await Promise.all([
+    consumer.listOffsets({ topics: assignments.map((a) => a.topic) }),
+    consumer.listCommittedOffsets({ topics: assignments })
+  ])
+  let unread = 0n
+  for (const { topic, partitions } of assignments) {
+    for (const p of partitions) {
+      const end = ends.get(topic)?.[p] ?? 0n
+      const at = committed.get(topic)?.[p] ?? -1n
+      if (end > (at < 0n ? 0n : at)) unread += end - (at < 0n ? 0n : at)
+    }
+  }
+  return unread
+}
+
+/** Closes a lost member without waiting on a broker that may be gone (no leave-group round trip). */
+async function closeQuietly(consumer: BufferConsumer, stream?: Stream | null): Promise<void> {
+  const closing = (async () => {
+    await stream?.close().catch(() => undefined)
+    await consumer.close(true).catch(() => undefined)
+  })()
+  await Promise.race([closing, sleep(CLOSE_TIMEOUT_MS)])
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { OffsetTracker } from '../core/offset-tracker.ts'
-import { describeError } from '../errors.ts'
+import { describeKafkaError } from '../kafka/errors.ts'
 import type { MessageSource } from './ports.ts'
 
 const COMMIT_RETRY_MS = 1_000
@@ -69,7 +69,7 @@ export class OffsetCommitter {
           // A rebalance may have taken the partitions away (they are re-delivered to their new owner), or the
           // coordinator was briefly unavailable: try again soon.
           this.#log.warn(
-            { err: describeError(error), partitions: positions.length },
+            { err: error, reason: describeKafkaError(error), partitions: positions.length },
             'offset commit failed; retrying in 1 s'
           )
           if (!this.#stopped) setTimeout(() => void this.commit(), COMMIT_RETRY_MS).unref()
@@ -91,6 +91,6 @@ export class OffsetCommitter {
     if (positions.length === 0) return
     await this.#source
       .commit(positions)
-      .catch((error: unknown) => this.#log.debug({ err: describeError(error) }, 'commit refresh failed'))
+      .catch((error: unknown) => this.#log.debug({ err: error }, 'commit refresh failed'))
   }
 }

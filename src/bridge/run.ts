@@ -6,14 +6,16 @@ import type { Config } from '../config/types.ts'
 import type { HeartbeatReply } from '../core/heartbeat.ts'
 import { CoordinatedPolicy, WatermarkPolicy } from '../core/backpressure.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
-import { ensureTopics } from '../kafka/topics.ts'
+import { DEFAULT_MAX_MESSAGE_BYTES, ensureTopics, maxMessageBytes } from '../kafka/topics.ts'
 import { dropExpiredPartitions } from '../clickhouse/retention.ts'
 import { CandleRefresher } from './candle-refresher.ts'
 import { ClickHouseSink } from './clickhouse-sink.ts'
 import { DeadLetterProducer } from './dead-letter-producer.ts'
 import { KafkaSource } from './kafka-source.ts'
+import { describeKafkaError } from '../kafka/errors.ts'
 import { BridgeWorker } from './worker.ts'
 import { bridgeHeartbeats } from './heartbeat.ts'
+import { bridgeReadiness } from './readiness.ts'
 import { bridgeRegistry } from './metrics.ts'
 import { processIdentity } from '../telemetry/identity.ts'
 import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
@@ -23,6 +25,8 @@ export interface RunningBridge {
   source: KafkaSource
   policy: CoordinatedPolicy
   telemetry: InstanceTelemetry
+  /** Settles with the error when Kafka fails in a way no reconnect can heal: stop and exit non-zero. */
+  fatal: Promise<Error>
   /** Graceful: stop fetching, flush, commit, leave the group. */
   stop(timeoutMs?: number): Promise<boolean>
 }
@@ -49,21 +53,42 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
 
   const topics = bridgeTopics(config)
   const admin = createAdmin(config.kafka)
+  let dlqMaxBytes: number
   try {
     await ensureTopics(admin, [...topics, config.topics.dlq], config.topics.partitions)
+    dlqMaxBytes = await maxMessageBytes(admin, config.topics.dlq).catch((error: unknown) => {
+      log.warn(
+        { err: error },
+        `could not read max.message.bytes of ${config.topics.dlq}; assuming Kafka's default`
+      )
+      return DEFAULT_MAX_MESSAGE_BYTES
+    })
   } finally {
     await admin.close()
   }
 
   const producer = createProducer(config.kafka, `${instanceId}-dlq`)
-  const consumer = createConsumer(config.kafka, { groupId: config.bridge.groupId, clientId: instanceId })
-  const source = new KafkaSource(consumer, topics, log)
+  let failWith: (error: Error) => void = () => undefined
+  const fatal = new Promise<Error>((resolve) => (failWith = resolve))
+  // The source's stall check reads the worker built below.
+  let worker: BridgeWorker
+  const source = new KafkaSource({
+    createConsumer: () =>
+      createConsumer(config.kafka, { groupId: config.bridge.groupId, clientId: instanceId }),
+    topics,
+    log,
+    buffered: () => worker.buffered,
+    onFatal: (error) => {
+      log.fatal({ err: error, reason: describeKafkaError(error) }, 'Kafka error no reconnect can heal')
+      failWith(error)
+    }
+  })
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
   const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))
-  const worker = new BridgeWorker({
+  worker = new BridgeWorker({
     source,
     sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
-    deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId),
+    deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId, dlqMaxBytes),
     ...(config.bridge.candlesFromTrades
       ? {
           candles: new CandleRefresher(
@@ -75,6 +100,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       : {}),
     policy,
     log,
+    onFatal: failWith,
     options: {
       instanceId,
       batchMaxRows: config.bridge.batchMaxRows,
@@ -90,7 +116,16 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
     config,
     {
       registry: bridgeRegistry(instanceId, worker, source),
-      readiness: () => (stopping ? { ready: false, reason: 'stopping' } : { ready: true }),
+      readiness: () =>
+        bridgeReadiness({
+          stopping: stopping !== null,
+          source: source.state,
+          partitions: source.assignmentSummary().length,
+          kafkaTroubleSince: source.kafkaTroubleSince,
+          stalledSince: source.stalledSince,
+          now: Date.now(),
+          troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs
+        }),
       heartbeat: bridgeHeartbeats(processIdentity(instanceId), {
         worker,
         source,
@@ -119,6 +154,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   return {
     worker,
     source,
+    fatal,
     policy,
     telemetry,
     stop(timeoutMs = 15_000) {

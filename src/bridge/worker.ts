@@ -5,7 +5,8 @@ import { backoffMs, clickhouseErrorCode, isDataError } from '../core/insert-erro
 import { OffsetTracker } from '../core/offset-tracker.ts'
 import { rowFor, tableNames, type TableName } from '../core/rows.ts'
 import { parseMessage } from '../core/validate.ts'
-import { describeError } from '../errors.ts'
+import { describeError, isRetriable } from '../errors.ts'
+import { describeKafkaError } from '../kafka/errors.ts'
 import { Batch } from './batch.ts'
 import type { CandleSink, DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
 import { OffsetCommitter } from './offset-committer.ts'
@@ -29,6 +30,8 @@ export interface WorkerDeps {
   policy: BackpressurePolicy
   log: Logger
   options: WorkerOptions
+  /** A write failed in a way retrying cannot fix: the owner stops the process (non-zero exit). */
+  onFatal?: (error: Error) => void
 }
 
 const DLQ_LANE = 'dlq'
@@ -155,11 +158,11 @@ export class BridgeWorker {
           void this.#committer.commit()
         },
         (error: unknown) => {
-          // Only reached when stopping gave up: the batch stays held, its offsets are never committed.
+          // Reached when stopping gave up, or on a permanent failure: the batch stays held, never committed.
           this.#abandoned++
           this.#deps.log.error(
             { err: error, lane: lane.name, rows: batch.size },
-            'batch abandoned at shutdown'
+            'batch abandoned: not written, not committed (re-delivered to the next owner)'
           )
         }
       )
@@ -226,18 +229,22 @@ export class BridgeWorker {
           return { reason: describeError(error) }
         }
         this.stats.error()
+        if (!isRetriable(error)) {
+          // Retrying cannot succeed and would stall the partition: stop the bridge (it exits non-zero).
+          this.#deps.log.error({ target: what, err: error }, 'write failed for good')
+          this.#deps.onFatal?.(error as Error)
+          throw error
+        }
         if (this.#stopping && n >= 3) throw error
         const delay = backoffMs(n, this.#deps.options.insertRetryMaxDelayMs)
         this.#deps.log.warn(
-          { target: what, attempt: n + 1, retryInMs: delay, err: describeError(error) },
+          { target: what, attempt: n + 1, retryInMs: delay, err: error, reason: describeKafkaError(error) },
           'write failed, retrying'
         )
         await sleep(delay)
       }
     }
   }
-
-  /** The batch's rows are written (or given up): free its lane slot and its share of the buffer. */
 
   /** The batch's rows are written (or given up): free its lane slot and its share of the buffer. */
   #written(lane: Lane, batch: Batch): void {

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import envSchemaLoader from 'env-schema'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
+import { defaultInstanceIdentity } from './instance-id.ts'
 import { envSchema } from './schema.ts'
 import type { Config } from './types.ts'
 
@@ -53,7 +55,13 @@ function buildConfig(raw: RawEnv): Config {
   }
   const brokers = str('KAFKA_BROKERS')
   const clickhouseUrl = str('CLICKHOUSE_URL')
-  const ordinal = num('INSTANCE_ORDINAL')
+  const identity = defaultInstanceIdentity({
+    role: 'bridge',
+    id: str('INSTANCE_ID'),
+    ordinal: raw.INSTANCE_ORDINAL === undefined ? undefined : num('INSTANCE_ORDINAL'),
+    hostname: hostname(),
+    pid: process.pid
+  })
   const prettySetting = str('LOG_PRETTY')
 
   const config: Config = {
@@ -95,8 +103,8 @@ function buildConfig(raw: RawEnv): Config {
     },
     bridge: {
       groupId: str('BRIDGE_GROUP_ID'),
-      instanceId: str('INSTANCE_ID') || `tickbridge-bridge-${ordinal}`,
-      ordinal,
+      instanceId: identity.instanceId,
+      ordinal: identity.ordinal,
       batchMaxRows: num('BATCH_MAX_ROWS'),
       batchMaxAgeMs: num('BATCH_MAX_AGE_MS'),
       bufferMaxMessages: num('BUFFER_MAX_MESSAGES'),

@@ -32,7 +32,7 @@ export const envSchema = {
     // The bridge.
     BRIDGE_GROUP_ID: { type: 'string', minLength: 1, default: 'tickbridge-bridge' },
     INSTANCE_ID: { type: 'string', default: '' },
-    INSTANCE_ORDINAL: { type: 'integer', minimum: 0, default: 1 },
+    INSTANCE_ORDINAL: { type: 'integer', minimum: 0 },
     BATCH_MAX_ROWS: { type: 'integer', minimum: 1, default: 20000 },
     BATCH_MAX_AGE_MS: { type: 'integer', minimum: 1, default: 50 },
     BUFFER_MAX_MESSAGES: { type: 'integer', minimum: 100, default: 50000 },

@@ -63,6 +63,18 @@ export class InstanceRegistry {
     return this.#deadAfterMs
   }
 
+  /**
+   * The live process already reporting under this heartbeat's instance id from another host or pid, if any.
+   * A restarted process (same id, new pid) is accepted once the old one has gone silent for the dead-after time.
+   */
+  claimedElsewhere(heartbeat: Heartbeat, now: number): Heartbeat | null {
+    const entry = this.#entries.get(heartbeat.instanceId)
+    if (!entry || entry.state !== InstanceStates.ALIVE || now - entry.lastSeen > this.#deadAfterMs)
+      return null
+    const other = entry.heartbeat
+    return other.host === heartbeat.host && other.pid === heartbeat.pid ? null : other
+  }
+
   /** Records a heartbeat received at `now`; returns the events it caused. */
   record(heartbeat: Heartbeat, now: number): HubEvent[] {
     const previous = this.#entries.get(heartbeat.instanceId)

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino'
+import { encodeDeadLetter, type DeadLetterEnvelope } from '../core/dead-letter.ts'
 import { messageKey, type MarketMessage, type MessageType } from '../core/messages.ts'
 import type { TopicsConfig } from '../config/types.ts'
 import type { StringProducer } from '../kafka/clients.ts'
+import { describeKafkaError } from '../kafka/errors.ts'
 import type { NatsFanout } from './nats-fanout.ts'
 import type { DiskSpool, OutgoingMessage } from './spool.ts'
 
@@ -12,6 +14,8 @@ export interface PublisherOptions {
 }
 
 const DROP_LOG_INTERVAL_MS = 10_000
+/** A frame's dead letter fits a default broker's 1 MB record limit, with room for the rest of its batch. */
+const FEED_LETTER_MAX_BYTES = 256 * 1024
 
 /**
  * Produces a feed's canonical messages to Kafka, keyed exchange:symbol, in batches (every `lingerMs` or
@@ -88,17 +92,21 @@ export class FeedPublisher {
 
   rejected(frame: string, reason: string, exchange: string): void {
     this.rejectedCount++
-    this.#enqueue({
-      topic: this.#topics.dlq,
-      value: JSON.stringify({
-        reason,
-        source: 'feed',
-        exchange,
-        frame,
-        instance_id: this.#instanceId,
-        failed_at: Date.now()
-      })
-    })
+    const letter: DeadLetterEnvelope = {
+      reason,
+      origin: 'feed',
+      source_topic: null,
+      partition: null,
+      offset: null,
+      key: null,
+      value: frame,
+      exchange,
+      instance_id: this.#instanceId,
+      failed_at: Date.now(),
+      truncated: false,
+      value_bytes: Buffer.byteLength(frame)
+    }
+    this.#enqueue({ topic: this.#topics.dlq, value: encodeDeadLetter(letter, FEED_LETTER_MAX_BYTES) })
   }
 
   /** Messages waiting in memory to be produced (including the send in flight). */
@@ -151,7 +159,7 @@ export class FeedPublisher {
       this.#spool.close()
     } catch (error) {
       this.#log.error(
-        { err: (error as Error).message, spool: this.#spool.dir, unsent },
+        { err: error, spool: this.#spool.dir, unsent },
         'could not keep the unsent messages in the spool: they are lost'
       )
     }
@@ -193,10 +201,7 @@ export class FeedPublisher {
     try {
       written = this.#spool.append(this.#overflow)
     } catch (error) {
-      this.#log.error(
-        { err: (error as Error).message, spool: this.#spool.dir },
-        'writing to the spool failed'
-      )
+      this.#log.error({ err: error, spool: this.#spool.dir }, 'writing to the spool failed')
     }
     const dropped = this.#overflow.length - written
     this.#overflow = []
@@ -248,7 +253,7 @@ export class FeedPublisher {
           this.#queue.unshift(...batch)
           this.errorCount++
           this.#log.warn(
-            { err: (error as Error).message, messages: batch.length, spooled: this.spooled },
+            { err: error, reason: describeKafkaError(error), messages: batch.length, spooled: this.spooled },
             'producing failed, retrying'
           )
           return sleep(500)

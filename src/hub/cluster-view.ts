@@ -36,7 +36,10 @@ export class ClusterView {
     this.pressure = new ClusterPressure(options.insertLatencyLimitMs)
   }
 
-  heartbeat(heartbeat: Heartbeat, now = Date.now()): HeartbeatReply {
+  /** The reply to a heartbeat, or the process that already holds its instance id (then nothing is recorded). */
+  heartbeat(heartbeat: Heartbeat, now = Date.now()): HeartbeatReply | { conflict: Heartbeat } {
+    const holder = this.registry.claimedElsewhere(heartbeat, now)
+    if (holder) return { conflict: holder }
     const events = this.registry.record(heartbeat, now)
     events.push(...this.#decidePressure(now))
     this.#emit(events)

@@ -48,7 +48,7 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
   const schemaReady = migrate(clickhouse, config.clickhouse, log).then(
     () => true,
     (error: unknown) => {
-      log.warn({ err: (error as Error).message }, 'ClickHouse unavailable: history stays in memory only')
+      log.warn({ err: error }, 'ClickHouse unavailable: history stays in memory only')
       return false
     }
   )

@@ -1,3 +1,4 @@
+import { ErrorCodes } from '../errors.ts'
 import { timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
@@ -48,9 +49,21 @@ export function buildHubApp(view: ClusterView, token: string, log: Logger): Fast
   app.post<{ Body: Heartbeat }>(
     '/api/heartbeats',
     { schema: { body: heartbeatSchema }, onRequest: requireToken },
-    async (request) => {
+    async (request, reply) => {
       heartbeats.inc()
-      return view.heartbeat(request.body)
+      const answer = view.heartbeat(request.body)
+      if (!('conflict' in answer)) return answer
+      const { instanceId, host, pid } = answer.conflict
+      rejected.inc({ reason: 'instance-id-taken' })
+      log.warn(
+        { instanceId, holder: { host, pid }, claimant: { host: request.body.host, pid: request.body.pid } },
+        'refused a heartbeat: another live process already reports under this instance id'
+      )
+      return reply.code(409).send({
+        error: 'instance id taken',
+        code: ErrorCodes.INSTANCE_ID_TAKEN,
+        reason: `instance id ${instanceId} is already used by a live process on ${host} (pid ${pid}): give every process its own INSTANCE_ID`
+      })
     }
   )
 

@@ -57,6 +57,8 @@ export function createConsumer(config: KafkaConfig, options: ConsumerOptions): B
       sessionTimeout: config.sessionTimeoutMs,
       heartbeatInterval: config.heartbeatIntervalMs,
       rebalanceTimeout: Math.max(config.sessionTimeoutMs, 10_000),
+      // Heartbeats failing this long = the member is lost (the bridge's KafkaSource then rebuilds it).
+      heartbeatStallTimeout: config.sessionTimeoutMs,
       partitionAssigner: balancedPerTopicAssigner,
       autocommit: false,
       maxWaitTime: 100,

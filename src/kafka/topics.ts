@@ -1,4 +1,4 @@
-import type { Admin } from '@platformatic/kafka'
+import { ConfigResourceTypes, type Admin } from '@platformatic/kafka'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 
 /** Creates the topics that do not exist yet (all with `partitions` partitions); existing ones are left alone. */
@@ -27,4 +27,22 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
     if (missing.some((topic) => !now.includes(topic))) throw error
   }
   return missing
+}
+
+/** Kafka's default record-batch limit (`message.max.bytes`), used when a topic's cannot be read. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
+
+/** The largest record batch `topic` accepts (its `max.message.bytes`, which defaults to the broker's). */
+export async function maxMessageBytes(admin: Admin, topic: string): Promise<number> {
+  const described = await admin.describeConfigs({
+    resources: [
+      {
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName: topic,
+        configurationKeys: ['max.message.bytes']
+      }
+    ]
+  })
+  const value = Number(described[0]?.configs.find((c) => c.name === 'max.message.bytes')?.value)
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES
 }

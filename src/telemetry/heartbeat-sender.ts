@@ -53,6 +53,11 @@ export class HeartbeatSender {
         this.#unreachable('the hub refused the heartbeat token (401): give every process the same HUB_TOKEN')
         return
       }
+      if (response.status === 409) {
+        const { reason } = (await response.json().catch(() => ({}))) as { reason?: string }
+        this.#unreachable(`the hub refused this instance (409): ${reason ?? 'its instance id is taken'}`)
+        return
+      }
       if (!response.ok) {
         this.#unreachable(`the hub answered ${response.status}: ${(await response.text()).slice(0, 200)}`)
         return

@@ -43,7 +43,7 @@ export async function startInstanceTelemetry(
     server = started
   } catch (error) {
     log.warn(
-      { err: (error as Error).message, port: config.metrics.port },
+      { err: error, port: config.metrics.port },
       'could not serve /metrics: set METRICS_PORT to a free port (0 picks one)'
     )
   }

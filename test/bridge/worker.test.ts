@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BridgeWorker, type WorkerOptions } from '../../src/bridge/worker.ts'
+import { ErrorCodes, TickbridgeError } from '../../src/errors.ts'
 import { PressureStates, WatermarkPolicy, type BackpressurePolicy } from '../../src/core/backpressure.ts'
 import {
   FakeDeadLetters,
@@ -462,4 +463,43 @@ test('a batch finishing while a commit is settling is still committed, without f
     )
     await worker.stop(1_000)
   }
+})
+
+test('a dead letter refused for good (non-retriable) is not retried: the worker reports it as fatal and commits nothing past it', async () => {
+  const source = new FakeSource()
+  let attempts = 0
+  const fatal: Error[] = []
+  const worker = new BridgeWorker({
+    source,
+    sink: new FakeSink(),
+    deadLetters: {
+      async send() {
+        attempts++
+        throw new TickbridgeError(ErrorCodes.DLQ_REFUSED, 'the dead-letter topic refused letters', {
+          retriable: false
+        })
+      }
+    },
+    policy: new WatermarkPolicy(50_000, 0.8, 0.4),
+    log: silentLog,
+    onFatal: (error) => fatal.push(error),
+    options: {
+      instanceId: 'b',
+      batchMaxRows: 100,
+      batchMaxAgeMs: 5,
+      maxInflightPerLane: 2,
+      insertRetryMaxDelayMs: 5
+    }
+  })
+  await worker.start()
+  source.push(TRADES, 0, 0n, 'not json')
+  source.push(TRADES, 0, 1n, tradeJson('after'))
+  await eventually(
+    () => fatal.length === 1,
+    () => `fatal ${fatal.length}`
+  )
+  await sleep(50)
+  assert.equal(attempts, 1, 'sent once, never retried')
+  assert.equal((fatal[0] as TickbridgeError).code, 'TB_DLQ_REFUSED')
+  assert.equal(source.committed().get(`${TRADES}:0`) ?? 0n, 0n, 'nothing committed past the refused letter')
 })

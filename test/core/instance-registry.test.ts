@@ -73,3 +73,15 @@ test('cluster pressure: any bridge past its watermark or too slow holds everyone
   })
   assert.equal(pressure.decide([feed]).hold, false, 'feeds never hold the cluster')
 })
+
+test('an instance id alive on another process is claimed elsewhere; the same process, or a successor after silence, is not', () => {
+  const registry = new InstanceRegistry({ deadAfterMs: 3_000, historyMs: 60_000 })
+  const t0 = 1_000_000
+  const first = fakeHeartbeat('bridge-x', { pid: 100, host: 'a' })
+  registry.record(first, t0)
+  assert.equal(registry.claimedElsewhere(first, t0 + 1_000), null, 'its own next heartbeat')
+  const twin = fakeHeartbeat('bridge-x', { pid: 200, host: 'a' })
+  assert.equal(registry.claimedElsewhere(twin, t0 + 1_000)?.pid, 100, 'a second live process')
+  assert.equal(registry.claimedElsewhere(fakeHeartbeat('bridge-x', { pid: 100, host: 'b' }), t0)?.host, 'a')
+  assert.equal(registry.claimedElsewhere(twin, t0 + 3_001), null, 'a restart once the old one went silent')
+})

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { DeadLetterEnvelope } from '../../src/core/dead-letter.ts'
 import { feedWithLocalExchange } from '../helpers/feed.ts'
 import { startBridge } from '../../src/bridge/run.ts'
 import { readTopic } from '../helpers/kafka-read.ts'
@@ -58,8 +59,10 @@ test('Wallex -> feed -> Kafka -> bridge -> ClickHouse: trades re-sent around a r
   )
   assert.equal((await count(clickhouse, `SELECT count() AS n FROM ${db}.trades`)) >= 61, true)
   const [letter] = await readTopic(config, config.topics.dlq, 1)
-  const body = JSON.parse(letter!.value) as { reason: string; frame: string; exchange: string }
-  assert.equal(body.frame, 'not json')
+  const body = JSON.parse(letter!.value) as DeadLetterEnvelope
+  assert.equal(body.origin, 'feed')
+  assert.equal(body.value, 'not json')
+  assert.equal(body.truncated, false)
   assert.equal(body.exchange, 'wallex')
   assert.match(body.reason, /invalid JSON/)
 })

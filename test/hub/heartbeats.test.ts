@@ -11,6 +11,8 @@ import {
   TEST_HUB_TOKEN
 } from '../helpers/hub.ts'
 import { eventually, testEnv } from '../helpers/stack.ts'
+import { capturedLog } from '../helpers/logs.ts'
+import { HeartbeatSender } from '../../src/telemetry/heartbeat-sender.ts'
 
 test('heartbeats without the token are refused with 401, invalid ones with 400, and the token is never logged', async (t) => {
   const env = await testEnv(t)
@@ -46,6 +48,40 @@ test('heartbeats without the token are refused with 401, invalid ones with 400, 
   assert.equal((await fetch(`${hub.url}/readyz`)).status, 200)
   assert.match(logs(), /rejected a heartbeat without a valid token/)
   assert.ok(!logs().includes(TEST_HUB_TOKEN), 'the token never appears in the hub log')
+})
+
+// Before: every hand-started bridge defaulted to tickbridge-bridge-1 and the hub merged them into one row.
+test('a second live process claiming an instance id gets 409 with the holder named, and its sender logs it', async (t) => {
+  const env = await testEnv(t)
+  const { hub } = await startTestHub(t, env)
+  assert.equal(
+    (await postHeartbeat(hub.url, fakeHeartbeat('bridge-z', { pid: 111 }), TEST_HUB_TOKEN)).status,
+    200
+  )
+  const twin = await postHeartbeat(hub.url, fakeHeartbeat('bridge-z', { pid: 222 }), TEST_HUB_TOKEN)
+  assert.equal(twin.status, 409)
+  const body = (await twin.json()) as { code: string; reason: string }
+  assert.equal(body.code, 'TB_INSTANCE_ID_TAKEN')
+  assert.match(body.reason, /bridge-z is already used by a live process on test-host \(pid 111\)/)
+  assert.deepEqual(
+    (await hubInstances(hub.url)).map((i) => [i.instanceId, i.lastHeartbeat.pid]),
+    [['bridge-z', 111]],
+    'the holder keeps its row'
+  )
+
+  const { log, text } = capturedLog()
+  let reply: unknown = 'none'
+  const sender = new HeartbeatSender({
+    hubUrl: hub.url,
+    token: TEST_HUB_TOKEN,
+    intervalMs: 1_000,
+    build: () => fakeHeartbeat('bridge-z', { pid: 333 }),
+    onReply: (r) => (reply = r),
+    log
+  })
+  await sender.sendNow()
+  assert.equal(reply, null, 'treated as no hub: own watermarks only')
+  assert.match(text(), /the hub refused this instance \(409\): instance id bridge-z is already used/)
 })
 
 test('a killed bridge is marked dead within the timeout; the survivor takes its partitions', async (t) => {

@@ -196,6 +196,12 @@ export function registerPipelineCommands(program: Command): void {
           })
         }
         process.on('SIGTERM', onSignal).on('SIGINT', onSignal)
+        // Never alive and idle: an unrecoverable Kafka error stops the bridge and exits non-zero for a supervisor.
+        void bridge.fatal.then(async (error) => {
+          log.error({ err: error }, 'bridge exiting: Kafka refused it for good (see the error above)')
+          await bridge.stop(5_000)
+          process.exit(2)
+        })
       })
     })
 }
