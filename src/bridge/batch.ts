@@ -1,5 +1,7 @@
-import { addToScope, type ScopeMap } from '../core/candles.ts'
+import { addToScope, addToScopeByKey, type ScopeMap } from '../core/candles.ts'
 import type { MarketMessage } from '../core/messages.ts'
+import { RowBody } from '../core/row-body.ts'
+import { writeTradeRow, type TradeSpans } from '../core/trade-fast-path.ts'
 import { partitionKey, type PartitionKey } from '../core/offset-tracker.ts'
 import type { DeadLetter, SourceMessage } from './ports.ts'
 
@@ -9,7 +11,8 @@ let nextBatchId = 1
 export class Batch {
   readonly id = nextBatchId++
   readonly createdAt = Date.now()
-  readonly lines: string[] = []
+  /** The insert body: one JSONEachRow row per valid message, written in place. */
+  readonly body = new RowBody()
   readonly sources: SourceMessage[] = []
   readonly letters: DeadLetter[] = []
   /** partition -> [lowest, highest] offset in this batch, for the deduplication token */
@@ -22,7 +25,7 @@ export class Batch {
 
   /** The rows are written: drop them, keep what the commit and the candle refresh still need. */
   releaseRows(): void {
-    this.lines.length = 0
+    this.body.release()
     this.sources.length = 0
     this.letters.length = 0
   }
@@ -33,10 +36,27 @@ export class Batch {
    * Returns true when this lowered the batch's first offset of the partition (the offset tracker needs to know).
    */
   addRow(line: string, source: SourceMessage, message?: MarketMessage): boolean {
-    this.lines.push(line)
+    this.body.appendLine(line)
     if (message?.type === 'trade') addToScope(this.candleScopes, message)
     const { topic, partition, offset } = source
     return this.#track({ topic, partition, offset, key: undefined, value: undefined })
+  }
+
+  /** Adds a canonical trade found by the fast path (core/trade-fast-path.ts), copied from its bytes. */
+  addTrade(value: Buffer, spans: TradeSpans, source: SourceMessage): boolean {
+    writeTradeRow(this.body, value, spans)
+    const key = value.toString('latin1', spans.exchangeStart, spans.symbolEnd)
+    addToScopeByKey(this.candleScopes, key, spans.ts, () => ({
+      exchange: value.toString('latin1', spans.exchangeStart, spans.exchangeEnd),
+      symbol: value.toString('latin1', spans.symbolStart, spans.symbolEnd)
+    }))
+    const { topic, partition, offset } = source
+    return this.#track({ topic, partition, offset, key: undefined, value: undefined })
+  }
+
+  /** Row `index` as sent, for a dead letter. */
+  row(index: number): Buffer {
+    return this.body.slice(index, index + 1)
   }
 
   addLetter(letter: DeadLetter): boolean {
@@ -89,8 +109,10 @@ export class Batch {
   split(): [Batch, Batch] {
     const left = new Batch()
     const right = new Batch()
-    const half = Math.ceil(this.lines.length / 2)
-    this.lines.forEach((line, i) => (i < half ? left : right).addRow(line, this.sources[i] as SourceMessage))
+    const rows = this.body.rows
+    const half = Math.ceil(rows / 2)
+    for (let i = 0; i < rows; i++)
+      (i < half ? left : right).addRow(this.row(i).toString('utf8'), this.sources[i] as SourceMessage)
     return [left, right]
   }
 }

@@ -19,11 +19,11 @@ export class ClickHouseSink implements RowSink {
     this.#useDedupToken = useDedupToken
   }
 
-  async insert(table: TableName, body: string, dedupToken: string): Promise<void> {
+  async insert(table: TableName, body: Buffer[], dedupToken: string): Promise<void> {
     // exec sends the body as it is: the rows are already serialised (client.insert would re-encode them).
     const result = await this.#client.exec({
       query: `INSERT INTO ${this.#database}.${table} FORMAT JSONEachRow`,
-      values: Readable.from([Buffer.from(body)]),
+      values: Readable.from(body),
       ...(this.#useDedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {})
     })
     result.stream.resume()

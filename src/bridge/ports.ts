@@ -22,8 +22,8 @@ export interface MessageSource {
 }
 
 export interface RowSink {
-  /** Inserts JSONEachRow `body` into `table`. Throws an error with a ClickHouse `code` when the server rejects it. */
-  insert(table: TableName, body: string, dedupToken: string): Promise<void>
+  /** Inserts JSONEachRow `body` (its buffers, in order) into `table`. Throws an error with a ClickHouse `code` when the server rejects it. */
+  insert(table: TableName, body: Buffer[], dedupToken: string): Promise<void>
 }
 
 export interface DeadLetter {

@@ -29,14 +29,33 @@ export interface CandleScope {
 
 export type ScopeMap = Map<string, CandleScope>
 
+/**
+ * The scope key of an exchange and symbol: the text between their quotes in a canonical message,
+ * `<exchange>","symbol":"<symbol>` (an exchange never contains a quote, so the key is unambiguous), which the
+ * bridge's fast path can take from a message's bytes in one slice.
+ */
+export function scopeKey(exchange: string, symbol: string): string {
+  return `${exchange}","symbol":"${symbol}`
+}
+
 export function addToScope(scopes: ScopeMap, trade: Pick<TradeMessage, 'exchange' | 'symbol' | 'ts'>): void {
-  const key = `${trade.exchange}\u0000${trade.symbol}`
+  addToScopeByKey(scopes, scopeKey(trade.exchange, trade.symbol), trade.ts, () => trade)
+}
+
+/** Widens the scope under `key` to `ts`; `names` gives exchange and symbol only when the scope is new. */
+export function addToScopeByKey(
+  scopes: ScopeMap,
+  key: string,
+  ts: number,
+  names: () => { exchange: string; symbol: string }
+): void {
   const scope = scopes.get(key)
-  if (!scope)
-    scopes.set(key, { exchange: trade.exchange, symbol: trade.symbol, fromTs: trade.ts, toTs: trade.ts })
-  else {
-    if (trade.ts < scope.fromTs) scope.fromTs = trade.ts
-    if (trade.ts > scope.toTs) scope.toTs = trade.ts
+  if (!scope) {
+    const { exchange, symbol } = names()
+    scopes.set(key, { exchange, symbol, fromTs: ts, toTs: ts })
+  } else {
+    if (ts < scope.fromTs) scope.fromTs = ts
+    if (ts > scope.toTs) scope.toTs = ts
   }
 }
 

@@ -99,8 +99,8 @@ export class FakeSink implements RowSink {
     this.behaviour = behaviour
   }
 
-  async insert(table: TableName, body: string, dedupToken: string): Promise<void> {
-    const call = { table, body, dedupToken }
+  async insert(table: TableName, buffers: Buffer[], dedupToken: string): Promise<void> {
+    const call = { table, body: Buffer.concat(buffers).toString('utf8'), dedupToken }
     this.attempts.push(call)
     await this.behaviour(call, this.attempts.length)
     this.accepted.push(call)
