@@ -57,13 +57,15 @@ export function scanTrade(value: Buffer, now: number, spans: TradeSpans): boolea
   spans.exchangeStart = i
   while (i < n && isExchangeChar(value[i] as number)) i++
   spans.exchangeEnd = i
-  if (i === spans.exchangeStart || i - spans.exchangeStart > 32 || !startsWith(value, i, K_SYMBOL)) return false
+  if (i === spans.exchangeStart || i - spans.exchangeStart > 32 || !startsWith(value, i, K_SYMBOL))
+    return false
   i += K_SYMBOL.length
   // symbol: 1..64 printable ASCII, no quote or backslash (those take the general path)
   spans.symbolStart = i
   i = plainString(value, i)
   spans.symbolEnd = i
-  if (i < 0 || i === spans.symbolStart || i - spans.symbolStart > 64 || !startsWith(value, i, K_ID)) return false
+  if (i < 0 || i === spans.symbolStart || i - spans.symbolStart > 64 || !startsWith(value, i, K_ID))
+    return false
   i += K_ID.length
   spans.idStart = i
   i = plainString(value, i)
