@@ -42,17 +42,8 @@ export class DeadLetterProducer implements DeadLetterSink {
     this.#maxMessageBytes = maxMessageBytes
   }
 
-  /** Sends are chained: overlapping sends on an idempotent @platformatic/kafka producer can lose messages. */
-  #last: Promise<unknown> = Promise.resolve()
-
-  send(letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return Promise.resolve()
-    const sent = this.#last.then(() => this.#sendAll(letters))
-    this.#last = sent.catch(() => undefined)
-    return sent
-  }
-
-  async #sendAll(letters: DeadLetter[]): Promise<void> {
+  async send(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return
     const failedAt = Date.now()
     const letterMax = this.#maxMessageBytes - RECORD_OVERHEAD_BYTES
     const records = letters.map((letter) => this.#record(letter, failedAt, letterMax))

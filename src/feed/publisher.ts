@@ -19,7 +19,8 @@ const FEED_LETTER_MAX_BYTES = 256 * 1024
 
 /**
  * Produces a feed's canonical messages to Kafka, keyed exchange:symbol, in batches (every `lingerMs` or
- * `maxBatch` messages) with ONE send in flight: the idempotent producer loses messages when sends overlap.
+ * `maxBatch` messages) with ONE send in flight: a failed send goes back to the front of the queue, and a
+ * second send overtaking it would break per-symbol order.
  * Frames that could not be mapped go to the dead-letter topic with the raw frame and the reason.
  *
  * An exchange cannot be paused, so when Kafka is slow or away the queue grows. Past `memoryMax` messages

@@ -26,8 +26,8 @@ const common = (config: KafkaConfig, clientId: string) => ({
 })
 
 /**
- * An idempotent producer. Keep ONE send() in flight per producer: with idempotence, @platformatic/kafka
- * 1.35 silently drops messages when sends overlap (measured, docs/decisions/kafka-client.md).
+ * An idempotent producer. Overlapping send()s are safe on 2.x (they lost messages on 1.35; re-checked in
+ * docs/decisions/kafka-client.md and test/kafka/client-workarounds.test.ts).
  */
 export function createProducer(config: KafkaConfig, clientId: string): StringProducer {
   return new Producer({

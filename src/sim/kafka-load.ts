@@ -21,9 +21,8 @@ export interface KafkaLoadOptions {
 
 const TICK_MS = 20
 /**
- * One send in flight: @platformatic/kafka's idempotent producer loses messages (or fails with
- * OUT_OF_ORDER_SEQUENCE_NUMBER) when sends overlap, so batches are made large instead
- * (docs/decisions/kafka-client.md).
+ * One send in flight, so a symbol's trades stay in order even when a send fails and is retried; batches are
+ * made large instead. (Overlapping sends no longer lose messages on @platformatic/kafka 2.x.)
  */
 const MAX_INFLIGHT_SENDS = 1
 const MAX_BATCH = 4000
