@@ -1,15 +1,22 @@
 import type { CoordinatedPolicy } from '../core/backpressure.ts'
 import type { Heartbeat } from '../core/heartbeat.ts'
 import type { ProcessIdentity } from '../telemetry/identity.ts'
+import type { Readiness } from '../telemetry/process-server.ts'
 import type { KafkaSource } from './kafka-source.ts'
 import type { BridgeWorker } from './worker.ts'
 
 /** Builds a bridge's heartbeats; insert latency is the mean and max since the previous one. */
 export function bridgeHeartbeats(
   identity: ProcessIdentity,
-  parts: { worker: BridgeWorker; source: KafkaSource; policy: CoordinatedPolicy; capacity: number }
+  parts: {
+    worker: BridgeWorker
+    source: KafkaSource
+    policy: CoordinatedPolicy
+    capacity: number
+    readiness: () => Readiness
+  }
 ): (metricsUrl: string) => Heartbeat {
-  const { worker, source, policy, capacity } = parts
+  const { worker, source, policy, capacity, readiness } = parts
   let last = { inserts: 0, latencyTotal: 0 }
   return (metricsUrl) => {
     const stats = worker.stats
@@ -33,7 +40,12 @@ export function bridgeHeartbeats(
       errors: stats.errorCount,
       buffer: { messages: worker.buffered, capacity },
       partitions: source.assignmentSummary(),
-      pressure: { local: policy.localState, effective: worker.pressure, transitions: stats.backpressureCount }
+      pressure: {
+        local: policy.localState,
+        effective: worker.pressure,
+        transitions: stats.backpressureCount
+      },
+      ready: readiness()
     }
   }
 }

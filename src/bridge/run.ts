@@ -16,6 +16,7 @@ import { describeKafkaError } from '../kafka/errors.ts'
 import { BridgeWorker } from './worker.ts'
 import { bridgeHeartbeats } from './heartbeat.ts'
 import { bridgeReadiness } from './readiness.ts'
+import type { Readiness } from '../telemetry/process-server.ts'
 import { bridgeRegistry } from './metrics.ts'
 import { processIdentity } from '../telemetry/identity.ts'
 import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
@@ -112,25 +113,27 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   await worker.start()
   log.info({ topics, group: config.bridge.groupId }, 'bridge consuming')
   let stopping: Promise<boolean> | null = null
+  const readiness = (): Readiness =>
+    bridgeReadiness({
+      stopping: stopping !== null,
+      source: source.state,
+      partitions: source.assignmentSummary().length,
+      kafkaTroubleSince: source.kafkaTroubleSince,
+      stalledSince: source.stalledSince,
+      now: Date.now(),
+      troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs
+    })
   const telemetry = await startInstanceTelemetry(
     config,
     {
       registry: bridgeRegistry(instanceId, worker, source),
-      readiness: () =>
-        bridgeReadiness({
-          stopping: stopping !== null,
-          source: source.state,
-          partitions: source.assignmentSummary().length,
-          kafkaTroubleSince: source.kafkaTroubleSince,
-          stalledSince: source.stalledSince,
-          now: Date.now(),
-          troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs
-        }),
+      readiness,
       heartbeat: bridgeHeartbeats(processIdentity(instanceId), {
         worker,
         source,
         policy,
-        capacity: bufferMaxMessages
+        capacity: bufferMaxMessages,
+        readiness
       }),
       onReply: (reply) => followHub(policy, worker, reply)
     },

@@ -39,6 +39,8 @@ export interface Heartbeat {
     effective: PressureState
     transitions: number
   }
+  /** What its own /readyz says (doing its job, or why not). */
+  ready?: { ready: boolean; reason?: string }
   /** Feed only: the exchange connection. */
   feed?: {
     exchange: string
@@ -115,6 +117,11 @@ export const heartbeatSchema = {
         effective: { enum: ['flowing', 'paused'] },
         transitions: { type: 'number', minimum: 0 }
       }
+    },
+    ready: {
+      type: 'object',
+      required: ['ready'],
+      properties: { ready: { type: 'boolean' }, reason: { type: 'string', maxLength: 500 } }
     },
     feed: {
       type: 'object',

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
 import { projectRoot } from '../../src/config/load.ts'
-import { hubWithBridges } from '../helpers/hub.ts'
+import { fakeHeartbeat, hubWithBridges, postHeartbeat, TEST_HUB_TOKEN } from '../helpers/hub.ts'
 import { streamTrades, uniqueTrades } from '../helpers/load.ts'
 import { testEnv } from '../helpers/stack.ts'
 
@@ -74,6 +74,17 @@ test('dashboard in headless Chromium: shows the running instances and rows, and 
   assert.match((await page.textContent('#total-instances')) ?? '', /1 alive · 1 dead/)
   assert.equal(await page.locator(row(first, 'alive')).count(), 1)
   await page.screenshot({ path: join(artifacts, 'dashboard-after-kill.png'), fullPage: true })
+
+  // A live instance whose /readyz says no is shown as alive but NOT READY, with the reason.
+  const reason = 'Kafka consumer lost: reconnecting and rejoining the group'
+  const unready = fakeHeartbeat('bridge-unready', { ready: { ready: false, reason } })
+  assert.equal((await postHeartbeat(hub.url, unready, TEST_HUB_TOKEN)).status, 200)
+  await page.waitForSelector(`${row('bridge-unready', 'alive')} td.not-ready`, { timeout: 5_000 })
+  assert.match(
+    (await page.textContent(row('bridge-unready', 'alive'))) ?? '',
+    /NOT READY: Kafka consumer lost/
+  )
+  assert.doesNotMatch((await page.textContent(row(first, 'alive'))) ?? '', /NOT READY/)
   assert.deepEqual(pageErrors, [], 'no script errors on the page')
   await streaming
 })

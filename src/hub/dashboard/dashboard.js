@@ -171,7 +171,18 @@
         const cells = [
           el('td', {}, i.instanceId),
           el('td', {}, i.role),
-          el('td', { class: `state state-${i.state}` }, alive ? '● alive' : '✕ dead'),
+          el(
+            'td',
+            {
+              class: `state state-${i.state}${alive && hb.ready?.ready === false ? ' not-ready' : ''}`,
+              title: hb.ready?.reason ?? ''
+            },
+            !alive
+              ? '✕ dead'
+              : hb.ready?.ready === false
+                ? `● alive, NOT READY: ${hb.ready.reason ?? '?'}`
+                : '● alive'
+          ),
           el('td', { class: 'num' }, live(fmt(i.messagesPerSecond))),
           el('td', {}, byType || '–'),
           el(

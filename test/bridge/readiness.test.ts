@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { bridgeReadiness, type BridgeCondition } from '../../src/bridge/readiness.ts'
+
+const fine: BridgeCondition = {
+  stopping: false,
+  source: 'consuming',
+  partitions: 8,
+  kafkaTroubleSince: null,
+  stalledSince: null,
+  now: 100_000,
+  troubleGraceMs: 2_000
+}
+
+test('a bridge is ready only while it consumes partitions with Kafka reachable and not stalled', () => {
+  assert.deepEqual(bridgeReadiness(fine), { ready: true })
+  const notReady = (change: Partial<BridgeCondition>) => bridgeReadiness({ ...fine, ...change })
+  assert.match(notReady({ stopping: true }).reason ?? '', /stopping/)
+  assert.match(notReady({ source: 'reconnecting' }).reason ?? '', /reconnecting/)
+  assert.match(notReady({ source: 'failed' }).reason ?? '', /for good/)
+  assert.match(notReady({ partitions: 0 }).reason ?? '', /no partitions/)
+  assert.match(notReady({ stalledSince: 50_000 }).reason ?? '', /stalled/)
+  assert.match(notReady({ kafkaTroubleSince: 90_000 }).reason ?? '', /Kafka unreachable: .* 10 s/)
+  assert.deepEqual(notReady({ kafkaTroubleSince: 99_000 }), { ready: true }, 'a short hiccup is tolerated')
+})
