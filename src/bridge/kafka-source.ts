@@ -236,6 +236,14 @@ export class KafkaSource implements MessageSource {
     return owned
   }
 
+  /** This member's share of `totalPartitions` (0 when it owns none or is not consuming). */
+  partitionShare(totalPartitions: number): number {
+    if (this.#state !== 'consuming' || totalPartitions <= 0) return 0
+    let owned = 0
+    for (const { partitions } of this.#consumer?.assignments ?? []) owned += partitions.length
+    return Math.min(1, owned / totalPartitions)
+  }
+
   assignmentSummary(): string[] {
     if (this.#state !== 'consuming') return []
     return (this.#consumer?.assignments ?? []).flatMap(({ topic, partitions }) =>

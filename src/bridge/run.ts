@@ -106,7 +106,13 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       instanceId,
       batchMaxRows: config.bridge.batchMaxRows,
       batchMaxAgeMs: config.bridge.batchMaxAgeMs,
-      maxInflightPerLane: 2,
+      // Inserts per table per second stay those of one bridge however many run (docs/benchmarks.md).
+      batchAgeScale: () => {
+        const share = source.partitionShare(topics.length * config.topics.partitions)
+        return share > 0 ? Math.min(MAX_BATCH_AGE_SCALE, 1 / share) : 1
+      },
+      // One insert per table at a time: while it runs, the next batch grows (larger inserts when busy).
+      maxInflightPerLane: 1,
       insertRetryMaxDelayMs: config.bridge.insertRetryMaxDelayMs
     }
   })
@@ -194,6 +200,8 @@ function followHub(policy: CoordinatedPolicy, worker: BridgeWorker, reply: Heart
 }
 
 const RETENTION_INTERVAL_MS = 3_600_000
+/** A bridge with a sliver of the partitions still inserts at least every 16 × BATCH_MAX_AGE_MS. */
+const MAX_BATCH_AGE_SCALE = 16
 
 /** On servers without TTL: drop expired day partitions now and every hour (harmless when several bridges do it). */
 function startRetentionJob(

@@ -17,6 +17,12 @@ export interface WorkerOptions {
   instanceId: string
   batchMaxRows: number
   batchMaxAgeMs: number
+  /**
+   * How many times longer than batchMaxAgeMs a batch may wait (≥ 1; read when a batch opens). The bridge passes
+   * the inverse of its share of the partitions, so a cluster of N bridges makes as many inserts per table per
+   * second as one bridge would, each N times larger (fewer parts, less merging), whatever N is.
+   */
+  batchAgeScale?: () => number
   /** Inserts in flight per table while the next batch fills. */
   maxInflightPerLane: number
   insertRetryMaxDelayMs: number
@@ -42,6 +48,8 @@ interface Lane {
   name: LaneName
   open: Batch | null
   timer: NodeJS.Timeout | null
+  /** When the open batch is due (age bound), epoch ms. */
+  dueAt: number
   inflight: number
 }
 
@@ -73,7 +81,7 @@ export class BridgeWorker {
       this.stats.committed(n)
     )
     for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
-      this.#lanes.set(name, { name, open: null, timer: null, inflight: 0 })
+      this.#lanes.set(name, { name, open: null, timer: null, dueAt: 0, inflight: 0 })
     }
   }
 
@@ -144,7 +152,10 @@ export class BridgeWorker {
   #openBatch(lane: Lane): Batch {
     if (!lane.open) {
       lane.open = new Batch()
-      lane.timer = setTimeout(() => this.#flush(lane), this.#deps.options.batchMaxAgeMs)
+      const { batchMaxAgeMs, batchAgeScale } = this.#deps.options
+      const ageMs = Math.round(batchMaxAgeMs * Math.max(1, batchAgeScale?.() ?? 1))
+      lane.dueAt = Date.now() + ageMs
+      lane.timer = setTimeout(() => this.#flush(lane), ageMs)
     }
     return lane.open
   }
@@ -264,11 +275,7 @@ export class BridgeWorker {
     batch.releaseRows()
     this.#updatePressure()
     const next = lane.open
-    if (
-      next &&
-      (next.size >= this.#deps.options.batchMaxRows ||
-        Date.now() - next.createdAt >= this.#deps.options.batchMaxAgeMs)
-    ) {
+    if (next && (next.size >= this.#deps.options.batchMaxRows || Date.now() >= lane.dueAt)) {
       this.#flush(lane)
     }
   }
