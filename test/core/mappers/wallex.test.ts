@@ -92,3 +92,27 @@ test('malformed payloads are refused with a reason, never thrown', () => {
   assert.equal(depth.ok, false)
   assert.equal(mapWallexDepthSide('nope').ok, false)
 })
+
+test('derived trade ids forget contents a minute old in exchange time, without scanning what they keep', () => {
+  const ids = new DerivedTradeIds()
+  const base = 1_764_000_000_000
+  const trade = (ts: number, price: string) => ({
+    exchange: 'wallex',
+    symbol: 'BTCUSDT',
+    ts,
+    price,
+    amount: '1',
+    side: 'buy'
+  })
+  const first = ids.next(trade(base, '1'))
+  assert.equal(
+    ids.next(trade(base, '1')),
+    first.replace(/-0$/, '-1'),
+    'an identical twin is the next occurrence'
+  )
+  for (let i = 1; i <= 120_000; i++) ids.next(trade(base + i, String(i)))
+  assert.ok(ids.remembered <= 60_001, `keeps about a minute of trades: ${ids.remembered}`)
+  // Within the minute an identical trade is still recognised; a minute later its content starts again at 0.
+  assert.match(ids.next(trade(base + 119_999, '119999')), /-1$/)
+  assert.equal(ids.next(trade(base, '1')), first, 'forgotten: the same content gets occurrence 0 again')
+})
