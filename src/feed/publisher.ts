@@ -3,7 +3,7 @@ import { encodeDeadLetter, type DeadLetterEnvelope } from '../core/dead-letter.t
 import { messageKey, type MarketMessage, type MessageType } from '../core/messages.ts'
 import type { TopicsConfig } from '../config/types.ts'
 import type { StringProducer } from '../kafka/clients.ts'
-import { describeKafkaError } from '../kafka/errors.ts'
+import { brokerErrorNames, describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
 import type { NatsFanout } from './nats-fanout.ts'
 import type { DiskSpool, OutgoingMessage } from './spool.ts'
 
@@ -11,6 +11,8 @@ export interface PublisherOptions {
   /** Overflow to disk past `memoryMax` queued messages; without one the memory queue is unbounded. */
   spool?: DiskSpool
   memoryMax?: number
+  /** Kafka refused the feed for good (authorization, …): the owner stops the feed and exits non-zero. */
+  onFatal?: (error: Error) => void
 }
 
 const DROP_LOG_INTERVAL_MS = 10_000
@@ -58,6 +60,11 @@ export class FeedPublisher {
   #lastDropLog = 0
   readonly #lingerMs = 20
   readonly #maxBatch = 2000
+  /** Messages per send: halved when the broker says a batch is too large, back to #maxBatch once one lands. */
+  #batchSize = 2000
+  readonly #onFatal: ((error: Error) => void) | null
+  /** Kafka refused the feed for good: nothing more is sent (what is queued is spooled when the feed stops). */
+  #fatal = false
 
   constructor(
     producer: StringProducer,
@@ -72,6 +79,7 @@ export class FeedPublisher {
     this.#log = log
     this.#spool = options.spool ?? null
     this.#memoryMax = options.memoryMax ?? Number.POSITIVE_INFINITY
+    this.#onFatal = options.onFatal ?? null
     if (this.#spool && !this.#spool.empty) {
       log.info(
         { spool: this.#spool.dir, messages: this.#spool.messages },
@@ -239,26 +247,20 @@ export class FeedPublisher {
   #send(): void {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-    if (this.#closed || this.#sending) return
+    if (this.#closed || this.#sending || this.#fatal) return
     this.#writeOverflow()
     this.#readSpool()
     if (this.#queue.length === 0) return
-    const batch = this.#queue.splice(0, this.#maxBatch)
+    const batch = this.#queue.splice(0, this.#batchSize)
     this.#inflight = batch
     this.#sending = this.#producer
       .send({ messages: batch })
       .then(
-        () => this.#acknowledged(batch.length),
-        (error: unknown) => {
-          // Kept and retried: the batch goes back to the front of the queue.
-          this.#queue.unshift(...batch)
-          this.errorCount++
-          this.#log.warn(
-            { err: error, reason: describeKafkaError(error), messages: batch.length, spooled: this.spooled },
-            'producing failed, retrying'
-          )
-          return sleep(500)
-        }
+        () => {
+          this.#batchSize = this.#maxBatch
+          this.#acknowledged(batch.length)
+        },
+        (error: unknown) => this.#failed(batch, error)
       )
       .finally(() => {
         this.#sending = null
@@ -266,6 +268,64 @@ export class FeedPublisher {
         if (this.#pending() > 0) this.#send()
       })
   }
+
+  /**
+   * A send failed. Retriable (Kafka away, leader moving): the batch goes back to the front of the queue and
+   * is retried. Too large for the broker: the batch is halved, and a single message that still does not fit is
+   * replaced by its dead letter (the message cut to fit, marked), so one oversized message never stalls the
+   * feed. Any other permanent refusal (authorization, …) is fatal: retrying cannot help.
+   */
+  async #failed(batch: OutgoingMessage[], error: unknown): Promise<void> {
+    this.errorCount++
+    if (brokerErrorNames(error).some((name) => TOO_LARGE.includes(name))) {
+      if (batch.length > 1) {
+        this.#batchSize = Math.max(1, Math.floor(batch.length / 2))
+        this.#queue.unshift(...batch)
+        return
+      }
+      const [message] = batch as [OutgoingMessage]
+      this.#queue.unshift(this.#oversized(message, describeKafkaError(error)))
+      return
+    }
+    this.#queue.unshift(...batch)
+    if (isPermanentKafkaError(error) && this.#onFatal) {
+      this.#fatal = true
+      this.#log.fatal({ err: error, reason: describeKafkaError(error) }, 'Kafka refused the feed for good')
+      this.#onFatal(error as Error)
+      return
+    }
+    this.#log.warn(
+      { err: error, reason: describeKafkaError(error), messages: batch.length, spooled: this.spooled },
+      'producing failed, retrying'
+    )
+    await sleep(500)
+  }
+
+  /** The dead letter of a message the broker refuses as too large. */
+  #oversized(message: OutgoingMessage, reason: string): OutgoingMessage {
+    this.rejectedCount++
+    this.#log.error(
+      { topic: message.topic, key: message.key, bytes: message.value.length, reason },
+      'message too large for Kafka: dead-lettered'
+    )
+    const letter: DeadLetterEnvelope = {
+      reason: `too large for ${message.topic}: ${reason}`,
+      origin: 'feed',
+      source_topic: message.topic,
+      partition: null,
+      offset: null,
+      key: message.key ?? null,
+      value: message.value,
+      exchange: null,
+      instance_id: this.#instanceId,
+      failed_at: Date.now(),
+      truncated: false,
+      value_bytes: Buffer.byteLength(message.value)
+    }
+    return { topic: this.#topics.dlq, value: encodeDeadLetter(letter, FEED_LETTER_MAX_BYTES) }
+  }
 }
+
+const TOO_LARGE = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -34,6 +34,8 @@ export interface RunningFeed {
   publisher: FeedPublisher
   connection: FeedConnection
   telemetry: InstanceTelemetry
+  /** Settles when Kafka refuses the feed for good: stop it (its queue is spooled) and exit non-zero. */
+  fatal: Promise<Error>
   stop(): Promise<void>
 }
 
@@ -49,9 +51,12 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     maxBytes: spoolMaxBytes
   })
   const producer = createProducer(config.kafka, options.instanceId)
+  let failWith: (error: Error) => void = () => undefined
+  const fatal = new Promise<Error>((resolve) => (failWith = resolve))
   const publisher = new FeedPublisher(producer, config.topics, options.instanceId, log, {
     spool,
-    memoryMax: memoryQueueMax
+    memoryMax: memoryQueueMax,
+    onFatal: (error) => failWith(error)
   })
   if (options.natsUrl) {
     publisher.fanout = await NatsFanout.connect(options.natsUrl, options.instanceId)
@@ -104,6 +109,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     publisher,
     connection,
     telemetry,
+    fatal,
     async stop() {
       stopping = true
       await telemetry.stop()

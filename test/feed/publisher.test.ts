@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import type { TradeMessage } from '../../src/core/messages.ts'
-import { createProducer } from '../../src/kafka/clients.ts'
+import { ConfigResourceTypes } from '@platformatic/kafka'
+import type { DeadLetterEnvelope } from '../../src/core/dead-letter.ts'
+import { createAdmin, createProducer } from '../../src/kafka/clients.ts'
+import { endOffsets } from '../../src/kafka/lag.ts'
 import { FeedPublisher } from '../../src/feed/publisher.ts'
 import { DiskSpool } from '../../src/feed/spool.ts'
 import { uniqueTrades } from '../helpers/load.ts'
@@ -100,4 +103,59 @@ test('a burst faster than Kafka takes it overflows to disk and comes back in ord
   publisher.close()
   await producer.close()
   assertAllInOrder(await readTopic(env.config, env.config.topics.trades, 20_000), trades)
+})
+
+// Before: a message above the broker's limit made every send of its batch fail with MESSAGE_TOO_LARGE,
+// retried forever: the feed stalled behind it (and spooled everything after it to disk).
+test('a message too large for its topic is dead-lettered (cut to fit, marked) and the feed goes on', async (t) => {
+  const env = await testEnv(t)
+  const { config } = env
+  const admin = createAdmin(config.kafka)
+  t.after(() => admin.close())
+  await admin.alterConfigs({
+    resources: [
+      {
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName: config.topics.depth,
+        configs: [{ name: 'max.message.bytes', value: String(64 * 1024) }]
+      }
+    ]
+  })
+  const producer = createProducer(config.kafka, 'test-oversized')
+  const publisher = new FeedPublisher(producer, config.topics, 'test-feed', silentLog)
+  t.after(() => producer.close())
+  const trades = uniqueTrades(1_000, 4)
+  const levels = Array.from({ length: 6_000 }, (_, i): [string, string] => [`${50_000 + i}.5`, '1.25'])
+  trades.slice(0, 500).forEach((trade) => publisher.message(trade))
+  publisher.message({
+    v: 1,
+    type: 'depth',
+    exchange: 'wallex',
+    symbol: 'BTCUSDT',
+    ts: Date.now() - 1_000,
+    recv_ts: Date.now() - 900,
+    bids: levels,
+    asks: levels
+  })
+  trades.slice(500).forEach((trade) => publisher.message(trade))
+  assert.equal(await publisher.flush(60_000), 0, 'nothing left unsent')
+  publisher.close()
+
+  // The send that met MESSAGE_TOO_LARGE may have landed its other partitions' records: those come again
+  // (duplicates the tables' identity absorbs). Every trade is there, in order of first appearance per symbol.
+  const inTopic = [...(await endOffsets(admin, [config.topics.trades])).values()].reduce((a, b) => a + b, 0n)
+  const read = await readTopic(config, config.topics.trades, Number(inTopic))
+  const seen = new Set<string>()
+  assertAllInOrder(
+    read.filter((m) => !seen.has(m.value) && seen.add(m.value)),
+    trades
+  )
+  const [letter] = await readTopic(config, config.topics.dlq, 1)
+  const body = JSON.parse(letter!.value) as DeadLetterEnvelope
+  assert.equal(body.origin, 'feed')
+  assert.equal(body.source_topic, config.topics.depth)
+  assert.equal(body.truncated, true)
+  assert.ok(body.value_bytes > 64 * 1024)
+  assert.match(body.reason, /too large .*MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/)
+  assert.equal(publisher.rejectedCount, 1)
 })
