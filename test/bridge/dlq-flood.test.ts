@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigResourceTypes } from '@platformatic/kafka'
 import { startBridge } from '../../src/bridge/run.ts'
 import type { DeadLetterEnvelope } from '../../src/core/dead-letter.ts'
+import { setTopicMaxMessageBytes } from '../helpers/topic-config.ts'
 import { createAdmin } from '../../src/kafka/clients.ts'
 import { endOffsets } from '../../src/kafka/lag.ts'
 import { readTopic } from '../helpers/kafka-read.ts'
@@ -18,15 +18,7 @@ test('30,000 malformed ~1.5 KB messages on one key, some bigger than the DLQ lim
   const { config } = env
   const admin = createAdmin(config.kafka)
   t.after(() => admin.close())
-  await admin.alterConfigs({
-    resources: [
-      {
-        resourceType: ConfigResourceTypes.TOPIC,
-        resourceName: config.topics.dlq,
-        configs: [{ name: 'max.message.bytes', value: String(DLQ_LIMIT) }]
-      }
-    ]
-  })
+  await setTopicMaxMessageBytes(admin, config.topics.dlq, DLQ_LIMIT)
 
   const key = 'flood:BTCUSDT'
   const filler = 'x'.repeat(1_300) // 5,000 per produce() stays inside the local broker's 8 MB batch limit

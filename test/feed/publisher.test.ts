@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import type { TradeMessage } from '../../src/core/messages.ts'
-import { ConfigResourceTypes } from '@platformatic/kafka'
 import type { DeadLetterEnvelope } from '../../src/core/dead-letter.ts'
+import { setTopicMaxMessageBytes } from '../helpers/topic-config.ts'
 import { createAdmin, createProducer } from '../../src/kafka/clients.ts'
 import { endOffsets } from '../../src/kafka/lag.ts'
 import { FeedPublisher } from '../../src/feed/publisher.ts'
@@ -112,15 +112,7 @@ test('a message too large for its topic is dead-lettered (cut to fit, marked) an
   const { config } = env
   const admin = createAdmin(config.kafka)
   t.after(() => admin.close())
-  await admin.alterConfigs({
-    resources: [
-      {
-        resourceType: ConfigResourceTypes.TOPIC,
-        resourceName: config.topics.depth,
-        configs: [{ name: 'max.message.bytes', value: String(64 * 1024) }]
-      }
-    ]
-  })
+  await setTopicMaxMessageBytes(admin, config.topics.depth, 64 * 1024)
   const producer = createProducer(config.kafka, 'test-oversized')
   const publisher = new FeedPublisher(producer, config.topics, 'test-feed', silentLog)
   t.after(() => producer.close())
