@@ -1,16 +1,21 @@
 /**
- * Latency benchmark: trades are produced at a steady rate (default 50,000 msg/s) with recv_ts = the moment
- * they were built; 50 times a second one of them is a probe. A poller asks ClickHouse every 10 ms which
- * probes are visible, so each probe's latency is (first seen queryable) - recv_ts. Prints p50/p90/p99/max.
+ * Latency benchmark: trades are produced at a steady rate (default 50,000 msg/s) by `--producers` child
+ * processes (bench/load-producer.ts; default one per 25,000 msg/s), so the load generator is not the
+ * bottleneck and does not share this process's event loop. 50 times a second this process produces a probe
+ * trade (its own producer) with recv_ts = now; a poller asks ClickHouse every 10 ms which probes are visible,
+ * so each probe's latency is (first seen queryable) - recv_ts. Prints the rate the producers reached,
+ * p50/p90/p99/max, and the CPU the window cost (per process, in % of one core and in CPU-µs per message).
  *
- *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1
+ *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2]
  */
+import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { messageKey, type TradeMessage } from '../src/core/messages.ts'
 import { createAdmin, createProducer } from '../src/kafka/clients.ts'
 import { describeGroupAssignment } from '../src/kafka/group.ts'
-import { TradeGenerator } from '../src/sim/market.ts'
+import { corePercent, costPerMessage, CpuMeter, table, trackStack } from './cpu.ts'
 import { countRows, percentile, say, setUpBench } from './setup.ts'
 
 const { values } = parseArgs({
@@ -18,32 +23,92 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '50000' },
     seconds: { type: 'string', default: '30' },
     bridges: { type: 'string', default: '1' },
+    producers: { type: 'string' },
     keep: { type: 'boolean', default: false }
   }
 })
 const rate = Number(values.rate)
 const seconds = Number(values.seconds)
 const N = Number(values.bridges)
-const TICK_MS = 20
+const producers = Number(values.producers ?? Math.max(1, Math.ceil(rate / 25_000)))
+const PROBE_EVERY_MS = 20
+const loadScript = fileURLToPath(new URL('./load-producer.js', import.meta.url))
+
+interface LoadChild {
+  child: ChildProcess
+  sent: number
+  seconds: number
+  done: Promise<void>
+  ready: Promise<void>
+}
+
+function startLoad(vars: Record<string, string>, topic: string, index: number): LoadChild {
+  const child = fork(
+    loadScript,
+    [
+      '--topic',
+      topic,
+      '--rate',
+      String(rate / producers),
+      '--seconds',
+      String(seconds),
+      '--exchange',
+      `bench-${index + 1}`,
+      '--seed',
+      String(index + 2)
+    ],
+    { env: { ...process.env, ...vars }, stdio: ['ignore', 2, 2, 'ipc'] }
+  )
+  const load: LoadChild = { child, sent: 0, seconds: 0, done: Promise.resolve(), ready: Promise.resolve() }
+  load.ready = new Promise((resolve, reject) => {
+    child.on('message', (m: { type: string; sent?: number; seconds?: number }) => {
+      if (m.type === 'ready') resolve()
+      if (m.type === 'progress' || m.type === 'done') load.sent = m.sent ?? load.sent
+      if (m.type === 'done') load.seconds = m.seconds ?? 0
+    })
+    child.once('exit', (code) =>
+      reject(new Error(`load producer ${index + 1} exited (${code}) before ready`))
+    )
+  })
+  load.done = new Promise((resolve) =>
+    child.exitCode !== null ? resolve() : child.once('exit', () => resolve())
+  )
+  return load
+}
 
 const bench = await setUpBench('latency')
 const db = bench.config.clickhouse.database
+const loads: LoadChild[] = []
+const stop = new AbortController()
+const onSignal = () => {
+  say('\ninterrupted: stopping the producers and bridges, cleaning up ...')
+  stop.abort()
+}
+process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
 try {
-  bench.startBridges(N)
+  const bridges = bench.startBridges(N)
   const admin = createAdmin(bench.config.kafka)
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 120 && !stop.signal.aborted; i++) {
     const group = await describeGroupAssignment(admin, bench.config.bridge.groupId).catch(() => null)
     if (group && group.members.length === N && group.members.every((m) => m.partitions.length > 0)) break
     await sleep(500)
   }
   await admin.close()
-  say(`latency benchmark: ${rate.toLocaleString('en-US')} msg/s for ${seconds} s into ${N} bridge(s)`)
+  for (let i = 0; i < producers; i++) loads.push(startLoad(bench.vars, bench.config.topics.trades, i))
+  await Promise.all(loads.map((l) => l.ready))
+  say(
+    `latency benchmark: ${rate.toLocaleString('en-US')} msg/s for ${seconds} s from ${producers} producer process(es) into ${N} bridge(s)`
+  )
+
+  const meter = trackStack(new CpuMeter(1000), bench.config.stack.home)
+  bridges.forEach((b, i) => meter.track({ name: `bridge-${i + 1}`, group: 'bridges', pids: () => b.pid }))
+  loads.forEach((l, i) => meter.track({ name: `load-${i + 1}`, group: 'load', pids: () => l.child.pid }))
 
   const probes = new Map<string, number>() // id -> recv_ts, until seen
   const latencies: number[] = []
   let running = true
   const poller = (async () => {
-    while (running || probes.size > 0) {
+    while ((running || probes.size > 0) && !stop.signal.aborted) {
       if (probes.size > 0) {
         const ids = [...probes.keys()].map((id) => `'${id}'`).join(',')
         const seen = await bench.clickhouse
@@ -64,70 +129,106 @@ try {
     }
   })()
 
-  const generator = new TradeGenerator({
-    exchange: 'bench',
-    symbols: Array.from({ length: 24 }, (_, i) => `SYM${i}USDT`),
-    seed: 2
-  })
-  const producer = createProducer(bench.config.kafka, 'tickbridge-latency')
+  const probeProducer = createProducer(bench.config.kafka, 'tickbridge-latency-probe')
+  meter.start()
+  for (const l of loads) l.child.send({ type: 'go' })
   const started = Date.now()
-  let sent = 0
   let probeId = 0
-  while (Date.now() - started < seconds * 1000) {
-    const due = Math.floor(((Date.now() - started) / 1000) * rate) - sent
-    if (due <= 0) {
-      await sleep(2)
-      continue
+  let skipped = 0
+  let inflight: Promise<unknown> | null = null
+  while (Date.now() - started < seconds * 1000 && !stop.signal.aborted) {
+    const tick = Date.now()
+    if (inflight) skipped++
+    else {
+      const probe: TradeMessage = {
+        v: 1,
+        type: 'trade',
+        exchange: 'probe',
+        symbol: `P${probeId % 6}`,
+        id: String(++probeId),
+        price: '1.0',
+        amount: '1',
+        side: 'buy',
+        ts: tick,
+        recv_ts: tick
+      }
+      probes.set(probe.id, probe.recv_ts)
+      inflight = probeProducer
+        .send({
+          messages: [
+            { topic: bench.config.topics.trades, key: messageKey(probe), value: JSON.stringify(probe) }
+          ]
+        })
+        .finally(() => (inflight = null))
     }
-    const now = Date.now()
-    const messages = Array.from({ length: Math.min(due, 5000) }, () => {
-      const { key, message } = generator.next(now)
-      return { topic: bench.config.topics.trades, key, value: JSON.stringify(message) }
-    })
-    const probe: TradeMessage = {
-      v: 1,
-      type: 'trade',
-      exchange: 'probe',
-      symbol: `P${probeId % 6}`,
-      id: String(++probeId),
-      price: '1.0',
-      amount: '1',
-      side: 'buy',
-      ts: now,
-      recv_ts: now
-    }
-    messages.push({ topic: bench.config.topics.trades, key: messageKey(probe), value: JSON.stringify(probe) })
-    await producer.send({ messages })
-    probes.set(probe.id, probe.recv_ts)
-    sent += messages.length
-    const spare = TICK_MS - (Date.now() - now)
-    if (spare > 0) await sleep(spare)
+    await sleep(Math.max(1, PROBE_EVERY_MS - (Date.now() - tick)))
   }
-  const producedSeconds = (Date.now() - started) / 1000
-  await producer.close()
+  if (stop.signal.aborted) for (const l of loads) l.child.kill('SIGTERM')
+  await Promise.all(loads.map((l) => l.done))
+  const cpu = meter.stop()
+  await inflight
+  await probeProducer.close()
   running = false
   const deadline = Date.now() + 60_000
-  while (probes.size > 0 && Date.now() < deadline) await sleep(50)
+  while (probes.size > 0 && Date.now() < deadline && !stop.signal.aborted) await sleep(50)
   await poller
   const rows = await countRows(bench.clickhouse, `SELECT count() AS n FROM ${db}.trades`)
   latencies.sort((a, b) => a - b)
+  const sent = loads.reduce((sum, l) => sum + l.sent, 0)
+  const producedSeconds = Math.max(...loads.map((l) => l.seconds))
   const result = {
+    benchmark: 'latency',
+    date: new Date().toISOString(),
     targetRate: rate,
     producedRate: Math.round(sent / producedSeconds),
+    producerRates: loads.map((l) => Math.round(l.sent / l.seconds)),
+    producers,
     bridges: N,
     probes: latencies.length,
     lostProbes: probes.size,
+    skippedProbes: skipped,
     p50Ms: percentile(latencies, 50),
     p90Ms: percentile(latencies, 90),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
-    rows
+    rows,
+    cpu: { ...corePercent(cpu), ...costPerMessage(cpu, sent + probeId) }
   }
+  const reached = sent / producedSeconds / rate
   say(
-    `\nproduced ${sent.toLocaleString('en-US')} trades at ${result.producedRate.toLocaleString('en-US')} msg/s; ` +
-      `recv_ts -> queryable over ${result.probes} probes: p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms`
+    `\nproduced ${sent.toLocaleString('en-US')} trades at ${result.producedRate.toLocaleString('en-US')} msg/s ` +
+      `(${Math.round(reached * 100)} % of the target; per producer ${result.producerRates.map((r) => r.toLocaleString('en-US')).join(', ')})` +
+      (reached < 0.97 ? ' — THE LOAD GENERATOR DID NOT REACH THE TARGET' : '')
+  )
+  say(
+    `recv_ts -> queryable over ${result.probes} probes: p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms` +
+      (result.lostProbes ? ` (${result.lostProbes} probes never seen)` : '')
+  )
+  const pct = corePercent(cpu)
+  const cost = costPerMessage(cpu, sent + probeId)
+  say(`\nCPU over the ${pct.wallSeconds} s window (${pct.cores} cores = ${pct.cores * 100} %):`)
+  say(
+    table([
+      ['process', '% of one core', 'CPU-µs/msg', 'peak RSS'],
+      ...cpu.processes.map((p, i) => [
+        p.name,
+        `${pct.processesPct[p.name]} %`,
+        cost.processes[i]?.usPerMsg ?? null,
+        p.name.startsWith('bridge-') || p.name.startsWith('load-') ? `${p.peakRssMb} MB` : ''
+      ]),
+      ...Object.keys(cpu.groups)
+        .filter((g) => g === 'bridges' || g === 'load' || g === 'other')
+        .map((g) => [`${g} (all)`, `${pct.groupsPct[g]} %`, cost.groupsUsPerMsg[g] ?? null, '']),
+      ['machine', `${pct.machinePct} %`, cost.machineUsPerMsg, '']
+    ])
   )
   console.log(JSON.stringify(result))
+} catch (error) {
+  if (!stop.signal.aborted) throw error
+  process.exitCode = 130
 } finally {
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+  for (const l of loads) if (l.child.exitCode === null) l.child.kill('SIGTERM')
+  await Promise.all(loads.map((l) => l.done))
   await bench.cleanup(values.keep)
 }

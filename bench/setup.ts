@@ -1,19 +1,30 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createClickHouse, type ClickHouseClient } from '../src/clickhouse/client.ts'
 import { cliEntry, loadConfig, type Config } from '../src/config/load.ts'
 import { createAdmin } from '../src/kafka/clients.ts'
 import { ensureTopics } from '../src/kafka/topics.ts'
+import { startClickHouse, stopClickHouse } from '../src/stack/clickhouse-server.ts'
 import { stackUp } from '../src/stack/stack.ts'
+import { peakRssMb } from './cpu.ts'
 
 /** What every benchmark needs: its own topics, group and database on the stack, bridge processes, cleanup. */
 export interface Bench {
   vars: Record<string, string>
   config: Config
   clickhouse: ClickHouseClient
-  startBridges(n: number, profileDir?: string): ChildProcess[]
+  /** Starts n bridge processes (ordinals 1..n); `env` overrides the benchmark's variables (e.g. per run). */
+  startBridges(n: number, profileDir?: string, env?: Record<string, string>): ChildProcess[]
+  /** SIGTERM to every running bridge, then waits for them to exit (they drain and commit). */
+  stopBridges(): Promise<void>
   peakRssMb(pid: number | undefined): number
+  /** Also dropped / deleted by cleanup (unless kept): databases and consumer groups a benchmark added. */
+  extraDatabases: string[]
+  extraGroups: string[]
   cleanup(keep: boolean): Promise<void>
 }
 
@@ -32,6 +43,9 @@ export async function setUpBench(name: string): Promise<Bench> {
     BRIDGE_GROUP_ID: `tb-${name}-${id}`,
     CLICKHOUSE_DATABASE: `tb_${name}_${id}`,
     LOG_PRETTY: 'false',
+    // No heartbeats: a hub on the default port (someone's `tickbridge start`) would count the benchmark's
+    // bridges in its cluster and could hold them. bench:pipeline sets its own hub.
+    HUB_URL: '',
     STATS_INTERVAL_MS: process.env.STATS_INTERVAL_MS ?? '0'
   }
   const config = loadConfig({ ...process.env, ...vars })
@@ -46,49 +60,57 @@ export async function setUpBench(name: string): Promise<Bench> {
   ]
   await ensureTopics(admin, topics, config.topics.partitions)
   const clickhouse = createClickHouse(config.clickhouse)
-  const bridges: ChildProcess[] = []
+  let bridges: ChildProcess[] = []
+  const stopBridges = async () => {
+    const running = bridges.filter((b) => b.exitCode === null && b.signalCode === null)
+    for (const b of running) b.kill('SIGTERM')
+    await Promise.all(
+      running.map(
+        (b) =>
+          new Promise((resolve) =>
+            b.exitCode === null && b.signalCode === null ? b.once('exit', resolve) : resolve(null)
+          )
+      )
+    )
+    bridges = []
+  }
+  const extraDatabases: string[] = []
+  const extraGroups: string[] = []
   return {
     vars,
     config,
     clickhouse,
-    startBridges(n, profileDir) {
+    extraDatabases,
+    extraGroups,
+    stopBridges,
+    startBridges(n, profileDir, env = {}) {
+      const started: ChildProcess[] = []
       for (let ordinal = 1; ordinal <= n; ordinal++) {
         const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-        bridges.push(
+        started.push(
           spawn(process.execPath, [...profile, cliEntry, 'bridge'], {
             env: {
               ...process.env,
               ...vars,
               INSTANCE_ORDINAL: String(ordinal),
-              INSTANCE_ID: `${name}-${ordinal}`
+              INSTANCE_ID: `${name}-${ordinal}`,
+              ...env
             },
             stdio: ['ignore', process.env.STATS_INTERVAL_MS ? 'inherit' : 'ignore', 'inherit']
           })
         )
       }
-      return bridges
+      bridges.push(...started)
+      return started
     },
-    peakRssMb(pid) {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-        return match ? Math.round(Number(match[1]) / 1024) : NaN
-      } catch {
-        return NaN
-      }
-    },
+    peakRssMb,
     async cleanup(keep) {
-      for (const b of bridges) b.kill('SIGTERM')
-      await Promise.all(
-        bridges.map(
-          (b) => new Promise((resolve) => (b.exitCode === null ? b.once('exit', resolve) : resolve(null)))
-        )
-      )
+      await stopBridges()
       if (!keep) {
-        await clickhouse
-          .command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` })
-          .catch(() => undefined)
+        for (const db of [config.clickhouse.database, ...extraDatabases])
+          await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined)
         await admin.deleteTopics({ topics }).catch(() => undefined)
-        await admin.deleteGroups({ groups: [config.bridge.groupId] }).catch(() => undefined)
+        await admin.deleteGroups({ groups: [config.bridge.groupId, ...extraGroups] }).catch(() => undefined)
       }
       await clickhouse.close()
       await admin.close()
@@ -107,4 +129,52 @@ export async function countRows(clickhouse: ClickHouseClient, query: string): Pr
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A ClickHouse server of the benchmark's own: same binary as the stack, its own home and ports. */
+export interface PrivateClickHouse {
+  url: string
+  home: string
+  pid: number
+  stop(options?: { keepHome?: boolean }): Promise<void>
+}
+
+/**
+ * Starts a throwaway ClickHouse server (the stack's binary and config template, a temporary home, free
+ * ports), for work that must not touch the shared one. stop() stops it and removes its home (unless
+ * asked to keep it, e.g. for its logs); it is safe to call twice.
+ */
+export async function startPrivateClickHouse(name: string): Promise<PrivateClickHouse> {
+  const home = mkdtempSync(join(tmpdir(), `tickbridge-${name}-ch-`))
+  const env = {
+    ...process.env,
+    TICKBRIDGE_HOME: home,
+    CLICKHOUSE_URL: '',
+    TICKBRIDGE_CLICKHOUSE_HTTP_PORT: String(await freePort()),
+    TICKBRIDGE_CLICKHOUSE_TCP_PORT: String(await freePort())
+  }
+  const config = loadConfig(env)
+  let stopped = false
+  const stop = async (options: { keepHome?: boolean } = {}) => {
+    if (stopped) return
+    stopped = true
+    await stopClickHouse(config).catch(() => undefined)
+    if (!options.keepHome) rmSync(home, { recursive: true, force: true })
+  }
+  try {
+    const { pid } = await startClickHouse(config, say)
+    return { url: config.clickhouse.url, home, pid, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
 }

@@ -1,0 +1,79 @@
+/**
+ * A load generator for benchmarks, run as a child process (one of several) so that producing never
+ * competes with the benchmark's own event loop: canonical trades at a steady rate with recv_ts = the moment
+ * each batch was built, in large batches, one send in flight (the idempotent producer's rule,
+ * src/kafka/clients.ts). Kafka settings come from the environment (the benchmark's variables).
+ *
+ * Protocol over IPC: the child sends {type: 'ready'} once connected; the parent answers {type: 'go'}; the
+ * child sends {type: 'progress', sent} every 500 ms and {type: 'done', sent, seconds} at the end, then exits.
+ *
+ *   node dist/bench/load-producer.js --topic T --rate 25000 --seconds 30 --exchange bench-1 --seed 1
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../src/config/load.ts'
+import { createProducer } from '../src/kafka/clients.ts'
+import { TradeGenerator } from '../src/sim/market.ts'
+
+const { values } = parseArgs({
+  options: {
+    topic: { type: 'string' },
+    rate: { type: 'string', default: '25000' },
+    seconds: { type: 'string', default: '30' },
+    exchange: { type: 'string', default: 'bench' },
+    symbols: { type: 'string', default: '24' },
+    seed: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '10000' }
+  }
+})
+if (!values.topic) throw new Error('--topic is required')
+const topic = values.topic
+const rate = Number(values.rate)
+const durationMs = Number(values.seconds) * 1000
+const maxBatch = Number(values.batch)
+const TICK_MS = 10
+
+const send = (message: object) => (process.send ? process.send(message) : undefined)
+const config = loadConfig(process.env)
+const producer = createProducer(config.kafka, `tickbridge-load-${values.exchange}`)
+const generator = new TradeGenerator({
+  exchange: values.exchange,
+  symbols: Array.from({ length: Number(values.symbols) }, (_, i) => `SYM${i}USDT`),
+  seed: Number(values.seed)
+})
+
+await producer.metadata({ topics: [topic] })
+const go = new Promise<void>((resolve) =>
+  process.on('message', (m: { type?: string }) => m?.type === 'go' && resolve())
+)
+send({ type: 'ready' })
+if (process.send) await go
+let stopped = false
+process.once('SIGTERM', () => (stopped = true))
+
+const started = performance.now()
+let sent = 0
+const progress = setInterval(() => send({ type: 'progress', sent }), 500)
+while (!stopped) {
+  const elapsed = performance.now() - started
+  if (elapsed >= durationMs) break
+  const due = Math.floor((elapsed / 1000) * rate) - sent
+  if (due <= 0) {
+    await sleep(TICK_MS)
+    continue
+  }
+  const size = Math.min(due, maxBatch)
+  const now = Date.now()
+  const messages = new Array(size)
+  for (let i = 0; i < size; i++) {
+    const { key, message } = generator.next(now)
+    messages[i] = { topic, key, value: JSON.stringify(message) }
+  }
+  await producer.send({ messages })
+  sent += size
+}
+const seconds = (performance.now() - started) / 1000
+clearInterval(progress)
+await producer.close()
+send({ type: 'done', sent, seconds })
+process.disconnect?.()
