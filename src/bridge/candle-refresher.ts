@@ -18,12 +18,13 @@ import type { CandleSink } from './ports.ts'
 export class CandleRefresher implements CandleSink {
   readonly #client: ClickHouseClient
   readonly #database: string
-  readonly #minIntervalMs: number
+  readonly #minIntervalMs: () => number
   #pending: ScopeMap = new Map()
   #next: Promise<void> | null = null
   #lastStart = 0
 
-  constructor(client: ClickHouseClient, database: string, minIntervalMs: number) {
+  /** `minIntervalMs` is read before each refresh (the bridge scales it by its share of the partitions). */
+  constructor(client: ClickHouseClient, database: string, minIntervalMs: () => number) {
     this.#client = client
     this.#database = database
     this.#minIntervalMs = minIntervalMs
@@ -39,7 +40,7 @@ export class CandleRefresher implements CandleSink {
   async #schedule(): Promise<void> {
     // Always yield before taking the pending scopes: `#next` must be set to this promise first, or a request
     // arriving later would wait on a refresh that never saw its scopes.
-    await sleep(Math.max(0, this.#lastStart + this.#minIntervalMs - Date.now()))
+    await sleep(Math.max(0, this.#lastStart + this.#minIntervalMs() - Date.now()))
     // From here on, new requests wait for the refresh after this one.
     this.#next = null
     const scopes = [...this.#pending.values()]

@@ -69,6 +69,11 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   }
 
   const producer = createProducer(config.kafka, `${instanceId}-dlq`)
+  /** The inverse of this bridge's share of the partitions (3 bridges: 3), capped: see WorkerOptions.batchAgeScale. */
+  const clusterScale = (): number => {
+    const share = source.partitionShare(topics.length * config.topics.partitions)
+    return share > 0 ? Math.min(MAX_BATCH_AGE_SCALE, 1 / share) : 1
+  }
   let failWith: (error: Error) => void = () => undefined
   const fatal = new Promise<Error>((resolve) => (failWith = resolve))
   // The source's stall check reads the worker built below.
@@ -95,7 +100,8 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
           candles: new CandleRefresher(
             clickhouse,
             config.clickhouse.database,
-            config.bridge.candleRefreshIntervalMs
+            // Like inserts, candle recomputes per second stay those of one bridge however many run.
+            () => config.bridge.candleRefreshIntervalMs * clusterScale()
           )
         }
       : {}),
@@ -107,10 +113,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       batchMaxRows: config.bridge.batchMaxRows,
       batchMaxAgeMs: config.bridge.batchMaxAgeMs,
       // Inserts per table per second stay those of one bridge however many run (docs/benchmarks.md).
-      batchAgeScale: () => {
-        const share = source.partitionShare(topics.length * config.topics.partitions)
-        return share > 0 ? Math.min(MAX_BATCH_AGE_SCALE, 1 / share) : 1
-      },
+      batchAgeScale: clusterScale,
       // One insert per table at a time: while it runs, the next batch grows (larger inserts when busy).
       maxInflightPerLane: 1,
       insertRetryMaxDelayMs: config.bridge.insertRetryMaxDelayMs
