@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { OffsetTracker } from '../core/offset-tracker.ts'
-import { describeKafkaError } from '../kafka/errors.ts'
+import { describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
 import type { MessageSource } from './ports.ts'
 
 const COMMIT_RETRY_MS = 1_000
@@ -23,6 +23,7 @@ export class OffsetCommitter {
   readonly #source: MessageSource
   readonly #log: Logger
   readonly #onCommitted: (partitions: number) => void
+  readonly #onFatal: (error: Error) => void
   #committing: Promise<void> | null = null
   #commitAgain = false
   #refreshTimer: NodeJS.Timeout | null = null
@@ -32,12 +33,14 @@ export class OffsetCommitter {
     tracker: OffsetTracker,
     source: MessageSource,
     log: Logger,
-    onCommitted: (partitions: number) => void
+    onCommitted: (partitions: number) => void,
+    onFatal: (error: Error) => void = () => undefined
   ) {
     this.#tracker = tracker
     this.#source = source
     this.#log = log
     this.#onCommitted = onCommitted
+    this.#onFatal = onFatal
   }
 
   startRefresh(): void {
@@ -66,6 +69,16 @@ export class OffsetCommitter {
           this.#tracker.markCommitted(positions)
           this.#onCommitted(positions.length)
         } catch (error) {
+          if (isPermanentKafkaError(error)) {
+            // Not allowed to commit (group authorization, …): retrying cannot help, the bridge must stop.
+            this.#log.error(
+              { err: error, reason: describeKafkaError(error) },
+              'offset commit refused for good'
+            )
+            this.#stopped = true
+            this.#onFatal(error as Error)
+            return
+          }
           // A rebalance may have taken the partitions away (they are re-delivered to their new owner), or the
           // coordinator was briefly unavailable: try again soon.
           this.#log.warn(

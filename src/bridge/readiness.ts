@@ -7,6 +7,10 @@ export interface BridgeCondition {
   partitions: number
   /** Epoch ms of the first of the connections or group heartbeats failing in a row; null when they succeed. */
   kafkaTroubleSince: number | null
+  /** Epoch ms of the first of the writes (ClickHouse inserts, dead letters) failing in a row; null when fine. */
+  writesFailingSince: number | null
+  /** How long failing writes are tolerated before the bridge says it is not ready. */
+  writeGraceMs: number
   /** Epoch ms since when no message arrived while Kafka held unread ones; null when fine. */
   stalledSince: number | null
   now: number
@@ -26,6 +30,12 @@ export function bridgeReadiness(condition: BridgeCondition): Readiness {
     return {
       ready: false,
       reason: `Kafka unreachable: connections or group heartbeats failing for ${Math.round((condition.now - failing) / 1000)} s`
+    }
+  const writes = condition.writesFailingSince
+  if (writes !== null && condition.now - writes > condition.writeGraceMs)
+    return {
+      ready: false,
+      reason: `writes failing for ${Math.round((condition.now - writes) / 1000)} s (ClickHouse or the dead-letter topic unreachable); retrying`
     }
   if (condition.stalledSince !== null)
     return { ready: false, reason: 'stalled: no message read while Kafka holds unread ones' }

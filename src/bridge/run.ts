@@ -129,6 +129,8 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       partitions: source.assignmentSummary().length,
       kafkaTroubleSince: source.kafkaTroubleSince,
       stalledSince: source.stalledSince,
+      writesFailingSince: worker.writesFailingSince,
+      writeGraceMs: WRITE_FAILURE_GRACE_MS,
       now: Date.now(),
       troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs
     })
@@ -205,6 +207,8 @@ function followHub(policy: CoordinatedPolicy, worker: BridgeWorker, reply: Heart
 const RETENTION_INTERVAL_MS = 3_600_000
 /** A bridge with a sliver of the partitions still inserts at least every 16 × BATCH_MAX_AGE_MS. */
 const MAX_BATCH_AGE_SCALE = 16
+/** A ClickHouse restart takes a few seconds; failing writes for longer make the bridge not ready. */
+const WRITE_FAILURE_GRACE_MS = 10_000
 
 /** On servers without TTL: drop expired day partitions now and every hour (harmless when several bridges do it). */
 function startRetentionJob(

@@ -72,13 +72,19 @@ export class BridgeWorker {
   /** Batches given up at shutdown: not written, not committed (they are re-delivered to the next owner). */
   #abandoned = 0
   #pressure: PressureState = PressureStates.FLOWING
+  /** Epoch ms of the first of the writes (inserts, dead letters, candle recomputes) failing in a row. */
+  #writesFailingSince: number | null = null
   readonly #committer: OffsetCommitter
   #stopping = false
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
-    this.#committer = new OffsetCommitter(this.#tracker, deps.source, deps.log, (n) =>
-      this.stats.committed(n)
+    this.#committer = new OffsetCommitter(
+      this.#tracker,
+      deps.source,
+      deps.log,
+      (n) => this.stats.committed(n),
+      (error) => deps.onFatal?.(error)
     )
     for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
       this.#lanes.set(name, { name, open: null, timer: null, dueAt: 0, inflight: 0 })
@@ -87,6 +93,11 @@ export class BridgeWorker {
 
   get buffered(): number {
     return this.#buffered
+  }
+
+  /** Since when writes have been failing in a row (ClickHouse or the DLQ unreachable); null when they succeed. */
+  get writesFailingSince(): number | null {
+    return this.#writesFailingSince
   }
 
   get pressure(): PressureState {
@@ -244,8 +255,10 @@ export class BridgeWorker {
     for (let n = 0; ; n++) {
       try {
         await attempt()
+        this.#writesFailingSince = null
         return 'inserted'
       } catch (error) {
+        this.#writesFailingSince ??= Date.now()
         const splittable = what !== DLQ_LANE && what !== 'candles'
         if (splittable && isDataError(clickhouseErrorCode(error))) {
           return { reason: describeError(error) }

@@ -8,6 +8,8 @@ const fine: BridgeCondition = {
   partitions: 8,
   kafkaTroubleSince: null,
   stalledSince: null,
+  writesFailingSince: null,
+  writeGraceMs: 10_000,
   now: 100_000,
   troubleGraceMs: 2_000
 }
@@ -22,4 +24,10 @@ test('a bridge is ready only while it consumes partitions with Kafka reachable a
   assert.match(notReady({ stalledSince: 50_000 }).reason ?? '', /stalled/)
   assert.match(notReady({ kafkaTroubleSince: 90_000 }).reason ?? '', /Kafka unreachable: .* 10 s/)
   assert.deepEqual(notReady({ kafkaTroubleSince: 99_000 }), { ready: true }, 'a short hiccup is tolerated')
+  assert.match(notReady({ writesFailingSince: 80_000 }).reason ?? '', /writes failing for 20 s/)
+  assert.deepEqual(
+    notReady({ writesFailingSince: 95_000 }),
+    { ready: true },
+    'a ClickHouse restart is tolerated'
+  )
 })
