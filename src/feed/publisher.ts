@@ -231,6 +231,13 @@ export class FeedPublisher {
     this.#writeOverflow()
     const segment = this.#spool.takeOldest()
     if (!segment) return
+    if (segment.unreadable > 0) {
+      this.droppedCount += segment.unreadable
+      this.#log.error(
+        { unreadable: segment.unreadable, segment: segment.path },
+        'GAP: spooled messages that could not be read back (a torn write: a crash or a full disk) were skipped'
+      )
+    }
     this.#queue.push(...segment.messages)
     this.#queuedTotal += segment.messages.length
     this.#readBack.push({ path: segment.path, upTo: this.#queuedTotal })

@@ -10,6 +10,7 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
+  truncateSync,
   writeSync
 } from 'node:fs'
 import { join } from 'node:path'
@@ -118,7 +119,18 @@ export class DiskSpool {
       const body = chunk.map((message) => JSON.stringify(message) + '\n').join('')
       const bytes = Buffer.byteLength(body)
       if (this.#bytes + bytes > this.#options.maxBytes) break
-      appendFileSync(tail.path, body)
+      try {
+        appendFileSync(tail.path, body)
+      } catch (error) {
+        // A full disk (ENOSPC) can leave part of the body written: cut the segment back to its last whole
+        // line so reading it back never meets a torn message, and let the caller count the rest as dropped.
+        truncateSync(tail.path, tail.bytes)
+        if (tail.messages === 0) {
+          this.#segments.pop()
+          rmSync(tail.path, { force: true })
+        }
+        throw error
+      }
       tail.messages += chunk.length
       tail.bytes += bytes
       this.#bytes += bytes
@@ -152,14 +164,20 @@ export class DiskSpool {
    * Reads the oldest segment whole and hands back its messages with the path to `release` once all of
    * them are acknowledged. The segment is no longer appended to. Null when nothing is spooled.
    */
-  takeOldest(): { messages: OutgoingMessage[]; path: string } | null {
+  takeOldest(): { messages: OutgoingMessage[]; path: string; unreadable: number } | null {
     const segment = this.#segments.shift()
     if (!segment) return null
-    const messages = readFileSync(segment.path, 'utf8')
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => JSON.parse(line) as OutgoingMessage)
-    return { messages, path: segment.path }
+    const messages: OutgoingMessage[] = []
+    let unreadable = 0
+    // A line that does not parse (a torn write from a crash or a full disk) is skipped and counted, never
+    // thrown: one bad line must not stop the feed or lose the rest of the segment.
+    for (const line of readFileSync(segment.path, 'utf8').split('\n')) {
+      if (line.length === 0) continue
+      const message = parseSpooled(line)
+      if (message) messages.push(message)
+      else unreadable++
+    }
+    return { messages, path: segment.path, unreadable }
   }
 
   /** Deletes a segment handed out by takeOldest. */
@@ -172,6 +190,17 @@ export class DiskSpool {
   /** Gives up the directory lock; what is on disk stays for the next run. */
   close(): void {
     rmSync(join(this.dir, LOCK_FILE), { force: true })
+  }
+}
+
+function parseSpooled(line: string): OutgoingMessage | null {
+  try {
+    const message = JSON.parse(line) as Partial<OutgoingMessage> | null
+    return message && typeof message.topic === 'string' && typeof message.value === 'string'
+      ? (message as OutgoingMessage)
+      : null
+  } catch {
+    return null
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
@@ -81,4 +81,22 @@ test('a spool held by another live process is refused with the reason and what t
   )
   writeFileSync(join(dir, 'lock'), '999999999') // a process that is gone
   DiskSpool.open(dir, { segmentMessages: 10, maxBytes: 1000 }).close()
+})
+
+// Before: a torn line (a crash or a full disk mid-write) made JSON.parse throw when the segment was read back,
+// and the feed crashed as soon as Kafka came back (found by the fault suite, scenario g).
+test('a torn line in a segment is skipped and counted; the messages around it come back', (t) => {
+  const dir = tempDir(t)
+  const spool = DiskSpool.open(dir, { segmentMessages: 100, maxBytes: 10_000_000 })
+  spool.append(messages(0, 10))
+  const [file] = readdirSync(dir).filter((f) => f.endsWith('.ndjson'))
+  appendFileSync(join(dir, file!), '{"topic":"t","value":"{\\"n\\":10 torn\n')
+  spool.append(messages(11, 5))
+  spool.close()
+
+  const reopened = DiskSpool.open(dir, { segmentMessages: 100, maxBytes: 10_000_000 })
+  const segment = reopened.takeOldest()
+  assert.ok(segment)
+  assert.equal(segment.unreadable, 1)
+  assert.deepEqual(numbers(segment.messages), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15])
 })
