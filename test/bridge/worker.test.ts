@@ -3,6 +3,8 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BridgeWorker, type WorkerOptions } from '../../src/bridge/worker.ts'
 import { ErrorCodes, TickbridgeError } from '../../src/errors.ts'
+import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka'
+import { capturedLog } from '../helpers/logs.ts'
 import { PressureStates, WatermarkPolicy, type BackpressurePolicy } from '../../src/core/backpressure.ts'
 import {
   FakeDeadLetters,
@@ -502,4 +504,50 @@ test('a dead letter refused for good (non-retriable) is not retried: the worker 
   assert.equal(attempts, 1, 'sent once, never retried')
   assert.equal((fatal[0] as TickbridgeError).code, 'TB_DLQ_REFUSED')
   assert.equal(source.committed().get(`${TRADES}:0`) ?? 0n, 0n, 'nothing committed past the refused letter')
+})
+
+// Before: a failed write was logged as `"err":"Producing messages failed."`, and the broker's reason
+// (the protocol error inside the client's MultipleErrors) appeared nowhere until the process gave up.
+test('a failed write is logged with the error object: its type, code, the broker error names and the causes', async () => {
+  const source = new FakeSource()
+  const { log, text } = capturedLog()
+  let attempts = 0
+  const worker = new BridgeWorker({
+    source,
+    sink: new FakeSink(),
+    deadLetters: {
+      async send() {
+        if (++attempts === 1)
+          throw new MultipleErrors('Producing messages failed.', [
+            new ProtocolError('NOT_LEADER_OR_FOLLOWER'),
+            new NetworkError('Connection closed', { cause: new Error('ECONNRESET') })
+          ])
+      }
+    },
+    policy: new WatermarkPolicy(50_000, 0.8, 0.4),
+    log,
+    options: {
+      instanceId: 'b',
+      batchMaxRows: 100,
+      batchMaxAgeMs: 5,
+      maxInflightPerLane: 1,
+      insertRetryMaxDelayMs: 5
+    }
+  })
+  await worker.start()
+  source.push(TRADES, 0, 0n, 'not json')
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 1n,
+    () => committedText(source)
+  )
+  const line = text()
+    .split('\n')
+    .find((l) => l.includes('write failed, retrying'))
+  assert.ok(line, text())
+  const logged = JSON.parse(line) as { err: { type: string; code: string; message: string }; reason: string }
+  assert.equal(logged.err.type, 'MultipleErrors')
+  assert.equal(logged.err.code, 'PLT_KFK_MULTIPLE')
+  assert.match(line, /"apiId":"NOT_LEADER_OR_FOLLOWER"/)
+  assert.match(line, /ECONNRESET/, 'the cause chain is kept')
+  assert.match(logged.reason, /Producing messages failed\. \[NOT_LEADER_OR_FOLLOWER\]/)
 })
