@@ -1,12 +1,12 @@
 import {
+  deadLetterEnvelope,
   encodeDeadLetter,
   groupBySize,
-  RECORD_OVERHEAD_BYTES,
-  type DeadLetterEnvelope
+  RECORD_OVERHEAD_BYTES
 } from '../core/dead-letter.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import type { StringProducer } from '../kafka/clients.ts'
-import { brokerErrorNames, describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
+import { describeKafkaError, isPermanentKafkaError, isTooLargeError } from '../kafka/errors.ts'
 import type { DeadLetter, DeadLetterSink } from './ports.ts'
 
 interface Record {
@@ -16,7 +16,6 @@ interface Record {
   headers: { 'tb-reason': string; 'tb-source': string }
 }
 
-const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'])
 /** A letter is never cut below this: if the broker refuses even that, the DLQ topic itself is misconfigured. */
 const MIN_LETTER_BYTES = 4_096
 
@@ -61,7 +60,7 @@ export class DeadLetterProducer implements DeadLetterSink {
     try {
       await this.#producer.send({ messages: records })
     } catch (error) {
-      const tooLarge = brokerErrorNames(error).some((name) => TOO_LARGE.has(name))
+      const tooLarge = isTooLargeError(error)
       if (tooLarge && records.length > 1) {
         const half = Math.ceil(records.length / 2)
         await this.#sendFitting(records.slice(0, half), letters, failedAt, letterMax)
@@ -99,21 +98,18 @@ export class DeadLetterProducer implements DeadLetterSink {
   #record(letter: DeadLetter, failedAt: number, letterMax: number): Record {
     const { reason, source } = letter
     const key = source.key?.toString('utf8')
-    const value = source.value?.toString('utf8') ?? null
-    const envelope: DeadLetterEnvelope = {
+    const envelope = deadLetterEnvelope({
       reason,
       origin: 'bridge',
       source_topic: source.topic,
       partition: source.partition,
       offset: source.offset.toString(),
       key: key ?? null,
-      value,
-      exchange: null,
+      value: source.value?.toString('utf8') ?? null,
       instance_id: this.#instanceId,
       failed_at: failedAt,
-      truncated: false,
       value_bytes: source.value?.length ?? 0
-    }
+    })
     return {
       topic: this.#topic,
       ...(key === undefined ? {} : { key }),

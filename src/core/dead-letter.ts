@@ -27,6 +27,33 @@ export interface DeadLetterEnvelope {
   value_bytes: number
 }
 
+/** The fields a refusal always has; the rest default to null (and `value_bytes` to the value's size). */
+export type DeadLetterFields = Pick<
+  DeadLetterEnvelope,
+  'reason' | 'origin' | 'value' | 'instance_id' | 'failed_at'
+> &
+  Partial<
+    Pick<DeadLetterEnvelope, 'source_topic' | 'partition' | 'offset' | 'key' | 'exchange' | 'value_bytes'>
+  >
+
+/** A dead letter, not truncated, its fields in the documented order. */
+export function deadLetterEnvelope(fields: DeadLetterFields): DeadLetterEnvelope {
+  return {
+    reason: fields.reason,
+    origin: fields.origin,
+    source_topic: fields.source_topic ?? null,
+    partition: fields.partition ?? null,
+    offset: fields.offset ?? null,
+    key: fields.key ?? null,
+    value: fields.value,
+    exchange: fields.exchange ?? null,
+    instance_id: fields.instance_id,
+    failed_at: fields.failed_at,
+    truncated: false,
+    value_bytes: fields.value_bytes ?? (fields.value === null ? 0 : Buffer.byteLength(fields.value))
+  }
+}
+
 /** Room kept per record for Kafka's record framing, the key and the headers. */
 export const RECORD_OVERHEAD_BYTES = 1_024
 

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino'
-import { encodeDeadLetter, type DeadLetterEnvelope } from '../core/dead-letter.ts'
+import { deadLetterEnvelope, encodeDeadLetter, type DeadLetterFields } from '../core/dead-letter.ts'
 import { messageKey, type MarketMessage, type MessageType } from '../core/messages.ts'
 import type { TopicsConfig } from '../config/types.ts'
 import type { StringProducer } from '../kafka/clients.ts'
-import { brokerErrorNames, describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
+import { describeKafkaError, isPermanentKafkaError, isTooLargeError } from '../kafka/errors.ts'
 import type { NatsFanout } from './nats-fanout.ts'
 import type { DiskSpool, OutgoingMessage } from './spool.ts'
 
@@ -101,21 +101,7 @@ export class FeedPublisher {
 
   rejected(frame: string, reason: string, exchange: string): void {
     this.rejectedCount++
-    const letter: DeadLetterEnvelope = {
-      reason,
-      origin: 'feed',
-      source_topic: null,
-      partition: null,
-      offset: null,
-      key: null,
-      value: frame,
-      exchange,
-      instance_id: this.#instanceId,
-      failed_at: Date.now(),
-      truncated: false,
-      value_bytes: Buffer.byteLength(frame)
-    }
-    this.#enqueue({ topic: this.#topics.dlq, value: encodeDeadLetter(letter, FEED_LETTER_MAX_BYTES) })
+    this.#enqueue(this.#deadLetter({ reason, value: frame, exchange }))
   }
 
   /** Messages waiting in memory to be produced (including the send in flight). */
@@ -284,7 +270,7 @@ export class FeedPublisher {
    */
   async #failed(batch: OutgoingMessage[], error: unknown): Promise<void> {
     this.errorCount++
-    if (brokerErrorNames(error).some((name) => TOO_LARGE.includes(name))) {
+    if (isTooLargeError(error)) {
       if (batch.length > 1) {
         this.#batchSize = Math.max(1, Math.floor(batch.length / 2))
         this.#queue.unshift(...batch)
@@ -315,24 +301,24 @@ export class FeedPublisher {
       { topic: message.topic, key: message.key, bytes: message.value.length, reason },
       'message too large for Kafka: dead-lettered'
     )
-    const letter: DeadLetterEnvelope = {
+    return this.#deadLetter({
       reason: `too large for ${message.topic}: ${reason}`,
-      origin: 'feed',
-      source_topic: message.topic,
-      partition: null,
-      offset: null,
-      key: message.key ?? null,
       value: message.value,
-      exchange: null,
+      source_topic: message.topic,
+      key: message.key ?? null
+    })
+  }
+
+  /** A feed's dead letter (the shared envelope), cut to fit, addressed to the DLQ topic. */
+  #deadLetter(fields: Omit<DeadLetterFields, 'origin' | 'instance_id' | 'failed_at'>): OutgoingMessage {
+    const letter = deadLetterEnvelope({
+      ...fields,
+      origin: 'feed',
       instance_id: this.#instanceId,
-      failed_at: Date.now(),
-      truncated: false,
-      value_bytes: Buffer.byteLength(message.value)
-    }
+      failed_at: Date.now()
+    })
     return { topic: this.#topics.dlq, value: encodeDeadLetter(letter, FEED_LETTER_MAX_BYTES) }
   }
 }
-
-const TOO_LARGE = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -68,6 +68,13 @@ export function isPermanentKafkaError(error: unknown): boolean {
   return false
 }
 
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'])
+
+/** True when the broker refused a record or batch for its size (`max.message.bytes`): smaller sends can pass. */
+export function isTooLargeError(error: unknown): boolean {
+  return brokerErrorNames(error).some((name) => TOO_LARGE.has(name))
+}
+
 /** One line for a log or an error message: the outer message plus the broker's reasons, e.g. `… [MESSAGE_TOO_LARGE]`. */
 export function describeKafkaError(error: unknown): string {
   const outer = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error)
