@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BridgeWorker, type WorkerOptions } from '../../src/bridge/worker.ts'
+import { BridgeWorker, type WorkerDeps, type WorkerOptions } from '../../src/bridge/worker.ts'
 import { ErrorCodes, TickbridgeError } from '../../src/errors.ts'
 import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka'
 import { capturedLog } from '../helpers/logs.ts'
@@ -62,7 +62,8 @@ interface Setup {
 async function startWorker(
   options: Partial<WorkerOptions> = {},
   behaviour?: InsertBehaviour,
-  policy: BackpressurePolicy = new WatermarkPolicy(50_000, 0.8, 0.4)
+  policy: BackpressurePolicy = new WatermarkPolicy(50_000, 0.8, 0.4),
+  deps: Partial<Pick<WorkerDeps, 'deadLetters' | 'log' | 'onFatal'>> = {}
 ): Promise<Setup> {
   const source = new FakeSource()
   const sink = new FakeSink(behaviour)
@@ -80,7 +81,8 @@ async function startWorker(
       maxInflightPerLane: 2,
       insertRetryMaxDelayMs: 5,
       ...options
-    }
+    },
+    ...deps
   })
   await worker.start()
   return { worker, source, sink, deadLetters }
@@ -468,12 +470,9 @@ test('a batch finishing while a commit is settling is still committed, without f
 })
 
 test('a dead letter refused for good (non-retriable) is not retried: the worker reports it as fatal and commits nothing past it', async () => {
-  const source = new FakeSource()
   let attempts = 0
   const fatal: Error[] = []
-  const worker = new BridgeWorker({
-    source,
-    sink: new FakeSink(),
+  const { source } = await startWorker({}, undefined, undefined, {
     deadLetters: {
       async send() {
         attempts++
@@ -482,18 +481,8 @@ test('a dead letter refused for good (non-retriable) is not retried: the worker 
         })
       }
     },
-    policy: new WatermarkPolicy(50_000, 0.8, 0.4),
-    log: silentLog,
-    onFatal: (error) => fatal.push(error),
-    options: {
-      instanceId: 'b',
-      batchMaxRows: 100,
-      batchMaxAgeMs: 5,
-      maxInflightPerLane: 2,
-      insertRetryMaxDelayMs: 5
-    }
+    onFatal: (error) => fatal.push(error)
   })
-  await worker.start()
   source.push(TRADES, 0, 0n, 'not json')
   source.push(TRADES, 0, 1n, tradeJson('after'))
   await eventually(
@@ -509,12 +498,10 @@ test('a dead letter refused for good (non-retriable) is not retried: the worker 
 // Before: a failed write was logged as `"err":"Producing messages failed."`, and the broker's reason
 // (the protocol error inside the client's MultipleErrors) appeared nowhere until the process gave up.
 test('a failed write is logged with the error object: its type, code, the broker error names and the causes', async () => {
-  const source = new FakeSource()
   const { log, text } = capturedLog()
   let attempts = 0
-  const worker = new BridgeWorker({
-    source,
-    sink: new FakeSink(),
+  const { source } = await startWorker({ maxInflightPerLane: 1 }, undefined, undefined, {
+    log,
     deadLetters: {
       async send() {
         if (++attempts === 1)
@@ -523,18 +510,8 @@ test('a failed write is logged with the error object: its type, code, the broker
             new NetworkError('Connection closed', { cause: new Error('ECONNRESET') })
           ])
       }
-    },
-    policy: new WatermarkPolicy(50_000, 0.8, 0.4),
-    log,
-    options: {
-      instanceId: 'b',
-      batchMaxRows: 100,
-      batchMaxAgeMs: 5,
-      maxInflightPerLane: 1,
-      insertRetryMaxDelayMs: 5
     }
   })
-  await worker.start()
   source.push(TRADES, 0, 0n, 'not json')
   await eventually(
     () => source.committed().get(`${TRADES}:0`) === 1n,

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { loadConfig, projectRoot, type Config } from '../../src/config/load.ts'
+import { loadConfig, type Config } from '../../src/config/load.ts'
 import { clickhousePaths, clickhouseReady } from '../../src/stack/clickhouse-server.ts'
 import { kafkaPaths, kafkaReady } from '../../src/stack/kafka-server.ts'
 import { isAlive, runningPid } from '../../src/stack/processes.ts'
 import type { Runtime } from './runtime.ts'
+import { runCli } from '../helpers/cli.ts'
 
 /**
  * A second local stack (Kafka + ClickHouse) of its own, for runs that break servers on purpose: its own
@@ -23,30 +23,15 @@ export interface CliRun {
 }
 
 /** Runs the CLI of the run's copy with extra variables (no shell), bounded by `timeoutMs`. */
-export function runCliFrom(
+export async function runCliFrom(
   runtime: Runtime,
   args: string[],
   env: Record<string, string>,
   timeoutMs = 180_000
 ): Promise<CliRun> {
   const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runtime.cli, ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, LOG_PRETTY: 'false', ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('error', reject)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - started })
-    })
-  })
+  const result = await runCli(args, env, timeoutMs, runtime.cli)
+  return { ...result, ms: Date.now() - started }
 }
 
 export class IsolatedStack {

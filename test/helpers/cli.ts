@@ -9,14 +9,18 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the real `tickbridge` CLI as a user would, with extra environment variables. */
+/**
+ * Runs the real `tickbridge` CLI as a user would, with extra environment variables (`entry`: another copy of
+ * the CLI, e.g. the fault suite's private one).
+ */
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
-  timeoutMs = 180_000
+  timeoutMs = 180_000,
+  entry = cliPath
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [entry, ...args], {
       env: { ...process.env, LOG_PRETTY: 'false', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
