@@ -1,29 +1,7 @@
 import type { Logger } from 'pino'
 import WebSocket from 'ws'
 import { backoffMs } from '../core/insert-errors.ts'
-
-/**
- * One exchange WebSocket connection's lifecycle, written once: connect, subscribe, ping, stale detection,
- * reconnect with capped exponential backoff that resets after the first good message, resubscribe.
- * An exchange supplies only its URL, its subscribe messages and a frame handler (see exchanges/).
- */
-export interface ExchangeSession {
-  url: string
-  /** Messages to send after each (re)connect, in order. */
-  subscribeMessages(): unknown[]
-  /** Called for every text frame with its receive time; returns a reply to send (e.g. a ping answer), if any. */
-  onFrame(text: string, recvTs: number): unknown
-  /** Called when a new connection opens, before subscribing (reset per-connection state here). */
-  onConnect?(): void
-}
-
-/** Returned by an exchange's onFrame when retrying cannot help (e.g. the API key was refused). */
-export class StopConnection {
-  readonly reason: string
-  constructor(reason: string) {
-    this.reason = reason
-  }
-}
+import type { ExchangeSession, SessionConnection } from './session.ts'
 
 export interface ConnectionOptions {
   /** WebSocket ping interval; the pong (or any frame) proves the connection alive. */
@@ -39,11 +17,18 @@ export const defaultConnectionOptions: ConnectionOptions = {
   reconnectMaxDelayMs: 32_000
 }
 
+/**
+ * One exchange WebSocket connection's lifecycle, written once: connect, subscribe, ping, stale detection,
+ * reconnect with capped exponential backoff that resets after the first good message, resubscribe, and the
+ * session's per-connection work (`afterConnect`), cancelled when the connection ends.
+ */
 export class FeedConnection {
   readonly #session: ExchangeSession
   readonly #options: ConnectionOptions
   readonly #log: Logger
   #socket: WebSocket | null = null
+  /** Aborted when the current connection closes or the feed stops. */
+  #lifetime: AbortController | null = null
   #attempt = 0
   #lastSeen = 0
   #timers: NodeJS.Timeout[] = []
@@ -70,6 +55,7 @@ export class FeedConnection {
 
   stop(): void {
     this.#stopped = true
+    this.#lifetime?.abort()
     this.#clearTimers()
     this.#socket?.close(1000, 'stopping')
     this.#socket = null
@@ -78,6 +64,20 @@ export class FeedConnection {
   #connect(): void {
     const socket = new WebSocket(this.#session.url)
     this.#socket = socket
+    const lifetime = new AbortController()
+    this.#lifetime = lifetime
+    const connection: SessionConnection = {
+      signal: lifetime.signal,
+      send: (message) => {
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message))
+      },
+      stop: (reason) => {
+        if (lifetime.signal.aborted) return
+        this.fatal = reason
+        this.#log.error({ url: this.#session.url, reason }, 'exchange refused the connection; not retrying')
+        this.stop()
+      }
+    }
     let good = false
     socket.on('open', () => {
       this.connects++
@@ -93,34 +93,32 @@ export class FeedConnection {
           } else if (socket.readyState === WebSocket.OPEN) socket.ping()
         }, this.#options.pingIntervalMs)
       )
+      this.#session
+        .afterConnect?.(() => lifetime.signal.aborted, connection)
+        .catch((error: unknown) => {
+          if (lifetime.signal.aborted) return
+          this.#log.warn({ err: error, url: this.#session.url }, 'per-connection work failed; reconnecting')
+          socket.terminate()
+        })
     })
     socket.on('pong', () => (this.#lastSeen = Date.now()))
     socket.on('message', (data, isBinary) => {
+      if (lifetime.signal.aborted) return
       const recvTs = Date.now()
       this.#lastSeen = recvTs
       if (!good) {
         good = true
         this.#attempt = 0 // backoff resets after the first good message
       }
-      const reply = this.#session.onFrame(
+      this.#session.onFrame(
         isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString(),
-        recvTs
+        recvTs,
+        connection
       )
-      if (reply instanceof StopConnection) {
-        this.fatal = reply.reason
-        this.#log.error(
-          { url: this.#session.url, reason: reply.reason },
-          'exchange refused the connection; not retrying'
-        )
-        this.stop()
-        return
-      }
-      if (reply !== undefined && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(reply))
     })
-    socket.on('error', (error) =>
-      this.#log.warn({ err: error.message, url: this.#session.url }, 'connection error')
-    )
+    socket.on('error', (error) => this.#log.warn({ err: error, url: this.#session.url }, 'connection error'))
     socket.on('close', (code) => {
+      lifetime.abort()
       this.#clearTimers()
       if (this.#stopped) return
       const delay = backoffMs(this.#attempt++, this.#options.reconnectMaxDelayMs)

@@ -5,9 +5,7 @@ import { createAdmin, createProducer } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
 import { FeedConnection } from './connection.ts'
 import type { MarketMessage } from '../core/messages.ts'
-import { binanceSession } from './exchanges/binance.ts'
-import { polygonSession } from './exchanges/polygon.ts'
-import { wallexSession } from './exchanges/wallex.ts'
+import { createSession, type ExchangeOptions } from './exchanges/index.ts'
 import { NatsFanout } from './nats-fanout.ts'
 import { FeedPublisher } from './publisher.ts'
 import { DiskSpool } from './spool.ts'
@@ -18,17 +16,13 @@ import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/ins
 
 const STOP_FLUSH_TIMEOUT_MS = 15_000
 
+/** The exchange and its session options (from the registry, exchanges/index.ts), plus the feed's own. */
 export type FeedOptions = {
-  url: string
   /** Also publish to NATS at this URL (market.<type>.<exchange>.<symbol>). */
   natsUrl?: string
   instanceId: string
   statsIntervalMs: number
-} & (
-  | { exchange: 'wallex'; protocol: 1 | 2; symbols: string[]; depthIntervalMs: number }
-  | { exchange: 'polygon'; apiKey: string; subscriptions: string[] }
-  | { exchange: 'binance'; restUrl: string; symbols: string[]; depthIntervalMs: number }
-)
+} & ExchangeOptions
 
 export interface RunningFeed {
   publisher: FeedPublisher
@@ -66,14 +60,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     message: (message: MarketMessage) => publisher.message(message),
     rejected: (frame: string, reason: string) => publisher.rejected(frame, reason, options.exchange)
   }
-  const stopSession = new AbortController()
-  const session =
-    options.exchange === 'wallex'
-      ? wallexSession(options, sink)
-      : options.exchange === 'binance'
-        ? binanceSession({ ...options, log, signal: stopSession.signal }, sink)
-        : polygonSession(options, sink)
-  const connection = new FeedConnection(session, log)
+  const connection = new FeedConnection(createSession(options, sink, log), log)
   connection.start()
   const source = { exchange: options.exchange, publisher, connection }
   let stopping = false
@@ -114,8 +101,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
       stopping = true
       await telemetry.stop()
       if (stats) clearInterval(stats)
-      connection.stop()
-      stopSession.abort()
+      connection.stop() // also ends the session's per-connection work (e.g. snapshot requests)
       // Bounded: with Kafka unreachable (or the topics deleted) a flush would retry forever.
       await publisher.flush(STOP_FLUSH_TIMEOUT_MS)
       const unsent = publisher.close()

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parse as parseLossless } from 'lossless-json'
 import {
   BINANCE,
@@ -9,7 +10,7 @@ import {
   unwrapBinanceFrame
 } from '../../core/mappers/binance.ts'
 import { BinanceBookSync } from '../../core/order-book.ts'
-import type { ExchangeSession } from '../connection.ts'
+import type { ExchangeSession, SessionConnection } from '../session.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface BinanceOptions {
@@ -26,45 +27,41 @@ export interface BinanceOptions {
   snapshotLimit?: number
   /** Where failed snapshot requests are reported (they are retried; they are not frames for the DLQ). */
   log?: { warn(details: object, message: string): void }
-  /** Aborted when the feed stops: no more snapshot requests, retries or depth messages after that. */
-  signal?: AbortSignal
 }
 
 const LEVELS = 20
+const SNAPSHOT_TIMEOUT_MS = 10_000
 
 interface SymbolState {
   book: BinanceBookSync
-  fetching: boolean
+  /** Waiting for a snapshot, or one is on its way: diff events keep buffering meanwhile. */
+  needsSnapshot: boolean
   lastEmit: number
   trailing: NodeJS.Timeout | null
 }
 
+/** What one snapshot request came to: applied, or wait this long and ask again. */
+type SnapshotOutcome = { applied: true } | { applied: false; reason: string | null; retryInMs: number }
+
 /**
  * Binance spot: combined streams (the URL subscribes), trades mapped one to one, and a local order book per
  * symbol kept in sync from REST snapshots plus diff events (core/order-book.ts), published as its top 20.
+ * Snapshots are fetched by the connection's own per-connection work (`afterConnect`): one loop per
+ * connection, ended with it, so a snapshot fetched for an older connection is never applied.
  */
 export function binanceSession(options: BinanceOptions, sink: FeedSink): ExchangeSession {
   const retryDelayMs = options.retryDelayMs ?? 1_000
   const limit = options.snapshotLimit ?? 5_000
   const states = new Map<string, SymbolState>()
-  /** Bumped on every new connection: snapshots fetched for an older connection are ignored. */
-  let generation = 0
-  const stopped = () => options.signal?.aborted === true
-  const clearTrailing = (state: SymbolState) => {
-    if (state.trailing) clearTimeout(state.trailing)
-    state.trailing = null
-  }
-  options.signal?.addEventListener('abort', () => {
-    generation++
-    for (const state of states.values()) clearTrailing(state)
-  })
+  /** Wakes the snapshot loop when a symbol starts needing a snapshot. */
+  let wake: () => void = () => undefined
 
   const stateOf = (symbol: string): SymbolState => {
     let state = states.get(symbol)
     if (!state) {
       state = {
         book: new BinanceBookSync(),
-        fetching: false,
+        needsSnapshot: false,
         lastEmit: Number.NEGATIVE_INFINITY,
         trailing: null
       }
@@ -72,10 +69,14 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
     }
     return state
   }
+  const clearTrailing = (state: SymbolState) => {
+    if (state.trailing) clearTimeout(state.trailing)
+    state.trailing = null
+  }
 
-  const emit = (symbol: string, state: SymbolState, now: number): void => {
+  const emit = (symbol: string, state: SymbolState, now: number, signal: AbortSignal): void => {
     clearTrailing(state)
-    if (!state.book.synced || stopped()) return
+    if (!state.book.synced || signal.aborted) return
     state.lastEmit = now
     const { bids, asks } = state.book.top(LEVELS)
     const ts = state.book.lastEventTs ?? now
@@ -83,74 +84,115 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
   }
 
   /** Throttled: at once if the interval has passed, else once at its end (the latest book gets out). */
-  const maybeEmit = (symbol: string, state: SymbolState, now: number): void => {
+  const maybeEmit = (symbol: string, state: SymbolState, now: number, signal: AbortSignal): void => {
     const wait = state.lastEmit + options.depthIntervalMs - now
-    if (wait <= 0) return emit(symbol, state, now)
+    if (wait <= 0) return emit(symbol, state, now, signal)
     if (!state.trailing) {
-      const mine = generation
       state.trailing = setTimeout(() => {
         state.trailing = null
-        if (mine === generation) emit(symbol, state, Date.now())
+        emit(symbol, state, Date.now(), signal)
       }, wait).unref()
     }
   }
 
-  const SNAPSHOT_TIMEOUT_MS = 10_000
-  const fetchSnapshot = (symbol: string, state: SymbolState, delayMs = 0): void => {
-    state.fetching = true
-    const mine = generation
-    const retry = (reason: string, waitMs = retryDelayMs) => {
-      if (mine !== generation || stopped()) return
-      options.log?.warn({ symbol, reason, retryInMs: waitMs }, 'depth snapshot failed, retrying')
-      fetchSnapshot(symbol, state, waitMs)
+  const requestSnapshot = (state: SymbolState): void => {
+    if (state.needsSnapshot) return
+    state.needsSnapshot = true
+    wake()
+  }
+
+  /** One REST snapshot for `symbol`, applied to its book if this connection is still the current one. */
+  const fetchSnapshot = async (
+    symbol: string,
+    state: SymbolState,
+    connection: SessionConnection
+  ): Promise<SnapshotOutcome> => {
+    // A hung request must not leave the symbol unsynced until the next reconnect.
+    const response = await fetch(`${options.restUrl}/api/v3/depth?symbol=${symbol}&limit=${limit}`, {
+      signal: AbortSignal.any([connection.signal, AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS)])
+    })
+    const text = await response.text()
+    if (response.status === 429 || response.status === 418) {
+      // Rate limited (418: banned for ignoring 429s): wait as long as Binance says, never less.
+      const header = response.headers.get('retry-after')
+      const retryAfterS = header === null ? Number.NaN : Number(header)
+      const waitMs = Math.max(retryDelayMs, Number.isFinite(retryAfterS) ? retryAfterS * 1000 : 60_000)
+      return { applied: false, reason: `HTTP ${response.status} (rate limited)`, retryInMs: waitMs }
     }
-    const run = async () => {
-      if (mine !== generation || stopped()) return
-      // A hung request must not leave the symbol unsynced until the next reconnect.
-      const timeout = AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS)
-      const response = await fetch(`${options.restUrl}/api/v3/depth?symbol=${symbol}&limit=${limit}`, {
-        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
-      })
-      const text = await response.text()
-      if (mine !== generation || stopped()) return
-      if (response.status === 429 || response.status === 418) {
-        // Rate limited (418: banned for ignoring 429s): wait as long as Binance says, never less.
-        const header = response.headers.get('retry-after')
-        const retryAfterS = header === null ? Number.NaN : Number(header)
-        const waitMs = Math.max(retryDelayMs, Number.isFinite(retryAfterS) ? retryAfterS * 1000 : 60_000)
-        return retry(`depth snapshot: HTTP ${response.status} (rate limited)`, waitMs)
+    if (!response.ok)
+      return {
+        applied: false,
+        reason: `HTTP ${response.status} ${text.slice(0, 200)}`,
+        retryInMs: retryDelayMs
       }
-      if (!response.ok) return retry(`depth snapshot: HTTP ${response.status} ${text.slice(0, 200)}`)
-      const snapshot = parseBinanceSnapshot(parseLossless(text, null, (literal: string) => literal))
-      if (!snapshot.ok) return retry(`depth snapshot: ${snapshot.reason}`)
-      const result = state.book.snapshot(snapshot.value)
-      if (result === 'applied') {
-        state.fetching = false
-        return emit(symbol, state, Date.now()) // the first book right after each sync
+    const snapshot = parseBinanceSnapshot(parseLossless(text, null, (literal: string) => literal))
+    if (!snapshot.ok) return { applied: false, reason: snapshot.reason, retryInMs: retryDelayMs }
+    if (connection.signal.aborted) return { applied: false, reason: null, retryInMs: 0 }
+    const result = state.book.snapshot(snapshot.value)
+    if (result === 'applied') return { applied: true }
+    // 'refetch': older than the buffered events; 'gap': a hole among them. Either way: a newer snapshot.
+    return { applied: false, reason: null, retryInMs: result === 'refetch' ? Math.min(retryDelayMs, 100) : 0 }
+  }
+
+  /** Fetches snapshots until the symbol's book is synced or the connection ends. */
+  const syncBook = async (
+    symbol: string,
+    state: SymbolState,
+    connection: SessionConnection
+  ): Promise<void> => {
+    while (!connection.signal.aborted) {
+      const outcome = await fetchSnapshot(symbol, state, connection).catch(
+        (error: Error): SnapshotOutcome => ({
+          applied: false,
+          reason: error.message,
+          retryInMs: retryDelayMs
+        })
+      )
+      if (connection.signal.aborted) return
+      if (outcome.applied) {
+        state.needsSnapshot = false
+        return emit(symbol, state, Date.now(), connection.signal) // the first book right after each sync
       }
-      // 'refetch': older than the buffered events; 'gap': a hole among them. Either way: a newer snapshot.
-      fetchSnapshot(symbol, state, result === 'refetch' ? Math.min(retryDelayMs, 100) : 0)
+      if (outcome.reason !== null)
+        options.log?.warn(
+          { symbol, reason: `depth snapshot: ${outcome.reason}`, retryInMs: outcome.retryInMs },
+          'depth snapshot failed, retrying'
+        )
+      if (outcome.retryInMs > 0)
+        await sleep(outcome.retryInMs, undefined, { signal: connection.signal }).catch(() => undefined)
     }
-    const start = () => void run().catch((error: Error) => retry(`depth snapshot: ${error.message}`))
-    if (delayMs > 0) setTimeout(start, delayMs).unref()
-    else start()
   }
 
   return {
     url: `${options.url}/stream?streams=${binanceStreams(options.symbols).join('/')}`,
     subscribeMessages: () => [],
     onConnect() {
-      generation++
       for (const state of states.values()) {
         state.book.reset()
-        state.fetching = false
+        state.needsSnapshot = false
         clearTrailing(state)
         state.lastEmit = Number.NEGATIVE_INFINITY
       }
     },
-    onFrame(text, recvTs) {
+    async afterConnect(shouldCancel, connection) {
+      connection.signal.addEventListener('abort', () => {
+        for (const state of states.values()) clearTrailing(state)
+      })
+      while (!shouldCancel()) {
+        const next = [...states].find(([, state]) => state.needsSnapshot)
+        if (next) {
+          await syncBook(next[0], next[1], connection)
+          continue
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve
+          connection.signal.addEventListener('abort', () => resolve(), { once: true })
+        })
+      }
+    },
+    onFrame(text, recvTs, connection) {
       const frame = parseFrame(text, sink)
-      if (!frame) return undefined
+      if (!frame) return
       const unwrapped = unwrapBinanceFrame(frame.value)
       if (!unwrapped) return sink.rejected(text, 'not a combined-stream event')
       const stream = parseBinanceStream(unwrapped.stream)
@@ -159,16 +201,15 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
         const mapped = mapBinanceTrade(unwrapped.data, recvTs)
         if (mapped.ok) sink.message(mapped.value)
         else sink.rejected(text, mapped.reason)
-        return undefined
+        return
       }
       const update = parseBinanceDepthUpdate(unwrapped.data)
       if (!update.ok) return sink.rejected(text, update.reason)
       const symbol = update.value.symbol
       const state = stateOf(symbol)
       const result = state.book.event(update.value)
-      if (result === 'ok') maybeEmit(symbol, state, recvTs)
-      else if ((result === 'buffered' || result === 'gap') && !state.fetching) fetchSnapshot(symbol, state)
-      return undefined
+      if (result === 'ok') maybeEmit(symbol, state, recvTs, connection.signal)
+      else if (result === 'buffered' || result === 'gap') requestSnapshot(state)
     }
   }
 }

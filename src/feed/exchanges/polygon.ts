@@ -1,5 +1,5 @@
 import { mapPolygonEvent } from '../../core/mappers/polygon.ts'
-import { StopConnection, type ExchangeSession } from '../connection.ts'
+import type { ExchangeSession } from '../session.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface PolygonOptions {
@@ -18,32 +18,27 @@ export function polygonSession(options: PolygonOptions, sink: FeedSink): Exchang
   return {
     url: options.url,
     subscribeMessages: () => [{ action: 'auth', params: options.apiKey }],
-    onFrame(text, recvTs) {
+    onFrame(text, recvTs, connection) {
       const frame = parseFrame(text, sink)
-      if (!frame) return undefined
+      if (!frame) return
       const events = frame.value
-      if (!Array.isArray(events)) {
-        sink.rejected(text, 'frame is not a JSON array of events')
-        return undefined
-      }
-      let reply: unknown
+      if (!Array.isArray(events)) return sink.rejected(text, 'frame is not a JSON array of events')
       for (const event of events) {
         const mapped = mapPolygonEvent(event, recvTs)
         if (mapped.kind === 'data') sink.message(mapped.message)
         else if (mapped.kind === 'rejected') sink.rejected(JSON.stringify(event), mapped.reason)
         else if (mapped.status === 'auth_success')
-          reply = { action: 'subscribe', params: options.subscriptions.join(',') }
+          connection.send({ action: 'subscribe', params: options.subscriptions.join(',') })
         else if (mapped.status === 'auth_failed' || mapped.status === 'auth_timeout') {
-          return new StopConnection(
+          return connection.stop(
             `Polygon refused the API key (${mapped.status}: ${mapped.message}); check POLYGON_API_KEY`
           )
         } else if (mapped.status === 'max_connections') {
-          return new StopConnection(
+          return connection.stop(
             `Polygon allows one connection per cluster per key (max_connections: ${mapped.message})`
           )
         }
       }
-      return reply
     }
   }
 }

@@ -7,7 +7,7 @@ import {
   WALLEX
 } from '../../core/mappers/wallex.ts'
 import { DerivedTradeIds } from '../../core/mappers/trade-ids.ts'
-import type { ExchangeSession } from '../connection.ts'
+import type { ExchangeSession } from '../session.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface WallexOptions {
@@ -38,19 +38,19 @@ export function wallexSession(options: WallexOptions, sink: FeedSink): ExchangeS
               }
             }))
           ],
-    onFrame(text, recvTs) {
+    onFrame(text, recvTs, connection) {
       const frame = parseFrame(text, sink)
-      if (!frame) return undefined
+      if (!frame) return
       const unwrapped = unwrapWallexFrame(frame.value)
-      if (unwrapped === 'ping') return {}
-      if (unwrapped === null) return undefined // acks and status replies
+      if (unwrapped === 'ping') return connection.send({}) // Centrifugo's ping, answered with a pong
+      if (unwrapped === null) return // acks and status replies
       const channel = parseWallexChannel(unwrapped.channel)
       if (!channel) return sink.rejected(text, `unknown channel ${JSON.stringify(unwrapped.channel)}`)
       if (channel.stream === 'trade') {
         const mapped = mapWallexTrade(channel.symbol, unwrapped.data, recvTs, ids)
         if (mapped.ok) sink.message(mapped.value)
         else sink.rejected(text, mapped.reason)
-        return undefined
+        return
       }
       const side = mapWallexDepthSide(unwrapped.data)
       if (!side.ok) return sink.rejected(text, side.reason)
@@ -62,7 +62,6 @@ export function wallexSession(options: WallexOptions, sink: FeedSink): ExchangeS
         recvTs
       )
       if (snapshot) sink.message(snapshot)
-      return undefined
     }
   }
 }

@@ -1,20 +1,19 @@
+import { exchanges } from '../../feed/exchanges/index.ts'
 import type { SimProtocol } from '../protocol.ts'
-import { polygon } from './polygon.ts'
-import { wallexV1, wallexV2 } from './wallex.ts'
 
-/** The protocols `tickbridge sim --serve <name>` speaks, and the feed command that connects to each. */
-export const simProtocols: Record<string, { protocol: SimProtocol; feedHint: (url: string) => string }> = {
-  wallex: {
-    protocol: wallexV1,
-    feedHint: (url) => `tickbridge feed --exchange wallex --url ${url} --symbols BTCUSDT,ETHUSDT`
-  },
-  'wallex-v2': {
-    protocol: wallexV2,
-    feedHint: (url) => `tickbridge feed --exchange wallex --protocol 2 --url ${url} --symbols BTCUSDT,ETHUSDT`
-  },
-  polygon: {
-    protocol: polygon,
-    feedHint: (url) =>
-      `POLYGON_API_KEY=any tickbridge feed --exchange polygon --url ${url} --symbols XT.BTC-USD,XQ.BTC-USD,XA.BTC-USD`
-  }
-}
+/** The protocols `tickbridge sim --serve <name>` speaks (from the exchange registry), and how a feed joins each. */
+export const simProtocols: Record<string, { protocol: SimProtocol; feedHint: (url: string) => string }> =
+  Object.fromEntries(
+    Object.entries(exchanges).flatMap(([exchange, descriptor]) =>
+      Object.entries(descriptor.simulators).map(([name, entry]) => [
+        name,
+        {
+          protocol: entry.protocol,
+          feedHint: (url: string) =>
+            [entry.feedEnv, 'tickbridge feed --exchange', exchange, '--url', url, ...entry.feedArgs]
+              .filter(Boolean)
+              .join(' ')
+        }
+      ])
+    )
+  )

@@ -1,0 +1,161 @@
+import type { Logger } from 'pino'
+import type { Config } from '../../config/types.ts'
+import { ErrorCodes, TickbridgeError } from '../../errors.ts'
+import type { SimProtocol } from '../../sim/protocol.ts'
+import { polygon as polygonProtocol } from '../../sim/protocols/polygon.ts'
+import { wallexV1, wallexV2 } from '../../sim/protocols/wallex.ts'
+import type { ExchangeSession } from '../session.ts'
+import { binanceSession, type BinanceOptions } from './binance.ts'
+import type { FeedSink } from './frames.ts'
+import { polygonSession, type PolygonOptions } from './polygon.ts'
+import { wallexSession, type WallexOptions } from './wallex.ts'
+
+/** What `tickbridge feed` parsed for every exchange. */
+export interface CommonFeedFlags {
+  symbols: string[]
+  /** --url: overrides the exchange's default (e.g. a local simulator). */
+  url?: string
+  depthIntervalMs: number
+}
+
+/** A command-line flag only some exchanges read, e.g. Binance's `--rest-url`. */
+export interface ExchangeFlag {
+  /** commander syntax, e.g. "--rest-url <url>"; read back under its camelCase name (restUrl). */
+  flags: string
+  description: string
+  default: string
+}
+
+/** A simulator protocol serving this exchange (`tickbridge sim --serve <name>`), and how a feed joins it. */
+export interface SimulatorEntry {
+  protocol: SimProtocol
+  /** `tickbridge feed` arguments after `--exchange <name> --url <url>`. */
+  feedArgs: string[]
+  /** Environment the feed needs against the simulator, e.g. a placeholder API key. */
+  feedEnv?: string
+}
+
+/** Everything tickbridge knows about one exchange, in one place. Adding an exchange = one entry below. */
+export interface ExchangeDescriptor<Options> {
+  /** e.g. "Binance spot" */
+  title: string
+  /** What --symbols means for this exchange, with an example. */
+  symbolsHelp: string
+  /** Flags only this exchange reads (added to `tickbridge feed`; their help names the exchange). */
+  flags: ExchangeFlag[]
+  /** Parsed flags and settings -> the session's options; throws a TickbridgeError naming what is missing. */
+  fromFlags(common: CommonFeedFlags, own: Record<string, string>, config: Config): Options
+  session(options: Options, sink: FeedSink, log: Logger): ExchangeSession
+  simulators: Record<string, SimulatorEntry>
+}
+
+const defineExchange = <Options>(descriptor: ExchangeDescriptor<Options>) => descriptor
+
+const WALLEX_URLS = { 1: 'wss://api.wallex.ir/ws', 2: 'wss://api.wallex.ir/connection/websocket' } as const
+
+/** The registry: the CLI, `feed/run.ts`, `sim --serve` and the docs iterate it. */
+export const exchanges = {
+  wallex: defineExchange<WallexOptions>({
+    title: 'Wallex (v1 /ws and v2 Centrifugo)',
+    symbolsHelp: 'symbols, e.g. BTCUSDT,ETHUSDT',
+    flags: [
+      { flags: '--protocol <n>', description: 'socket generation: 1 (/ws) or 2 (Centrifugo)', default: '1' }
+    ],
+    fromFlags(common, own) {
+      const protocol = own.protocol === '2' ? 2 : 1
+      return {
+        url: common.url ?? WALLEX_URLS[protocol],
+        protocol,
+        symbols: common.symbols.map((s) => s.toUpperCase()),
+        depthIntervalMs: common.depthIntervalMs
+      }
+    },
+    session: (options, sink) => wallexSession(options, sink),
+    simulators: {
+      wallex: { protocol: wallexV1, feedArgs: ['--symbols', 'BTCUSDT,ETHUSDT'] },
+      'wallex-v2': { protocol: wallexV2, feedArgs: ['--protocol', '2', '--symbols', 'BTCUSDT,ETHUSDT'] }
+    }
+  }),
+  polygon: defineExchange<PolygonOptions>({
+    title: 'Polygon / Massive',
+    symbolsHelp: 'subscriptions, e.g. XT.BTC-USD,XQ.BTC-USD,XA.*',
+    flags: [{ flags: '--cluster <name>', description: 'crypto | forex | stocks', default: 'crypto' }],
+    fromFlags(common, own, config) {
+      if (!config.feeds.polygonApiKey) {
+        throw new TickbridgeError(ErrorCodes.CONFIG_INVALID, 'POLYGON_API_KEY is not set', {
+          hint: 'Export POLYGON_API_KEY (or put it in .env) with your Polygon/Massive API key.'
+        })
+      }
+      return {
+        url: common.url ?? `wss://socket.massive.com/${own.cluster ?? 'crypto'}`,
+        apiKey: config.feeds.polygonApiKey,
+        subscriptions: common.symbols
+      }
+    },
+    session: (options, sink) => polygonSession(options, sink),
+    simulators: {
+      polygon: {
+        protocol: polygonProtocol,
+        feedArgs: ['--symbols', 'XT.BTC-USD,XQ.BTC-USD,XA.BTC-USD'],
+        feedEnv: 'POLYGON_API_KEY=any'
+      }
+    }
+  }),
+  binance: defineExchange<BinanceOptions>({
+    title: 'Binance spot (local order book from REST snapshot + diffs)',
+    symbolsHelp: 'symbols, e.g. BTCUSDT,ETHUSDT',
+    flags: [
+      {
+        flags: '--rest-url <url>',
+        description: 'REST base for depth snapshots',
+        default: 'https://api.binance.com'
+      }
+    ],
+    fromFlags: (common, own) => ({
+      url: common.url ?? 'wss://stream.binance.com:9443',
+      restUrl: own.restUrl ?? 'https://api.binance.com',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => binanceSession({ ...options, log }, sink),
+    simulators: {} // its local server (sim/binance-server.ts) serves REST too; tests start it
+  })
+}
+
+export type ExchangeName = keyof typeof exchanges
+type OptionsOf<Name extends ExchangeName> =
+  (typeof exchanges)[Name] extends ExchangeDescriptor<infer O> ? O : never
+/** One exchange's session options, tagged with its name (what `startFeed` takes). */
+export type ExchangeOptions = { [Name in ExchangeName]: { exchange: Name } & OptionsOf<Name> }[ExchangeName]
+
+export const exchangeNames = Object.keys(exchanges) as ExchangeName[]
+
+/** The descriptor of `name`, or an error listing the exchanges there are. */
+export function exchangeNamed(name: string): ExchangeDescriptor<unknown> & { name: ExchangeName } {
+  if (!Object.hasOwn(exchanges, name)) {
+    throw new TickbridgeError(ErrorCodes.COMMAND_FAILED, `unsupported exchange "${name}"`, {
+      hint: `Supported: ${exchangeNames.join(', ')}. See docs/adding-an-exchange.md to add one.`
+    })
+  }
+  return { ...(exchanges[name as ExchangeName] as ExchangeDescriptor<unknown>), name: name as ExchangeName }
+}
+
+/** `tickbridge feed` flags -> the tagged options of the named exchange. */
+export function exchangeOptionsFromFlags(
+  name: string,
+  common: CommonFeedFlags,
+  own: Record<string, string>,
+  config: Config
+): ExchangeOptions {
+  const descriptor = exchangeNamed(name)
+  return {
+    exchange: descriptor.name,
+    ...(descriptor.fromFlags(common, own, config) as object)
+  } as ExchangeOptions
+}
+
+/** The session of the exchange the options name. */
+export function createSession(options: ExchangeOptions, sink: FeedSink, log: Logger): ExchangeSession {
+  const descriptor = exchanges[options.exchange] as ExchangeDescriptor<typeof options>
+  return descriptor.session(options, sink, log)
+}
