@@ -5,6 +5,7 @@ import type { SimProtocol } from '../../sim/protocol.ts'
 import { polygon as polygonProtocol } from '../../sim/protocols/polygon.ts'
 import { wallexV1, wallexV2 } from '../../sim/protocols/wallex.ts'
 import type { ExchangeSession } from '../session.ts'
+import type { TradeHistory } from '../trade-history.ts'
 import { binanceSession, type BinanceOptions } from './binance.ts'
 import type { FeedSink } from './frames.ts'
 import { polygonSession, type PolygonOptions } from './polygon.ts'
@@ -46,6 +47,8 @@ export interface ExchangeDescriptor<Options> {
   /** Parsed flags and settings -> the session's options; throws a TickbridgeError naming what is missing. */
   fromFlags(common: CommonFeedFlags, own: Record<string, string>, config: Config): Options
   session(options: Options, sink: FeedSink, log: Logger): ExchangeSession
+  /** Where trade ids are sequential per symbol: the REST history that fills gaps (see trade-history.ts). */
+  tradeHistory?(options: Options): TradeHistory
   simulators: Record<string, SimulatorEntry>
 }
 
