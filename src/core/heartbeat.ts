@@ -51,6 +51,11 @@ export interface Heartbeat {
     spooled?: number
     /** Messages lost because the spool was full: a gap. */
     dropped?: number
+    /** Where trade ids are sequential: gaps noticed, trades fetched over REST to fill them, and what could not be. */
+    gaps?: number
+    backfilled?: number
+    unfilledGaps?: number
+    unfilledTrades?: number
   }
 }
 
@@ -132,7 +137,11 @@ export const heartbeatSchema = {
         connects: { type: 'number', minimum: 0 },
         rejected: { type: 'number', minimum: 0 },
         spooled: { type: 'number', minimum: 0 },
-        dropped: { type: 'number', minimum: 0 }
+        dropped: { type: 'number', minimum: 0 },
+        gaps: { type: 'number', minimum: 0 },
+        backfilled: { type: 'number', minimum: 0 },
+        unfilledGaps: { type: 'number', minimum: 0 },
+        unfilledTrades: { type: 'number', minimum: 0 }
       }
     }
   }

@@ -40,6 +40,8 @@ export interface TradeMessage extends Base {
   side: TradeSide
   /** When the feed received the frame, epoch ms. */
   recv_ts: number
+  /** true: fetched over REST to fill a gap in the live stream (recv_ts is when it was fetched). */
+  backfill?: true
 }
 
 export interface DepthMessage extends Base {

@@ -1,5 +1,6 @@
 import type { Heartbeat } from '../core/heartbeat.ts'
 import type { ProcessIdentity } from '../telemetry/identity.ts'
+import type { BackfillStats } from './backfill.ts'
 import type { FeedPublisher } from './publisher.ts'
 
 /** What a feed reports to the hub: messages produced by type, frames rejected, its connection. */
@@ -7,6 +8,8 @@ export interface FeedTelemetrySource {
   exchange: string
   publisher: FeedPublisher
   connection: { connected: boolean; connects: number }
+  /** Gap filling, where the exchange's trade ids are sequential. */
+  backfill: BackfillStats | null
 }
 
 export function feedHeartbeats(
@@ -37,7 +40,15 @@ export function feedHeartbeats(
       connects: feed.connection.connects,
       rejected: feed.publisher.rejectedCount,
       spooled: feed.publisher.spooled,
-      dropped: feed.publisher.droppedCount
+      dropped: feed.publisher.droppedCount,
+      ...(feed.backfill
+        ? {
+            gaps: feed.backfill.gaps,
+            backfilled: feed.backfill.backfilled,
+            unfilledGaps: feed.backfill.unfilledGaps,
+            unfilledTrades: feed.backfill.unfilledTrades
+          }
+        : {})
     }
   })
 }

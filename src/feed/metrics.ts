@@ -40,6 +40,27 @@ export function feedRegistry(instanceId: string, feed: FeedTelemetrySource): Reg
     },
     () => [[{}, feed.publisher.droppedCount]]
   )
+  if (feed.backfill) {
+    const stats = feed.backfill
+    mirroredCounter(
+      registry,
+      { name: 'tickbridge_feed_trade_gaps_total', help: 'Gaps noticed in the sequential trade ids' },
+      () => [[{}, stats.gaps]]
+    )
+    mirroredCounter(
+      registry,
+      { name: 'tickbridge_feed_backfilled_trades_total', help: 'Trades fetched over REST to fill gaps' },
+      () => [[{}, stats.backfilled]]
+    )
+    mirroredCounter(
+      registry,
+      {
+        name: 'tickbridge_feed_unfilled_gap_trades_total',
+        help: 'Trade ids missing from gaps the REST history could not fill (logged as GAP)'
+      },
+      () => [[{}, stats.unfilledTrades]]
+    )
+  }
   new Gauge({
     name: 'tickbridge_feed_spooled_messages',
     help: 'Messages waiting on disk to be produced to Kafka',

@@ -5,7 +5,8 @@ import { createAdmin, createProducer } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
 import { FeedConnection } from './connection.ts'
 import type { MarketMessage } from '../core/messages.ts'
-import { createSession, type ExchangeOptions } from './exchanges/index.ts'
+import { Backfiller } from './backfill.ts'
+import { createSession, tradeHistoryOf, type ExchangeOptions } from './exchanges/index.ts'
 import { NatsFanout } from './nats-fanout.ts'
 import { FeedPublisher } from './publisher.ts'
 import { DiskSpool } from './spool.ts'
@@ -26,6 +27,8 @@ export type FeedOptions = {
 
 export interface RunningFeed {
   publisher: FeedPublisher
+  /** Gap filling from the exchange's REST trade history; null where trade ids are not sequential. */
+  backfill: Backfiller | null
   connection: FeedConnection
   telemetry: InstanceTelemetry
   /** Settles when Kafka refuses the feed for good: stop it (its queue is spooled) and exit non-zero. */
@@ -56,13 +59,21 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     publisher.fanout = await NatsFanout.connect(options.natsUrl, options.instanceId)
     log.info({ nats: options.natsUrl }, 'publishing to NATS as market.<type>.<exchange>.<symbol>')
   }
+  const history = tradeHistoryOf(options)
+  // Where trade ids are sequential, skipped ids are fetched over REST and produced too (flagged backfill).
+  const backfill = history
+    ? new Backfiller(options.exchange, history, (trade) => publisher.message(trade), log)
+    : null
   const sink = {
-    message: (message: MarketMessage) => publisher.message(message),
+    message: (message: MarketMessage) => {
+      if (backfill && message.type === 'trade') backfill.observe(message)
+      publisher.message(message)
+    },
     rejected: (frame: string, reason: string) => publisher.rejected(frame, reason, options.exchange)
   }
   const connection = new FeedConnection(createSession(options, sink, log), log)
   connection.start()
-  const source = { exchange: options.exchange, publisher, connection }
+  const source = { exchange: options.exchange, publisher, connection, backfill: backfill?.stats ?? null }
   let stopping = false
   const telemetry = await startInstanceTelemetry(
     config,
@@ -94,6 +105,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
       : null
   return {
     publisher,
+    backfill,
     connection,
     telemetry,
     fatal,
@@ -102,6 +114,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
       await telemetry.stop()
       if (stats) clearInterval(stats)
       connection.stop() // also ends the session's per-connection work (e.g. snapshot requests)
+      backfill?.stop()
       // Bounded: with Kafka unreachable (or the topics deleted) a flush would retry forever.
       await publisher.flush(STOP_FLUSH_TIMEOUT_MS)
       const unsent = publisher.close()

@@ -9,7 +9,9 @@ import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.
  * A local Binance spot server, protocol-accurate for what the feed uses: one HTTP server with the REST depth
  * snapshot (`GET /api/v3/depth?symbol=BTCUSDT&limit=5000` -> `{"lastUpdateId":..,"bids":..,"asks":..}`) and
  * WebSocket combined streams (`/stream?streams=btcusdt@trade/btcusdt@depth@100ms`, each event wrapped as
- * `{"stream":..,"data":..}`). Per symbol it keeps a real book; every `depthEveryMs` it changes a few levels
+ * `{"stream":..,"data":..}`), and the trade history (`GET /api/v3/historicalTrades?symbol=&fromId=&limit=`:
+ * up to `limit` (default 500, at most 1000) trades from id `fromId` on, oldest first; without fromId the most
+ * recent). Per symbol it keeps a real book; every `depthEveryMs` it changes a few levels
  * (one update id per change) and sends one depthUpdate with consecutive U..u; trades follow TradeGenerator's
  * prices and move the book's mid. Test hooks: inject a gap, drop connections, pause, read the book.
  */
@@ -50,6 +52,14 @@ export interface RunningBinanceServer {
   injectGap(symbol: string): void
   /** Terminates every WebSocket connection (clients reconnect). */
   dropConnections(): void
+  /** Terminates every connection and refuses new ones for `ms` while trading goes on (a gap to backfill). */
+  disconnectFor(ms: number): void
+  /** The next `n` trade-history requests fail with HTTP 503, or 429 with a Retry-After (rate limited). */
+  failHistory(n: number, rateLimit?: { retryAfterS: number }): void
+  /** Trade-history requests served so far (any status). */
+  historyRequests(): { fromId: string | null; status: number }[]
+  /** Every trade made, connected clients or not (what the trade history serves). */
+  madeTrades: SentTrade[]
   /** Stops (and resumes) trades and book changes, so a client can catch up with a still book. */
   pause(): void
   resume(): void
@@ -133,6 +143,16 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
   const snapshotLog: { symbol: string; at: number; status: number }[] = []
   const snapshotCounts = new Map<string, number>()
   const sentTrades: SentTrade[] = []
+  const madeTrades: SentTrade[] = []
+  const history = new Map<
+    string,
+    { id: number; price: string; qty: string; time: number; isBuyerMaker: boolean }[]
+  >()
+  for (const symbol of options.symbols) history.set(symbol, [])
+  let refuseUntil = 0
+  let historyFailing = 0
+  let historyRateLimited: { retryAfterS: number } | undefined
+  const historyLog: { fromId: string | null; status: number }[] = []
 
   const topOf = (book: SymbolBook, levels: number) => ({
     lastUpdateId: book.updateId,
@@ -158,6 +178,8 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
       response.writeHead(status, { 'content-type': 'application/json', ...headers })
       response.end(JSON.stringify(body))
     }
+    if (request.method === 'GET' && url.pathname === '/api/v3/historicalTrades')
+      return historicalTrades(url, reply)
     if (request.method !== 'GET' || url.pathname !== '/api/v3/depth')
       return reply(404, { code: -1000, msg: 'Unknown path.' })
     const symbol = url.searchParams.get('symbol') ?? ''
@@ -182,6 +204,40 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     setTimeout(() => reply(200, snapshot), options.snapshotDelayMs ?? 0)
   }
 
+  const historicalTrades = (
+    url: URL,
+    reply: (status: number, body: unknown, headers?: Record<string, string>) => void
+  ): void => {
+    const fromId = url.searchParams.get('fromId')
+    const trades = history.get(url.searchParams.get('symbol') ?? '')
+    if (!trades) return reply(400, { code: -1121, msg: 'Invalid symbol.' })
+    if (historyFailing > 0) {
+      historyFailing--
+      const status = historyRateLimited ? 429 : 503
+      historyLog.push({ fromId, status })
+      if (historyRateLimited)
+        return reply(
+          429,
+          { code: -1003, msg: 'Too many requests.' },
+          { 'retry-after': String(historyRateLimited.retryAfterS) }
+        )
+      return reply(503, {
+        code: -1001,
+        msg: 'Internal error; unable to process your request. Please try again.'
+      })
+    }
+    historyLog.push({ fromId, status: 200 })
+    const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 500) || 500, 1), 1_000)
+    const from =
+      fromId === null ? Math.max(0, trades.length - limit) : trades.findIndex((t) => t.id >= Number(fromId))
+    reply(
+      200,
+      from < 0
+        ? []
+        : trades.slice(from, from + limit).map((t) => ({ ...t, quoteQty: '0', isBestMatch: true }))
+    )
+  }
+
   const server = createServer(rest)
   const wss = new WebSocketServer({ noServer: true })
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -189,6 +245,10 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     const streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean)
     if (url.pathname !== '/stream' || streams.length === 0) {
       socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')
+      return
+    }
+    if (Date.now() < refuseUntil) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
       return
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
@@ -277,6 +337,16 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
         m: message.side === 'sell', // the buyer was the maker: the taker sold
         M: true
       }
+      const made = {
+        connection: -1,
+        symbol: message.symbol,
+        id: message.id,
+        price,
+        quantity: qty,
+        side: message.side
+      }
+      madeTrades.push(made)
+      history.get(message.symbol)?.push({ id: data.t, price, qty, time: now, isBuyerMaker: data.m })
       send(`${message.symbol.toLowerCase()}@trade`, data, (client) =>
         sentTrades.push({
           connection: client.index,
@@ -309,6 +379,16 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     dropConnections: () => {
       for (const client of clients) client.socket.terminate()
     },
+    disconnectFor: (ms) => {
+      refuseUntil = Date.now() + ms
+      for (const client of clients) client.socket.terminate()
+    },
+    failHistory: (n, rateLimit) => {
+      historyRateLimited = rateLimit
+      historyFailing = n
+    },
+    historyRequests: () => [...historyLog],
+    madeTrades,
     pause: () => {
       paused = true
     },

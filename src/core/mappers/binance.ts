@@ -53,6 +53,24 @@ function object(data: unknown): Record<string, unknown> | null {
     : null
 }
 
+/**
+ * One trade of the REST trade history (`GET /api/v3/historicalTrades`):
+ * `{"id":28457,"price":"4.00000100","qty":"12.00000000","quoteQty":"48.000012","time":1499865549590,
+ * "isBuyerMaker":true,"isBestMatch":true}` -> the same canonical trade the stream's event gives.
+ */
+export function mapBinanceHistoricalTrade(
+  symbol: string,
+  data: unknown,
+  recvTs: number
+): Mapped<TradeMessage> {
+  const raw = object(data)
+  if (!raw) return { ok: false, reason: 'historical trade is not an object' }
+  return mapBinanceTrade(
+    { e: 'trade', s: symbol, t: raw.id, p: raw.price, q: raw.qty, T: raw.time, m: raw.isBuyerMaker },
+    recvTs
+  )
+}
+
 export function mapBinanceTrade(data: unknown, recvTs: number): Mapped<TradeMessage> {
   const raw = object(data)
   if (!raw) return { ok: false, reason: 'trade payload is not an object' }

@@ -3,6 +3,7 @@ import { parse as parseLossless } from 'lossless-json'
 import {
   BINANCE,
   binanceStreams,
+  mapBinanceHistoricalTrade,
   mapBinanceTrade,
   parseBinanceDepthUpdate,
   parseBinanceSnapshot,
@@ -11,6 +12,8 @@ import {
 } from '../../core/mappers/binance.ts'
 import { BinanceBookSync } from '../../core/order-book.ts'
 import type { ExchangeSession, SessionConnection } from '../session.ts'
+import { RateLimited, retryAfterMs, type TradeHistory } from '../trade-history.ts'
+import { sequentialId } from '../../core/trade-gaps.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface BinanceOptions {
@@ -210,6 +213,44 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
       const result = state.book.event(update.value)
       if (result === 'ok') maybeEmit(symbol, state, recvTs, connection.signal)
       else if (result === 'buffered' || result === 'gap') requestSnapshot(state)
+    }
+  }
+}
+
+/** Trades page of the REST history; Binance allows up to 1000 per request (weight 25). */
+const HISTORY_PAGE = 1_000
+
+/**
+ * Binance trade ids are sequential per symbol: gaps are filled from `GET /api/v3/historicalTrades?symbol=
+ * &fromId=&limit=1000` (public, no API key: security type NONE), which returns trades from `fromId` on,
+ * oldest first.
+ */
+export function binanceTradeHistory(options: { restUrl: string }): TradeHistory {
+  return {
+    idRange(trade) {
+      const id = sequentialId(trade.id)
+      return id === null ? null : { first: id, last: id }
+    },
+    async page(symbol, after, signal) {
+      const response = await fetch(
+        `${options.restUrl}/api/v3/historicalTrades?symbol=${symbol}&fromId=${after.id + 1n}&limit=${HISTORY_PAGE}`,
+        { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }
+      )
+      const text = await response.text()
+      if (response.status === 429 || response.status === 418)
+        throw new RateLimited(
+          retryAfterMs(response.headers),
+          `trade history: HTTP ${response.status} (rate limited)`
+        )
+      if (!response.ok) throw new Error(`trade history: HTTP ${response.status} ${text.slice(0, 200)}`)
+      const rows: unknown = parseLossless(text, null, (literal: string) => literal)
+      if (!Array.isArray(rows)) throw new Error('trade history: the answer is not an array')
+      const now = Date.now()
+      return rows.map((row) => {
+        const mapped = mapBinanceHistoricalTrade(symbol, row, now)
+        if (!mapped.ok) throw new Error(`trade history: ${mapped.reason}`)
+        return mapped.value
+      })
     }
   }
 }

@@ -6,7 +6,7 @@ import { polygon as polygonProtocol } from '../../sim/protocols/polygon.ts'
 import { wallexV1, wallexV2 } from '../../sim/protocols/wallex.ts'
 import type { ExchangeSession } from '../session.ts'
 import type { TradeHistory } from '../trade-history.ts'
-import { binanceSession, type BinanceOptions } from './binance.ts'
+import { binanceSession, binanceTradeHistory, type BinanceOptions } from './binance.ts'
 import type { FeedSink } from './frames.ts'
 import { polygonSession, type PolygonOptions } from './polygon.ts'
 import { wallexSession, type WallexOptions } from './wallex.ts'
@@ -121,6 +121,7 @@ export const exchanges = {
       depthIntervalMs: common.depthIntervalMs
     }),
     session: (options, sink, log) => binanceSession({ ...options, log }, sink),
+    tradeHistory: (options) => binanceTradeHistory(options),
     simulators: {} // its local server (sim/binance-server.ts) serves REST too; tests start it
   })
 }
@@ -161,4 +162,10 @@ export function exchangeOptionsFromFlags(
 export function createSession(options: ExchangeOptions, sink: FeedSink, log: Logger): ExchangeSession {
   const descriptor = exchanges[options.exchange] as ExchangeDescriptor<typeof options>
   return descriptor.session(options, sink, log)
+}
+
+/** The REST trade history of the exchange the options name, where its trade ids are sequential. */
+export function tradeHistoryOf(options: ExchangeOptions): TradeHistory | null {
+  const descriptor = exchanges[options.exchange] as ExchangeDescriptor<typeof options>
+  return descriptor.tradeHistory?.(options) ?? null
 }

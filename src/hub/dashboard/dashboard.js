@@ -207,7 +207,7 @@
               i.role === 'bridge'
                 ? summarizePartitions(hb.partitions) || '(none)'
                 : hb.feed
-                  ? `${hb.feed.exchange} ${hb.feed.connected ? 'connected' : 'disconnected'}${hb.feed.dropped ? `, ${fmt(hb.feed.dropped)} DROPPED (spool full)` : ''}`
+                  ? `${hb.feed.exchange} ${hb.feed.connected ? 'connected' : 'disconnected'}${hb.feed.dropped ? `, ${fmt(hb.feed.dropped)} DROPPED (spool full)` : ''}${hb.feed.backfilled ? `, ${fmt(hb.feed.backfilled)} backfilled` : ''}${hb.feed.unfilledTrades ? `, GAP: ${fmt(hb.feed.unfilledTrades)} trades missing` : ''}`
                   : '–'
             )
           ),
