@@ -232,7 +232,7 @@ export class KafkaSource implements MessageSource {
     if (!assignments) return undefined
     const owned = new Set<PartitionKey>()
     for (const { topic, partitions } of assignments)
-      for (const p of partitions) owned.add(partitionKey(topic, p))
+      for (const partition of partitions) owned.add(partitionKey({ topic, partition }))
     return owned
   }
 

@@ -44,6 +44,31 @@ export interface WorkerDeps {
 const DLQ_LANE = 'dlq'
 type LaneName = TableName | typeof DLQ_LANE
 
+/** How #retry treats a write: what it names in logs, whether a data error splits, what a success reports. */
+interface WritePolicy {
+  /** What is written: a table, the dead-letter topic, the candles. */
+  readonly target: LaneName | 'candles'
+  /**
+   * A data error (core/insert-errors.ts) means these rows can never be written as they are: report them
+   * `rejected`, for the caller to split the batch, instead of retrying.
+   */
+  readonly splitOnDataError: boolean
+  /** The outcome a successful write reports. */
+  readonly written: 'inserted' | 'dead-lettered' | 'recomputed'
+}
+
+type WriteOutcome =
+  | { readonly kind: WritePolicy['written'] }
+  /** Only when the policy splits on data errors. */
+  | { readonly kind: 'rejected'; readonly reason: string }
+
+const DEAD_LETTER_WRITE: WritePolicy = { target: DLQ_LANE, splitOnDataError: false, written: 'dead-lettered' }
+const CANDLE_WRITE: WritePolicy = { target: 'candles', splitOnDataError: false, written: 'recomputed' }
+
+function insertWrite(table: TableName): WritePolicy {
+  return { target: table, splitOnDataError: true, written: 'inserted' }
+}
+
 interface Lane {
   name: LaneName
   open: Batch | null
@@ -112,30 +137,32 @@ export class BridgeWorker {
   handle(source: SourceMessage): void {
     const value = source.value
     let lane: Lane
-    let lowered: boolean
+    let batch: Batch
+    // Each add records the message's offset in the batch's offsets, held by the tracker until the batch settles.
     if (value && scanTrade(value, Date.now(), this.#spans)) {
       // The hot path: a canonical trade, checked and copied on its bytes (core/trade-fast-path.ts).
       lane = this.#lane(TableNames.trade)
-      lowered = this.#openBatch(lane).addTrade(value, this.#spans, source)
+      batch = this.#openBatch(lane)
+      batch.addTrade(value, this.#spans, source)
       this.stats.received('trade')
     } else {
       const parsed = parseMessage(value)
       if (parsed.ok) {
         const { table, line } = rowFor(parsed.message)
         lane = this.#lane(table)
-        lowered = this.#openBatch(lane).addRow(line, source, parsed.message)
+        batch = this.#openBatch(lane)
+        batch.addRow(line, source, parsed.message)
         this.stats.received(parsed.message.type)
       } else {
         lane = this.#lane(DLQ_LANE)
-        lowered = this.#openBatch(lane).addLetter({ reason: parsed.reason, source })
+        batch = this.#openBatch(lane)
+        batch.addLetter({ reason: parsed.reason, source })
         this.stats.received('invalid')
       }
     }
-    // The tracker only needs each batch's lowest offset per partition; the highest ones are reported on release.
-    if (lowered) this.#tracker.hold(source.topic, source.partition, source.offset, (lane.open as Batch).id)
     this.#buffered++
     this.#updatePressure()
-    if ((lane.open as Batch).size >= this.#deps.options.batchMaxRows) this.#flush(lane)
+    if (batch.size >= this.#deps.options.batchMaxRows) this.#flush(lane)
   }
 
   /** Stop reading, flush and insert what is held, commit, and close the source. */
@@ -160,15 +187,16 @@ export class BridgeWorker {
     return this.#lanes.get(name) as Lane
   }
 
+  /** The lane's open batch; a new one (its offsets held by the tracker) when none is open. */
   #openBatch(lane: Lane): Batch {
-    if (!lane.open) {
-      lane.open = new Batch()
-      const { batchMaxAgeMs, batchAgeScale } = this.#deps.options
-      const ageMs = Math.round(batchMaxAgeMs * Math.max(1, batchAgeScale?.() ?? 1))
-      lane.dueAt = Date.now() + ageMs
-      lane.timer = setTimeout(() => this.#flush(lane), ageMs)
-    }
-    return lane.open
+    if (lane.open) return lane.open
+    const batch = new Batch(this.#tracker.startBatch())
+    lane.open = batch
+    const { batchMaxAgeMs, batchAgeScale } = this.#deps.options
+    const ageMs = Math.round(batchMaxAgeMs * Math.max(1, batchAgeScale?.() ?? 1))
+    lane.dueAt = Date.now() + ageMs
+    lane.timer = setTimeout(() => this.#flush(lane), ageMs)
+    return batch
   }
 
   #flush(lane: Lane, force = false): void {
@@ -183,11 +211,7 @@ export class BridgeWorker {
     void this.#deliver(lane, batch)
       .then(
         () => {
-          for (const [key, [, last]] of batch.ranges) {
-            const split = key.lastIndexOf(':')
-            this.#tracker.seen(key.slice(0, split), Number(key.slice(split + 1)), last)
-          }
-          this.#tracker.release(batch.id, batch.ranges.keys())
+          this.#tracker.settle(batch.id)
           void this.#committer.commit()
         },
         (error: unknown) => {
@@ -208,7 +232,7 @@ export class BridgeWorker {
   async #deliver(lane: Lane, batch: Batch): Promise<void> {
     try {
       if (lane.name === DLQ_LANE) {
-        await this.#retry(lane.name, () => this.#deps.deadLetters.send(batch.letters))
+        await this.#retry(DEAD_LETTER_WRITE, () => this.#deps.deadLetters.send(batch.letters))
         this.stats.deadLettered(batch.letters.length)
         return
       }
@@ -218,25 +242,25 @@ export class BridgeWorker {
     }
     const { candles } = this.#deps
     if (candles && batch.candleScopes.size > 0) {
-      // Offsets are released only after the candles are recomputed, so a crash here re-delivers the trades.
+      // The batch settles only after the candles are recomputed, so a crash here re-delivers the trades.
       // The rows themselves are written: they no longer count against the buffer or the lane.
       const scopes = [...batch.candleScopes.values()]
-      await this.#retry('candles', () => candles.refresh(scopes))
+      await this.#retry(CANDLE_WRITE, () => candles.refresh(scopes))
     }
   }
 
   /** Insert; a batch the server rejects for its data is split until the rejected rows are isolated. */
   async #insert(table: TableName, batch: Batch): Promise<void> {
     const started = performance.now()
-    const outcome = await this.#retry(table, () =>
+    const outcome = await this.#retry(insertWrite(table), () =>
       this.#deps.sink.insert(table, batch.body.buffers(), batch.dedupToken())
     )
-    if (outcome === 'inserted') {
+    if (outcome.kind !== 'rejected') {
       this.stats.inserted(table, batch.size, performance.now() - started)
       return
     }
     if (batch.size === 1) {
-      await this.#retry(DLQ_LANE, () =>
+      await this.#retry(DEAD_LETTER_WRITE, () =>
         this.#deps.deadLetters.send([
           {
             reason: `rejected by ClickHouse: ${outcome.reason}`,
@@ -251,29 +275,30 @@ export class BridgeWorker {
     for (const half of batch.split()) await this.#insert(table, half)
   }
 
-  async #retry(what: string, attempt: () => Promise<void>): Promise<'inserted' | { reason: string }> {
+  /** Runs `attempt` until it succeeds, with capped backoff; see WritePolicy for data errors. */
+  async #retry(policy: WritePolicy, attempt: () => Promise<void>): Promise<WriteOutcome> {
+    const { target } = policy
     for (let n = 0; ; n++) {
       try {
         await attempt()
         this.#writesFailingSince = null
-        return 'inserted'
+        return { kind: policy.written }
       } catch (error) {
         this.#writesFailingSince ??= Date.now()
-        const splittable = what !== DLQ_LANE && what !== 'candles'
-        if (splittable && isDataError(clickhouseErrorCode(error))) {
-          return { reason: describeError(error) }
+        if (policy.splitOnDataError && isDataError(clickhouseErrorCode(error))) {
+          return { kind: 'rejected', reason: describeError(error) }
         }
         this.stats.error()
         if (!isRetriable(error)) {
           // Retrying cannot succeed and would stall the partition: stop the bridge (it exits non-zero).
-          this.#deps.log.error({ target: what, err: error }, 'write failed for good')
+          this.#deps.log.error({ target, err: error }, 'write failed for good')
           this.#deps.onFatal?.(error as Error)
           throw error
         }
         if (this.#stopping && n >= 3) throw error
         const delay = backoffMs(n, this.#deps.options.insertRetryMaxDelayMs)
         this.#deps.log.warn(
-          { target: what, attempt: n + 1, retryInMs: delay, err: error, reason: describeKafkaError(error) },
+          { target, attempt: n + 1, retryInMs: delay, err: error, reason: describeKafkaError(error) },
           'write failed, retrying'
         )
         await sleep(delay)
@@ -333,9 +358,5 @@ export class BridgeWorker {
     if (busy) return
     for (const resolve of this.#idle) resolve()
     this.#idle.clear()
-  }
-
-  committedOffsets(): Map<string, bigint> {
-    return this.#tracker.committedOffsets()
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Batch } from '../../src/bridge/batch.ts'
+import { OffsetTracker, partitionKey } from '../../src/core/offset-tracker.ts'
 import type { SourceMessage } from '../../src/bridge/ports.ts'
 
 function source(topic: string, partition: number, offset: number): SourceMessage {
@@ -58,7 +59,10 @@ test('dead letters count toward size and the offset ranges', () => {
   batch.addLetter({ reason: 'bad', source: source('market.trades', 0, 6) })
   assert.equal(batch.size, 2)
   assert.equal(batch.body.rows, 0)
-  assert.deepEqual(batch.ranges.get('market.trades:0'), [4n, 6n])
+  assert.deepEqual(
+    batch.offsets.ranges.map(({ key, first, last }) => [key, first, last]),
+    [['market.trades:0', 4n, 6n]]
+  )
 })
 
 test('split halves keep every row with its own source, in order', () => {
@@ -94,4 +98,19 @@ test('splitting down to single rows loses nothing', () => {
   assert.equal(singles.length, 5)
   assert.deepEqual(singles.map((b) => b.sources[0]?.offset).sort(), [0n, 1n, 2n, 3n, 4n])
   assert.deepEqual(new Set(singles.map((b) => linesOf(b)[0])), new Set(linesOf(batch)))
+})
+
+test('a batch holds its offsets in the tracker that gave them until it settles; split halves hold nothing more', () => {
+  const tracker = new OffsetTracker()
+  const batch = new Batch(tracker.startBatch())
+  for (let offset = 10; offset < 14; offset++)
+    batch.addRow(`{"o":${offset}}\n`, source('market.trades', 0, offset))
+  const committable = () => Object.fromEntries(tracker.commitable().map((p) => [partitionKey(p), p.offset]))
+  assert.deepEqual(committable(), { 'market.trades:0': 10n })
+  const [left, right] = batch.split()
+  tracker.settle(left.id)
+  tracker.settle(right.id)
+  assert.deepEqual(committable(), { 'market.trades:0': 10n }, 'the halves are not what the tracker holds')
+  tracker.settle(batch.id)
+  assert.deepEqual(committable(), { 'market.trades:0': 14n })
 })

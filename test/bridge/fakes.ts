@@ -11,7 +11,7 @@ import type {
   RowSink,
   SourceMessage
 } from '../../src/bridge/ports.ts'
-import type { CommitPosition, PartitionKey } from '../../src/core/offset-tracker.ts'
+import { partitionKey, type CommitPosition, type PartitionKey } from '../../src/core/offset-tracker.ts'
 import type { TableName } from '../../src/core/rows.ts'
 
 export const silentLog = pino({ level: 'silent' })
@@ -65,12 +65,12 @@ export class FakeSource implements MessageSource {
     })
   }
 
-  /** The highest committed offset of each partition ("topic:partition" -> next offset to read). */
-  committed(): Map<PartitionKey, bigint> {
-    const out = new Map<PartitionKey, bigint>()
+  /** The highest committed offset of each partition (partitionKey(), "topic:partition" -> next offset to read). */
+  committed(): Map<string, bigint> {
+    const out = new Map<string, bigint>()
     for (const positions of this.commits) {
       for (const p of positions) {
-        const key = `${p.topic}:${p.partition}`
+        const key = partitionKey(p)
         const previous = out.get(key)
         if (previous === undefined || p.offset > previous) out.set(key, p.offset)
       }

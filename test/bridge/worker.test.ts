@@ -6,6 +6,7 @@ import { ErrorCodes, TickbridgeError } from '../../src/errors.ts'
 import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka'
 import { capturedLog } from '../helpers/logs.ts'
 import { PressureStates, WatermarkPolicy, type BackpressurePolicy } from '../../src/core/backpressure.ts'
+import { partitionKey } from '../../src/core/offset-tracker.ts'
 import {
   FakeDeadLetters,
   FakeSink,
@@ -63,7 +64,7 @@ async function startWorker(
   options: Partial<WorkerOptions> = {},
   behaviour?: InsertBehaviour,
   policy: BackpressurePolicy = new WatermarkPolicy(50_000, 0.8, 0.4),
-  deps: Partial<Pick<WorkerDeps, 'deadLetters' | 'log' | 'onFatal'>> = {}
+  deps: Partial<Pick<WorkerDeps, 'deadLetters' | 'candles' | 'log' | 'onFatal'>> = {}
 ): Promise<Setup> {
   const source = new FakeSource()
   const sink = new FakeSink(behaviour)
@@ -136,7 +137,7 @@ test('valid trades on several partitions are all inserted once and committed to 
   const seen = new Map<string, bigint>()
   for (const positions of source.commits) {
     for (const p of positions) {
-      const key = `${p.topic}:${p.partition}`
+      const key = partitionKey(p)
       assert.ok((seen.get(key) ?? -1n) < p.offset, `${key} went from ${seen.get(key)} to ${p.offset}`)
       seen.set(key, p.offset)
     }
@@ -287,6 +288,32 @@ test('a row ClickHouse rejects is isolated by splitting; the others are inserted
   await worker.stop(1_000)
 })
 
+test('a candle recompute failing with a data error is retried, never split or dead-lettered; the trades commit after it', async () => {
+  const refreshes: number[] = []
+  const { worker, source, sink, deadLetters } = await startWorker(
+    { batchMaxRows: 1_000 },
+    undefined,
+    undefined,
+    {
+      candles: {
+        async refresh(scopes) {
+          refreshes.push(scopes.length)
+          if (refreshes.length <= 2) throw clickHouseError('Cannot parse input', '27')
+        }
+      }
+    }
+  )
+  for (let i = 0; i < 4; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`k-${i}`))
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 4n,
+    () => `refreshes ${refreshes.length}, committed ${committedText(source)}`
+  )
+  assert.deepEqual(refreshes, [1, 1, 1], 'the same scopes, retried until they succeed')
+  assert.equal(sink.attempts.length, 1, 'the rows are inserted once')
+  assert.equal(deadLetters.letters.length, 0)
+  await worker.stop(1_000)
+})
+
 test('backpressure: pauses once above 80 %, resumes once at or below 40 %', async () => {
   const gate = new Gate()
   const capacity = 10
@@ -402,7 +429,7 @@ test('stop() gives up after its timeout when the sink hangs, and commits nothing
 
 test('commits are limited to the partitions the source says it owns', async () => {
   const { worker, source, sink } = await startWorker()
-  source.owned = new Set([`${TRADES}:0`])
+  source.owned = new Set([partitionKey({ topic: TRADES, partition: 0 })])
   source.push(TRADES, 0, 0n, tradeJson('mine'))
   source.push(TRADES, 1, 0n, tradeJson('revoked'))
   await eventually(
