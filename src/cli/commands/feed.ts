@@ -54,8 +54,8 @@ export function registerFeedCommand(program: Command): void {
         .filter(Boolean)
       const common = {
         ...(flags.nats ? { natsUrl: flags.nats === true ? 'nats://127.0.0.1:4222' : flags.nats } : {}),
-        instanceId: flags.instanceId ?? `tickbridge-feed-${flags.exchange}-${config.bridge.ordinal}`,
-        statsIntervalMs: config.bridge.statsIntervalMs
+        instanceId: flags.instanceId ?? `tickbridge-feed-${flags.exchange}-${config.feed.ordinal}`,
+        statsIntervalMs: config.feed.statsIntervalMs
       }
       let options: FeedOptions
       if (flags.exchange === 'wallex') {
@@ -69,7 +69,7 @@ export function registerFeedCommand(program: Command): void {
           depthIntervalMs: Number(flags.depthInterval)
         }
       } else if (flags.exchange === 'polygon') {
-        if (!config.feeds.polygonApiKey) {
+        if (!config.feed.polygonApiKey) {
           throw new TickbridgeError(ErrorCodes.CONFIG_INVALID, 'POLYGON_API_KEY is not set', {
             hint: 'Export POLYGON_API_KEY (or put it in .env) with your Polygon/Massive API key.'
           })
@@ -78,7 +78,7 @@ export function registerFeedCommand(program: Command): void {
           ...common,
           exchange: 'polygon',
           url: flags.url ?? `wss://socket.massive.com/${flags.cluster}`,
-          apiKey: config.feeds.polygonApiKey,
+          apiKey: config.feed.polygonApiKey,
           subscriptions: list
         }
       } else if (flags.exchange === 'binance') {
