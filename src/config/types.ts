@@ -1,93 +1,37 @@
-export interface KafkaConfig {
-  brokers: string[]
-  /** true when KAFKA_BROKERS points at an existing cluster: nothing is provisioned. */
-  external: boolean
-  sessionTimeoutMs: number
-  heartbeatIntervalMs: number
+/**
+ * The `Config` type, derived from the setting definitions (`./settings/`) and the derived values (`./derived.ts`):
+ * nothing here is written by hand twice. A section holds every setting whose `section` names it, under its `key`,
+ * with the type of its schema; a derived value of the same section and key replaces it, or adds a field.
+ */
+import type { derivedFields } from './derived.ts'
+import type { EnvName, SectionName, Settings, settings } from './settings/index.ts'
+
+type Definitions = typeof settings
+type Derived = typeof derivedFields
+
+type Simplify<T> = { [K in keyof T]: T[K] } & unknown
+
+type PlainFields<S extends SectionName> = {
+  [E in EnvName as Definitions[E]['section'] extends S ? Definitions[E]['key'] : never]: Settings[E]
 }
 
-export interface ClickHouseConfig {
-  url: string
-  /** true when CLICKHOUSE_URL points at an existing server: nothing is provisioned. */
-  external: boolean
-  user: string
-  password: string
-  database: string
-  retentionDays: number
-}
+type DerivedFields<S extends SectionName> = S extends keyof Derived
+  ? { [K in keyof Derived[S]]: Derived[S][K] extends (...args: never[]) => infer R ? R : never }
+  : Record<never, never>
 
-export interface StackConfig {
-  home: string
-  kafkaPort: number
-  kafkaControllerPort: number
-  kafkaHeap: string
-  clickhouseHttpPort: number
-  clickhouseTcpPort: number
-  startTimeoutMs: number
-}
+type SectionConfig<S extends SectionName> = Simplify<
+  Readonly<Omit<PlainFields<S>, keyof DerivedFields<S>> & DerivedFields<S>>
+>
 
-export interface TopicsConfig {
-  trades: string
-  depth: string
-  quotes: string
-  candles: string
-  dlq: string
-  partitions: number
-}
+/** The validated, frozen configuration every command receives. */
+export type Config = { readonly [S in SectionName]: SectionConfig<S> }
 
-export interface BridgeConfig {
-  groupId: string
-  instanceId: string
-  ordinal: number
-  batchMaxRows: number
-  batchMaxAgeMs: number
-  bufferMaxMessages: number
-  highWatermark: number
-  lowWatermark: number
-  insertRetryMaxDelayMs: number
-  statsIntervalMs: number
-  candlesFromTrades: boolean
-  candleRefreshIntervalMs: number
-}
-
-export interface FeedsConfig {
-  /** Never logged. */
-  polygonApiKey: string
-  /** Messages a feed keeps in memory while Kafka is slow or away; past it they go to the spool. */
-  memoryQueueMax: number
-  /** Where feeds spool what Kafka has not taken yet, one directory per instance id. */
-  spoolDir: string
-  spoolMaxBytes: number
-}
-
-export interface HubConfig {
-  /** Where instances send heartbeats; empty disables heartbeats (instances use their own watermarks). */
-  url: string
-  host: string
-  port: number
-  /** Shared heartbeat token; empty means the local token file (<home>/hub.token). Never logged. */
-  token: string
-  deadAfterMs: number
-  historyMinutes: number
-  /** Cluster backpressure when a bridge's mean insert latency passes this (released below half of it). */
-  insertLatencyLimitMs: number
-  heartbeatIntervalMs: number
-}
-
-export interface MetricsConfig {
-  /** Each process's /metrics, /healthz and /readyz port; 0 picks a free port (reported in heartbeats). */
-  port: number
-  host: string
-}
-
-export interface Config {
-  kafka: KafkaConfig
-  clickhouse: ClickHouseConfig
-  stack: StackConfig
-  topics: TopicsConfig
-  bridge: BridgeConfig
-  feeds: FeedsConfig
-  hub: HubConfig
-  metrics: MetricsConfig
-  log: { level: string; pretty: boolean }
-}
+export type KafkaConfig = Config['kafka']
+export type ClickHouseConfig = Config['clickhouse']
+export type StackConfig = Config['stack']
+export type TopicsConfig = Config['topics']
+export type BridgeConfig = Config['bridge']
+export type FeedConfig = Config['feed']
+export type HubConfig = Config['hub']
+export type MetricsConfig = Config['metrics']
+export type LogConfig = Config['log']

@@ -42,7 +42,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   const { trades, depth, quotes, candles, dlq, partitions } = config.topics
   const admin = createAdmin(config.kafka)
   await ensureTopics(admin, [trades, depth, quotes, candles, dlq], partitions).finally(() => admin.close())
-  const { memoryQueueMax, spoolDir, spoolMaxBytes } = config.feeds
+  const { memoryQueueMax, spoolDir, spoolMaxBytes } = config.feed
   const spool = DiskSpool.open(join(spoolDir, options.instanceId), {
     segmentMessages: Math.max(1000, Math.floor(memoryQueueMax / 2)),
     maxBytes: spoolMaxBytes

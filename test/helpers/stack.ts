@@ -68,7 +68,7 @@ export async function testEnv(t: TestContext, overrides: Record<string, string> 
   await admin.close()
   const clickhouse = createClickHouse(config.clickhouse)
   t.after(async () => {
-    rmSync(config.feeds.spoolDir, { recursive: true, force: true })
+    rmSync(config.feed.spoolDir, { recursive: true, force: true })
     await clickhouse
       .command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` })
       .catch(() => undefined)

@@ -62,8 +62,8 @@ export function registerFeedCommand(program: Command): void {
     const options: FeedOptions = {
       ...exchange,
       ...(flags.nats ? { natsUrl: flags.nats === true ? 'nats://127.0.0.1:4222' : flags.nats } : {}),
-      instanceId: flags.instanceId ?? `tickbridge-feed-${exchange.exchange}-${config.bridge.ordinal}`,
-      statsIntervalMs: config.bridge.statsIntervalMs
+      instanceId: flags.instanceId ?? `tickbridge-feed-${exchange.exchange}-${config.feed.ordinal}`,
+      statsIntervalMs: config.feed.statsIntervalMs
     }
     const feed = await startFeed(config, options, log)
     await new Promise<void>(() => {

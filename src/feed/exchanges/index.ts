@@ -84,14 +84,14 @@ export const exchanges = {
     symbolsHelp: 'subscriptions, e.g. XT.BTC-USD,XQ.BTC-USD,XA.*',
     flags: [{ flags: '--cluster <name>', description: 'crypto | forex | stocks', default: 'crypto' }],
     fromFlags(common, own, config) {
-      if (!config.feeds.polygonApiKey) {
+      if (!config.feed.polygonApiKey) {
         throw new TickbridgeError(ErrorCodes.CONFIG_INVALID, 'POLYGON_API_KEY is not set', {
           hint: 'Export POLYGON_API_KEY (or put it in .env) with your Polygon/Massive API key.'
         })
       }
       return {
         url: common.url ?? `wss://socket.massive.com/${own.cluster ?? 'crypto'}`,
-        apiKey: config.feeds.polygonApiKey,
+        apiKey: config.feed.polygonApiKey,
         subscriptions: common.symbols
       }
     },

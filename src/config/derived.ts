@@ -1,0 +1,68 @@
+import { resolve } from 'node:path'
+import { defaultInstanceIdentity } from './instance-id.ts'
+import type { SectionName, Settings } from './settings/index.ts'
+
+/** What the derived values depend on besides the settings; passed in, so the derivations stay pure. */
+export interface HostFacts {
+  hostname: string
+  pid: number
+  /** The project directory, for the default TICKBRIDGE_HOME. */
+  projectRoot: string
+  /** Whether stdout is a terminal (LOG_PRETTY=auto). */
+  isTTY: boolean
+}
+
+type Derivation = (settings: Settings, host: HostFacts) => unknown
+
+const home = (s: Settings, host: HostFacts): string =>
+  s.TICKBRIDGE_HOME || resolve(host.projectRoot, '.tickbridge')
+
+const identity = (s: Settings, host: HostFacts) =>
+  defaultInstanceIdentity({
+    role: 'bridge',
+    id: s.INSTANCE_ID,
+    ordinal: s.INSTANCE_ORDINAL,
+    hostname: host.hostname,
+    pid: host.pid
+  })
+
+/**
+ * Config values that are not one variable as written: computed defaults, values built from several variables,
+ * and the values a second section shares. Each one replaces (or adds) `config[section][key]`; its return type is
+ * the type of that field in `Config`.
+ */
+export const derivedFields = {
+  kafka: {
+    brokers: (s: Settings): string[] =>
+      s.KAFKA_BROKERS
+        ? s.KAFKA_BROKERS.split(',')
+            .map((b) => b.trim())
+            .filter(Boolean)
+        : [`127.0.0.1:${s.TICKBRIDGE_KAFKA_PORT}`],
+    /** true when KAFKA_BROKERS points at an existing cluster: nothing is provisioned. */
+    external: (s: Settings): boolean => s.KAFKA_BROKERS !== ''
+  },
+  clickhouse: {
+    url: (s: Settings): string => s.CLICKHOUSE_URL || `http://127.0.0.1:${s.TICKBRIDGE_CLICKHOUSE_HTTP_PORT}`,
+    /** true when CLICKHOUSE_URL points at an existing server: nothing is provisioned. */
+    external: (s: Settings): boolean => s.CLICKHOUSE_URL !== ''
+  },
+  stack: { home },
+  bridge: {
+    instanceId: (s: Settings, host: HostFacts): string => identity(s, host).instanceId,
+    ordinal: (s: Settings, host: HostFacts): number => identity(s, host).ordinal
+  },
+  feed: {
+    /** The feed's default instance id is `tickbridge-feed-<exchange>-<ordinal>`. */
+    ordinal: (s: Settings, host: HostFacts): number => identity(s, host).ordinal,
+    statsIntervalMs: (s: Settings): number => s.STATS_INTERVAL_MS,
+    spoolDir: (s: Settings, host: HostFacts): string => s.FEED_SPOOL_DIR || resolve(home(s, host), 'spool')
+  },
+  hub: {
+    url: (s: Settings): string => s.HUB_URL.replace(/\/+$/, '')
+  },
+  log: {
+    pretty: (s: Settings, host: HostFacts): boolean =>
+      s.LOG_PRETTY === 'auto' ? host.isTTY : s.LOG_PRETTY === 'true'
+  }
+} as const satisfies { readonly [S in SectionName]?: Readonly<Record<string, Derivation>> }

@@ -1,0 +1,142 @@
+import type { SettingGroup } from './definition.ts'
+
+/** The bridge: consumer group, identity, batching, backpressure, retries, candles, retention. */
+export const bridgeSettings = {
+  BRIDGE_GROUP_ID: {
+    section: 'bridge',
+    key: 'groupId',
+    schema: { type: 'string', minLength: 1, default: 'tickbridge-bridge' },
+    description: 'Kafka consumer group of the bridges. All instances that share the work use the same group.',
+    readBy: '`bridge`, `scale`'
+  },
+  INSTANCE_ID: {
+    section: 'bridge',
+    key: 'instanceId',
+    schema: { type: 'string', default: '' },
+    description:
+      "This instance's id: its Kafka client id, the `instanceId` in its logs, `instance_id` in its dead " +
+      'letters. Empty: `tickbridge-bridge-<INSTANCE_ORDINAL>` when the ordinal is set; else the hostname when ' +
+      'it ends in an ordinal (a StatefulSet pod `tickbridge-bridge-2`, a container `…_2`); else ' +
+      '`tickbridge-bridge-<hostname>-<pid>`. Must be unique per running instance: the hub answers a second ' +
+      'live process with the same id `409` and the bridge logs it.',
+    readBy: '`bridge`'
+  },
+  INSTANCE_ORDINAL: {
+    section: 'bridge',
+    key: 'ordinal',
+    schema: { type: 'integer', minimum: 0 },
+    description:
+      "Used to build the default instance id (and a feed's). `start` runs ordinal 1; `scale N` runs " +
+      "ordinals 1..N. Unset: the hostname's trailing ordinal, else 1.",
+    readBy: '`bridge`, `feed`'
+  },
+  BATCH_MAX_ROWS: {
+    section: 'bridge',
+    key: 'batchMaxRows',
+    schema: { type: 'integer', minimum: 1, default: 20000 },
+    description: "Insert a table's batch as soon as it holds this many messages.",
+    readBy: '`bridge`'
+  },
+  BATCH_MAX_AGE_MS: {
+    section: 'bridge',
+    key: 'batchMaxAgeMs',
+    schema: { type: 'integer', minimum: 1, default: 50 },
+    description:
+      "Insert a table's batch when its first message is this old, times the inverse of the bridge's share " +
+      "of the partitions (1 bridge: 50 ms; 3 bridges: 150 ms each), so the cluster's inserts per table per " +
+      'second do not grow with the number of bridges.',
+    readBy: '`bridge`'
+  },
+  BUFFER_MAX_MESSAGES: {
+    section: 'bridge',
+    key: 'bufferMaxMessages',
+    schema: { type: 'integer', minimum: 100, default: 50000 },
+    description:
+      'Messages one instance holds (read but not yet acknowledged by ClickHouse or the dead-letter topic) ' +
+      'that the watermarks refer to.',
+    readBy: '`bridge`'
+  },
+  BUFFER_HIGH_WATERMARK: {
+    section: 'bridge',
+    key: 'highWatermark',
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.8 },
+    description: 'At this fill fraction, pause fetching from Kafka (`BACKPRESSURE ACTIVE`).',
+    readBy: '`bridge`'
+  },
+  BUFFER_LOW_WATERMARK: {
+    section: 'bridge',
+    key: 'lowWatermark',
+    schema: {
+      type: 'number',
+      minimum: 0,
+      exclusiveMaximum: 1,
+      below: 'BUFFER_HIGH_WATERMARK',
+      default: 0.4
+    },
+    description: 'At or below this fraction, resume (`BACKPRESSURE RELEASED`).',
+    readBy: '`bridge`'
+  },
+  KAFKA_SESSION_TIMEOUT_MS: {
+    section: 'kafka',
+    key: 'sessionTimeoutMs',
+    schema: { type: 'integer', minimum: 1000, default: 6000 },
+    description:
+      "Consumer-group session timeout: how soon a dead instance's partitions move to the survivors. The " +
+      'rebalance timeout is the larger of this and 10 s.',
+    readBy: '`bridge`'
+  },
+  KAFKA_HEARTBEAT_INTERVAL_MS: {
+    section: 'kafka',
+    key: 'heartbeatIntervalMs',
+    schema: { type: 'integer', minimum: 100, default: 1000 },
+    description: 'Consumer-group heartbeat interval (keep it well below the session timeout).',
+    readBy: '`bridge`'
+  },
+  INSERT_RETRY_MAX_DELAY_MS: {
+    section: 'bridge',
+    key: 'insertRetryMaxDelayMs',
+    schema: { type: 'integer', minimum: 10, default: 5000 },
+    description:
+      'Cap of the backoff (100 ms, 200 ms, 400 ms, … up to this) between retries of a failed insert, ' +
+      'dead-letter write or candle refresh. Retries never give up while running.',
+    readBy: '`bridge`'
+  },
+  STATS_INTERVAL_MS: {
+    section: 'bridge',
+    key: 'statsIntervalMs',
+    schema: { type: 'integer', minimum: 0, default: 10000 },
+    description: 'How often a bridge logs its counters (`bridge stats`), and a feed its own; 0 turns it off.',
+    readBy: '`bridge`, `feed`'
+  },
+  CANDLES_FROM_TRADES: {
+    section: 'bridge',
+    key: 'candlesFromTrades',
+    schema: { type: 'boolean', default: true },
+    description:
+      'After each trades insert, recompute the touched 1m candles from the trades, and the ' +
+      '5m/15m/1h/4h/1d candles from those ([clickhouse-schema.md](clickhouse-schema.md#candles)).',
+    readBy: '`bridge`'
+  },
+  CANDLE_REFRESH_INTERVAL_MS: {
+    section: 'bridge',
+    key: 'candleRefreshIntervalMs',
+    schema: { type: 'integer', minimum: 0, default: 1000 },
+    description:
+      'Minimum time between two candle recomputes of one instance, times the inverse of its share of the ' +
+      'partitions (3 bridges: 3 s each), so the cluster recomputes about once a second however many ' +
+      'bridges run; requests in between are merged. Each recompute is two `INSERT … SELECT … FINAL` ' +
+      'queries that compete with inserts for ClickHouse CPU: at 20k msg/s, 500 ms gave p99 831 ms ' +
+      'recv_ts → queryable, 1000 ms 408 ms, candles off 307 ms (one noisy run each).',
+    readBy: '`bridge`'
+  },
+  RETENTION_DAYS: {
+    section: 'clickhouse',
+    key: 'retentionDays',
+    schema: { type: 'integer', minimum: 1, default: 90 },
+    description:
+      'Days of data kept, by exchange time: the TTL written into tables when they are created (servers ' +
+      "19.6+), or the age at which the bridge's hourly job drops day partitions (older servers). Changing " +
+      'it does not alter the TTL of existing tables ([clickhouse-schema.md](clickhouse-schema.md#retention)).',
+    readBy: '`migrate`, `bridge`, `start`'
+  }
+} as const satisfies SettingGroup

@@ -1,0 +1,58 @@
+import type { SettingGroup } from './definition.ts'
+
+/** The local stack (`tickbridge stack up`): used only when the corresponding server is local. */
+export const localStackSettings = {
+  TICKBRIDGE_HOME: {
+    section: 'stack',
+    key: 'home',
+    schema: { type: 'string', default: '' },
+    shownDefault: '`<project>/.tickbridge`',
+    description:
+      "Directory for the stack's jars, data, config, logs and pid files, and for the logs of processes " +
+      'started by `start` / `scale`.',
+    readBy: '`stack`, `start`, `scale`, `kafka`'
+  },
+  TICKBRIDGE_KAFKA_PORT: {
+    section: 'stack',
+    key: 'kafkaPort',
+    schema: { type: 'integer', minimum: 1, maximum: 65535, default: 9092 },
+    description: 'Local broker port; also the default for `KAFKA_BROKERS`.',
+    readBy: '`stack`, and every Kafka user when `KAFKA_BROKERS` is unset'
+  },
+  TICKBRIDGE_KAFKA_CONTROLLER_PORT: {
+    section: 'stack',
+    key: 'kafkaControllerPort',
+    schema: { type: 'integer', minimum: 1, maximum: 65535, default: 9093 },
+    description: 'Local KRaft controller port.',
+    readBy: '`stack`'
+  },
+  TICKBRIDGE_KAFKA_HEAP: {
+    section: 'stack',
+    key: 'kafkaHeap',
+    schema: { type: 'string', pattern: '^[0-9]+[mMgG]$', default: '768m' },
+    description: 'JVM heap of the local broker (`-Xms`/`-Xmx`).',
+    readBy: '`stack`'
+  },
+  TICKBRIDGE_CLICKHOUSE_HTTP_PORT: {
+    section: 'stack',
+    key: 'clickhouseHttpPort',
+    schema: { type: 'integer', minimum: 1, maximum: 65535, default: 8123 },
+    description: 'Local ClickHouse HTTP port; also the default for `CLICKHOUSE_URL`.',
+    readBy: '`stack`, and every ClickHouse user when `CLICKHOUSE_URL` is unset'
+  },
+  TICKBRIDGE_CLICKHOUSE_TCP_PORT: {
+    section: 'stack',
+    key: 'clickhouseTcpPort',
+    schema: { type: 'integer', minimum: 1, maximum: 65535, default: 9000 },
+    description: 'Local ClickHouse native-protocol port (for `clickhouse-client`).',
+    readBy: '`stack`'
+  },
+  TICKBRIDGE_START_TIMEOUT_MS: {
+    section: 'stack',
+    key: 'startTimeoutMs',
+    schema: { type: 'integer', minimum: 1000, default: 90000 },
+    description:
+      'How long `stack up` waits for each server to accept requests before failing with `TB_START_FAILED`.',
+    readBy: '`stack`, `start`'
+  }
+} as const satisfies SettingGroup
