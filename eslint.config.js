@@ -22,6 +22,25 @@ export default tseslint.config(
     }
   },
   {
+    // Type-aware rules need the TypeScript program (tsconfig.json) to know what is a promise.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true } },
+    rules: {
+      // A promise nobody awaits hides its rejection; `void` marks the deliberate fire-and-forget ones.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's test() returns a promise the runner itself awaits.
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'suite', 'describe', 'it'] }
+          ]
+        }
+      ],
+      // An async function where a plain callback is expected (an event handler, a forEach) loses its errors.
+      '@typescript-eslint/no-misused-promises': 'error'
+    }
+  },
+  {
     // The hub dashboard runs in the browser as a plain script.
     files: ['src/hub/dashboard/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'script' }
