@@ -8,6 +8,8 @@ import type { ExchangeSession } from '../session.ts'
 import type { TradeHistory } from '../trade-history.ts'
 import { binanceSession, binanceTradeHistory, type BinanceOptions } from './binance.ts'
 import type { FeedSink } from './frames.ts'
+import { krakenSession, type KrakenOptions } from './kraken.ts'
+import { krakenTradeHistory } from './kraken-trade-history.ts'
 import { polygonSession, type PolygonOptions } from './polygon.ts'
 import { wallexSession, type WallexOptions } from './wallex.ts'
 
@@ -123,6 +125,26 @@ export const exchanges = {
     session: (options, sink, log) => binanceSession({ ...options, log }, sink),
     tradeHistory: (options) => binanceTradeHistory(options),
     simulators: {} // its local server (sim/binance-server.ts) serves REST too; tests start it
+  }),
+  kraken: defineExchange<KrakenOptions>({
+    title: 'Kraken spot WebSocket v2 (book at depth 25 verified by CRC32, REST trade history)',
+    symbolsHelp: 'symbols, e.g. BTC/USD,ETH/USD',
+    flags: [
+      {
+        flags: '--kraken-rest-url <url>',
+        description: 'REST base for the trade history that fills gaps',
+        default: 'https://api.kraken.com'
+      }
+    ],
+    fromFlags: (common, own) => ({
+      url: common.url ?? 'wss://ws.kraken.com/v2',
+      restUrl: own.krakenRestUrl ?? 'https://api.kraken.com',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => krakenSession({ ...options, log }, sink),
+    tradeHistory: (options) => krakenTradeHistory({ restUrl: options.restUrl }),
+    simulators: {} // its local server (sim/kraken-server.ts) serves REST too; tests start it
   })
 }
 
