@@ -1,5 +1,9 @@
+import { clickhouseErrorCode, isDataError } from './core/insert-errors.ts'
+import { isPermanentKafkaError } from './kafka/errors.ts'
+
 /**
  * One errors module with stable codes. Callers branch on `code` (and `retriable`), never on message text.
+ * Every code is listed, with what to do about it, in docs/errors.md (test/errors.test.ts keeps the two in step).
  */
 export const ErrorCodes = {
   CONFIG_INVALID: 'TB_CONFIG_INVALID',
@@ -22,8 +26,16 @@ export const ErrorCodes = {
   DLQ_REFUSED: 'TB_DLQ_REFUSED',
   /** Kafka refused a client for good (authorization, unsupported version, …): the process exits. */
   KAFKA_REFUSED: 'TB_KAFKA_REFUSED',
+  /** The bridge's consumer-group member was lost (stream ended, heartbeat stalled, no progress); it is rebuilt. */
+  KAFKA_CONSUMER_LOST: 'TB_KAFKA_CONSUMER_LOST',
+  /** An offset commit was refused because the consumer group is rebalancing; the committer tries again. */
+  KAFKA_REBALANCING: 'TB_KAFKA_REBALANCING',
   /** Another live process already reports to the hub under this instance id. */
-  INSTANCE_ID_TAKEN: 'TB_INSTANCE_ID_TAKEN'
+  INSTANCE_ID_TAKEN: 'TB_INSTANCE_ID_TAKEN',
+  /** The hub did not answer, or answered with an error status. */
+  HUB_UNAVAILABLE: 'TB_HUB_UNAVAILABLE',
+  /** The hub refused the bearer token (HTTP 401). */
+  HUB_TOKEN_REFUSED: 'TB_HUB_TOKEN_REFUSED'
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -59,7 +71,19 @@ export function describeError(error: unknown): string {
   return String(error)
 }
 
-/** False only for errors marked non-retriable: retrying them cannot succeed, so the caller must stop. */
+/**
+ * The one retry decision: false when retrying the same request cannot succeed, so the caller must stop (or
+ * split, or dead-letter) instead of looping. In order:
+ * - a TickbridgeError marked non-retriable; one marked retriable is retriable unless its cause is not
+ *   (wrapping a permanent Kafka refusal does not make it heal);
+ * - a Kafka refusal that no retry or reconnect can change (authorization, too large, unsupported version, …:
+ *   kafka/errors.ts);
+ * - a ClickHouse error about the data (the same rows fail the same way: core/insert-errors.ts).
+ * Anything else (connections refused or closed, timeouts, leader and coordinator moves) is retriable.
+ */
 export function isRetriable(error: unknown): boolean {
-  return !(error instanceof TickbridgeError) || error.retriable
+  if (error instanceof TickbridgeError)
+    return error.retriable && (error.cause === undefined || isRetriable(error.cause))
+  if (isPermanentKafkaError(error)) return false
+  return !isDataError(clickhouseErrorCode(error))
 }

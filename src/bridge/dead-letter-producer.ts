@@ -4,9 +4,9 @@ import {
   groupBySize,
   RECORD_OVERHEAD_BYTES
 } from '../core/dead-letter.ts'
-import { ErrorCodes, TickbridgeError } from '../errors.ts'
+import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import type { StringProducer } from '../kafka/clients.ts'
-import { describeKafkaError, isPermanentKafkaError, isTooLargeError } from '../kafka/errors.ts'
+import { describeKafkaError, isTooLargeError } from '../kafka/errors.ts'
 import type { DeadLetter, DeadLetterSink } from './ports.ts'
 
 interface Record {
@@ -80,7 +80,7 @@ export class DeadLetterProducer implements DeadLetterSink {
           return
         }
       }
-      if (isPermanentKafkaError(error)) {
+      if (!isRetriable(error)) {
         throw new TickbridgeError(
           ErrorCodes.DLQ_REFUSED,
           `the dead-letter topic ${this.#topic} refused letters: ${describeKafkaError(error)}`,

@@ -4,7 +4,8 @@ import type { Logger } from 'pino'
 import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
 import type { BufferConsumer } from '../kafka/clients.ts'
-import { describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
+import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
+import { describeKafkaError } from '../kafka/errors.ts'
 import type { MessageSource, SourceMessage } from './ports.ts'
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
@@ -26,6 +27,10 @@ export interface KafkaSourceOptions {
   /** Messages this instance holds but has not acknowledged (the worker's buffer), for the stall check. */
   buffered?: () => number
 }
+
+/** Why a member was given up and rebuilt; retriable, like everything the rebuild heals. */
+const memberLost = (message: string) =>
+  new TickbridgeError(ErrorCodes.KAFKA_CONSUMER_LOST, message, { retriable: true })
 
 const WATCHDOG_INTERVAL_MS = 5_000
 const CLOSE_TIMEOUT_MS = 3_000
@@ -107,7 +112,7 @@ export class KafkaSource implements MessageSource {
     consumer.on('client:broker:connect', fine)
     consumer.on('consumer:heartbeat:end', fine)
     consumer.on('consumer:heartbeat:stalled', (payload) =>
-      this.#lost(consumer, payload.lastError ?? new Error(`no heartbeat for ${payload.stalledFor} ms`))
+      this.#lost(consumer, payload.lastError ?? memberLost(`no heartbeat for ${payload.stalledFor} ms`))
     )
     try {
       const stream = await consumer.consume({
@@ -118,7 +123,7 @@ export class KafkaSource implements MessageSource {
         highWaterMark: 8192
       })
       stream.on('error', (error) => this.#lost(consumer, error))
-      stream.on('close', () => this.#lost(consumer, new Error('the consume stream closed')))
+      stream.on('close', () => this.#lost(consumer, memberLost('the consume stream closed')))
       if (this.#paused) stream.pause()
       // Kafka's message objects already have the SourceMessage shape: hand them on without copying.
       const onMessage = this.#onMessage as (message: SourceMessage) => void
@@ -167,9 +172,18 @@ export class KafkaSource implements MessageSource {
         )
         return
       } catch (error) {
-        if (isPermanentKafkaError(error)) {
+        if (!isRetriable(error)) {
           this.#state = 'failed'
-          this.#options.onFatal(error as Error)
+          this.#options.onFatal(
+            new TickbridgeError(
+              ErrorCodes.KAFKA_REFUSED,
+              `Kafka refused the bridge's consumer for good: ${describeKafkaError(error)}`,
+              {
+                cause: error,
+                hint: "Check this client's rights (ACLs) on the topics and the group, and the broker's version."
+              }
+            )
+          )
           return
         }
         this.#log.warn(
@@ -198,7 +212,10 @@ export class KafkaSource implements MessageSource {
     const unread = consumer ? await unreadMessages(consumer).catch(() => 0n) : 0n
     if (!consumer || unread === 0n || consumer !== this.#consumer) return
     this.#stalledSince ??= this.#lastProgress.at
-    this.#lost(consumer, new Error(`no message for ${idleMs} ms while ${unread} wait in assigned partitions`))
+    this.#lost(
+      consumer,
+      memberLost(`no message for ${idleMs} ms while ${unread} wait in assigned partitions`)
+    )
   }
 
   pause(): void {
@@ -214,7 +231,7 @@ export class KafkaSource implements MessageSource {
   async commit(positions: CommitPosition[]): Promise<void> {
     const consumer = this.#consumer
     if (!consumer || this.#state !== 'consuming')
-      throw new Error(`cannot commit: the Kafka source is ${this.#state}`)
+      throw memberLost(`cannot commit: the Kafka source is ${this.#state}`)
     await consumer.commit({
       offsets: positions.map((p) => ({
         topic: p.topic,

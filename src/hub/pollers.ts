@@ -21,7 +21,7 @@ export function every(intervalMs: number, work: () => Promise<void>, log: Logger
       lastError = ''
     } catch (error) {
       const message = (error as Error).message
-      if (message !== lastError) log.warn({ err: message }, `${what} failed; retrying`)
+      if (message !== lastError) log.warn({ err: error }, `${what} failed; retrying`)
       lastError = message
     } finally {
       running = false

@@ -31,7 +31,7 @@ export function buildHubApp(view: ClusterView, token: string, log: Logger): Fast
         log.warn({ url: request.url, reason: error.message }, 'rejected an invalid heartbeat')
         return reply.code(400).send({ error: 'invalid heartbeat', reason: error.message })
       }
-      log.error({ url: request.url, err: error.message }, 'hub request failed')
+      log.error({ url: request.url, err: error }, 'hub request failed')
       return reply.code(error.statusCode ?? 500).send({ error: error.message })
     }
   )

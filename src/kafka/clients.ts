@@ -8,6 +8,7 @@ import {
   stringSerializers
 } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config/types.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { balancedPerTopicAssigner } from './partition-assigner.ts'
 
 /**
@@ -82,7 +83,13 @@ function rejoinOnlyFromHeartbeat(consumer: BufferConsumer): BufferConsumer {
   const join = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown
   const guarded = (options?: object, callback?: (error: Error | null) => void) => {
     if (callback && options && Object.keys(options).length === 0) {
-      callback(new Error('commit refused while the group rebalances; the heartbeat rejoins the group'))
+      callback(
+        new TickbridgeError(
+          ErrorCodes.KAFKA_REBALANCING,
+          'commit refused while the group rebalances; the heartbeat rejoins the group',
+          { retriable: true }
+        )
+      )
       return
     }
     return join(options, callback)

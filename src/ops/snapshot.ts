@@ -1,5 +1,6 @@
 import type { Config } from '../config/types.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import type { ClusterView } from '../hub/cluster-view.ts'
 import { stackStatus, type ComponentStatus } from '../stack/stack.ts'
 
@@ -16,7 +17,11 @@ const TIMEOUT_MS = 2_000
 
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) })
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`)
+  if (!response.ok)
+    throw new TickbridgeError(ErrorCodes.HUB_UNAVAILABLE, `${url} answered ${response.status}`, {
+      retriable: true,
+      hint: 'Is the hub running (`tickbridge start`, or `tickbridge hub`)? Check HUB_URL or --hub.'
+    })
   return (await response.json()) as T
 }
 

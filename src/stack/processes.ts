@@ -25,7 +25,10 @@ export function spawnDetached(options: SpawnOptions): number {
       stdio: ['ignore', out, out],
       env: options.env ?? process.env
     })
-    if (child.pid === undefined) throw new Error(`could not start ${options.command}`)
+    if (child.pid === undefined)
+      throw new TickbridgeError(ErrorCodes.START_FAILED, `could not start ${options.command}`, {
+        hint: `Check that ${options.command} exists and is executable.`
+      })
     child.unref()
     writeFileSync(options.pidFile, `${child.pid}\n`)
     return child.pid
@@ -120,11 +123,15 @@ export async function waitUntil(
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return
     if (options.pid !== undefined && !isAlive(options.pid)) {
-      throw new Error(`${options.what} exited during start-up.\n${options.onFailure()}`)
+      throw new TickbridgeError(
+        ErrorCodes.START_FAILED,
+        `${options.what} exited during start-up.\n${options.onFailure()}`
+      )
     }
     await sleep(250)
   }
-  throw new Error(
+  throw new TickbridgeError(
+    ErrorCodes.START_FAILED,
     `${options.what} did not become ready within ${Math.round(options.timeoutMs / 1000)} s.\n${options.onFailure()}`
   )
 }
@@ -167,7 +174,7 @@ export async function startServer(
     await waitUntil(ready, { ...options, pid })
   } catch (error) {
     await stopProcess(pid, 5_000)
-    throw new TickbridgeError(ErrorCodes.START_FAILED, (error as Error).message, { cause: error })
+    throw error // waitUntil's TB_START_FAILED, naming what and with its log tail
   }
   return { pid, started: true }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Heartbeat, HeartbeatReply } from '../core/heartbeat.ts'
+import { describeError } from '../errors.ts'
 
 export interface HeartbeatSenderOptions {
   /** The hub's base URL, e.g. http://127.0.0.1:8700. */
@@ -69,14 +70,18 @@ export class HeartbeatSender {
       this.#reachable = true
       this.#options.onReply(reply)
     } catch (error) {
-      this.#unreachable(`hub unreachable at ${hubUrl}: ${(error as Error).message}`)
+      this.#unreachable(`hub unreachable at ${hubUrl}: ${describeError(error)}`, error)
     } finally {
       this.#sending = false
     }
   }
 
-  #unreachable(reason: string): void {
-    if (this.#reachable !== false) this.#options.log.warn(`${reason}; using this instance's own watermarks`)
+  #unreachable(reason: string, error?: unknown): void {
+    if (this.#reachable !== false)
+      this.#options.log.warn(
+        error === undefined ? {} : { err: error },
+        `${reason}; using this instance's own watermarks`
+      )
     this.#reachable = false
     this.#options.onReply(null)
   }

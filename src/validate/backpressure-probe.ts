@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Heartbeat } from '../core/heartbeat.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import type { CheckResult } from './checks.ts'
 import { hubBridges } from './probes.ts'
 
@@ -54,7 +55,13 @@ export async function backpressureProbe(
     while (Date.now() - started < timeoutMs) {
       const response = await send(paused)
       if (response.status === 401)
-        throw new Error('the hub refused the token: run validate with the same HUB_TOKEN')
+        throw new TickbridgeError(
+          ErrorCodes.HUB_TOKEN_REFUSED,
+          'the hub refused the token: run validate with the same HUB_TOKEN',
+          {
+            hint: 'Give validate the HUB_TOKEN the hub runs with (a local hub: the same TICKBRIDGE_HOME, whose hub.token it shares).'
+          }
+        )
       const bridges = (await hubBridges(hubUrl)).filter(
         (b) => b.state === 'alive' && b.instanceId !== PROBE_ID
       )

@@ -4,6 +4,7 @@ import type { Admin } from '@platformatic/kafka'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
 import type { Config } from '../config/types.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import {
   describeGroupAssignment,
   type GroupAssignmentReport,
@@ -16,7 +17,11 @@ import { checkDuplicates, checkPartitions, type CheckResult } from './checks.ts'
 /** The IO side of `tickbridge validate`: gathering evidence from the hub, Kafka and ClickHouse. */
 export async function hubBridges(hubUrl: string): Promise<InstanceView[]> {
   const response = await fetch(`${hubUrl}/api/instances`, { signal: AbortSignal.timeout(3_000) })
-  if (!response.ok) throw new Error(`the hub answered ${response.status}`)
+  if (!response.ok)
+    throw new TickbridgeError(ErrorCodes.HUB_UNAVAILABLE, `the hub answered ${response.status}`, {
+      retriable: true,
+      hint: 'Is the hub running (`tickbridge start`, or `tickbridge hub`)? Check HUB_URL or --hub.'
+    })
   return ((await response.json()) as InstanceView[]).filter((i) => i.role === 'bridge')
 }
 

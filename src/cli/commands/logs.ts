@@ -13,6 +13,7 @@ import {
 } from '../../core/log-lines.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { stackLogFiles } from '../../stack/stack.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 
 export interface ShowLogsOptions {
@@ -35,13 +36,13 @@ export function registerLogsCommand(program: Command): void {
       '[source]',
       'a role (bridge, feed, kafka, clickhouse, …) or one instance (bridge-2, tickbridge-bridge-2)'
     )
-    .option('-n, --lines <n>', 'lines from the end', '50')
+    .option('-n, --lines <n>', 'lines from the end', wholeNumber('--lines', 0), 50)
     .option('-f, --follow', 'keep printing new lines (Ctrl-C stops)')
     .option('--raw', 'print JSON log lines as they are')
     .action(
-      async (source: string | undefined, options: { lines: string; follow?: boolean; raw?: boolean }) => {
+      async (source: string | undefined, options: { lines: number; follow?: boolean; raw?: boolean }) => {
         await showLogs(cliContext().config, source ? [source] : [], {
-          lines: Number.parseInt(options.lines, 10) || 0,
+          lines: options.lines,
           follow: options.follow === true,
           raw: options.raw === true
         })

@@ -9,13 +9,8 @@ import { DEFAULT_SYMBOLS } from '../../sim/market.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { simProtocols } from '../../sim/protocols/index.ts'
 import { startSimServer } from '../../sim/server.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
-
-const positiveInt = (value: string): number => {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${value}"`)
-  return n
-}
 
 export function registerPipelineCommands(program: Command): void {
   program
@@ -55,39 +50,39 @@ export function registerPipelineCommands(program: Command): void {
   program
     .command('sim')
     .description('produce simulated canonical trades to Kafka at a steady rate')
-    .option('-r, --rate <msgPerSec>', 'messages per second', positiveInt, 1000)
+    .option('-r, --rate <msgPerSec>', 'messages per second', wholeNumber('--rate', 1), 1000)
     .option('-s, --symbols <list>', 'comma-separated symbols', DEFAULT_SYMBOLS.map((s) => s.symbol).join(','))
     .option('-e, --exchange <name>', 'exchange name in the messages', 'sim')
-    .option('-n, --count <n>', 'stop after n messages', positiveInt)
-    .option('-d, --duration <seconds>', 'stop after this many seconds', positiveInt)
-    .option('--seed <n>', 'random seed (same seed, same prices and ids)', positiveInt)
+    .option('-n, --count <n>', 'stop after n messages', wholeNumber('--count', 1))
+    .option('-d, --duration <seconds>', 'stop after this many seconds', wholeNumber('--duration', 1))
+    .option('--seed <n>', 'random seed (same seed, same prices and ids)', wholeNumber('--seed', 1))
     .option(
       '--serve <protocol>',
       `instead of producing to Kafka, serve an exchange protocol for feeds: ${Object.keys(simProtocols).join(' | ')}`
     )
-    .option('--port <n>', 'port for --serve', positiveInt, 8765)
+    .option('--port <n>', 'port for --serve', wholeNumber('--port', 1), 8765)
     .option('--host <address>', 'with --serve: address to listen on', '127.0.0.1')
     .option(
       '--depth-every <ms>',
       'with --serve: the book (depth sides or quotes) every this many ms',
-      positiveInt,
+      wholeNumber('--depth-every', 1),
       1000
     )
     .option(
       '--aggregate-every <ms>',
       'with --serve polygon: minute aggregates every this many ms',
-      positiveInt,
+      wholeNumber('--aggregate-every', 1),
       60000
     )
     .option(
       '--silent-after <ms>',
       'with --serve: go silent after this many ms, socket open (fault mode)',
-      positiveInt
+      wholeNumber('--silent-after', 1)
     )
     .option(
       '--drop-after <ms>',
       'with --serve: drop each connection after this many ms (fault mode)',
-      positiveInt
+      wholeNumber('--drop-after', 1)
     )
     .option('--malformed <ratio>', 'with --serve: share of malformed frames (fault mode)', Number, 0)
     .option('--repeat <ratio>', 'with --serve: share of trade frames sent twice (fault mode)', Number, 0)

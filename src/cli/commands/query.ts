@@ -8,7 +8,7 @@ import {
   type MarketTable
 } from '../../core/market-query.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../../errors.ts'
-import { parseArguments } from '../arguments.ts'
+import { parseArguments, parseWholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 
@@ -80,7 +80,7 @@ async function runMarketQuery(table: string, options: QueryOptions): Promise<Row
           timeframe: options.timeframe,
           fromMs: parseTimeArgument(options.from, now),
           toMs: parseTimeArgument(options.to, now),
-          limit: /^\d+$/.test(options.limit) ? Number(options.limit) : Number.NaN,
+          limit: parseWholeNumber(options.limit, '--limit', 1),
           final: options.final
         },
         { queryParameters: capabilities.queryParameters }

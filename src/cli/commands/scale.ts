@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { createAdmin } from '../../kafka/clients.ts'
 import { describeGroupAssignment, type GroupAssignmentReport } from '../../kafka/group.ts'
 import { listLocalProcesses, scaleLocalBridges } from '../../stack/local-processes.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 import { summarizePartitions } from '../../ops/format.ts'
@@ -14,20 +15,20 @@ export function registerScaleCommand(program: Command): void {
     .description(
       'start or stop local bridge processes to reach N (`scale 1` rolls back to one instance), then show the partition assignment'
     )
-    .argument('<n>', 'number of bridge instances', (value: string) => {
-      const n = Number(value)
-      if (!Number.isInteger(n) || n < 0)
-        throw new Error(`expected a whole number of instances, got "${value}"`)
-      return n
-    })
-    .option('--timeout <seconds>', 'how long to wait for the group to settle', '60')
+    .argument('<n>', 'number of bridge instances', wholeNumber('the number of bridges', 0))
+    .option(
+      '--timeout <seconds>',
+      'how long to wait for the group to settle',
+      wholeNumber('--timeout', 1),
+      60
+    )
     .option('--json', 'print JSON')
-    .action(async (target: number, options: { timeout: string; json?: boolean }) => {
+    .action(async (target: number, options: { timeout: number; json?: boolean }) => {
       const { config } = cliContext()
       const { started, stopped } = await scaleLocalBridges(config, target)
       for (const b of stopped) progress(`stopped tickbridge-bridge-${b.ordinal} (pid ${b.pid})`)
       for (const b of started) progress(`started tickbridge-bridge-${b.ordinal} (pid ${b.pid}), log ${b.log}`)
-      const report = await waitForGroup(config.bridge.groupId, target, Number(options.timeout) * 1000)
+      const report = await waitForGroup(config.bridge.groupId, target, options.timeout * 1000)
       printResult(report, options.json === true, () => describe(report, config.topics.partitions))
       const settled = report.members.length === target
       if (!settled) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { stackDown, stackStatus, stackUp, type ComponentStatus } from '../../stack/stack.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 import { showLogs } from './logs.ts'
@@ -59,14 +60,14 @@ export function registerStackCommands(program: Command): void {
     .command('logs')
     .description('show the local Kafka / ClickHouse logs')
     .argument('[component]', 'kafka or clickhouse (default: both)')
-    .option('-n, --lines <n>', 'lines from the end', '50')
+    .option('-n, --lines <n>', 'lines from the end', wholeNumber('--lines', 0), 50)
     .option('-f, --follow', 'keep printing new lines')
-    .action((component: string | undefined, options: { lines: string; follow?: boolean }) =>
+    .action((component: string | undefined, options: { lines: number; follow?: boolean }) =>
       showLogs(
         cliContext().config,
         component === 'kafka' || component === 'clickhouse' ? [component] : ['kafka', 'clickhouse'],
         {
-          lines: Number.parseInt(options.lines, 10) || 0,
+          lines: options.lines,
           follow: options.follow === true,
           raw: true
         }

@@ -4,6 +4,7 @@ import { createClickHouse, type ClickHouseClient } from '../../clickhouse/client
 import { instanceRows, clusterLine } from '../../ops/format.ts'
 import { defaultSymbols, startPipeline, stopPipeline, type PipelineOptions } from '../../ops/pipeline.ts'
 import { defaultHubUrl, opsSnapshot } from '../../ops/snapshot.ts'
+import { parseWholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable } from '../output.ts'
 
@@ -17,20 +18,14 @@ interface StartFlags {
 }
 
 function pipelineOptions(flags: StartFlags): PipelineOptions {
-  const whole = (value: string, name: string, min: number) => {
-    const n = Number(value)
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`${name} must be a whole number ≥ ${min}, got "${value}"`)
-    return n
-  }
   return {
-    bridges: whole(flags.bridges, '--bridges', 1),
-    rate: whole(flags.rate, '--rate', 1),
+    bridges: parseWholeNumber(flags.bridges, '--bridges', 1),
+    rate: parseWholeNumber(flags.rate, '--rate', 1),
     symbols: flags.symbols
       .split(',')
       .map((s) => s.trim().toUpperCase())
       .filter(Boolean),
-    simPort: whole(flags.simPort, '--sim-port', 1),
+    simPort: parseWholeNumber(flags.simPort, '--sim-port', 1),
     readyTimeoutMs: 90_000
   }
 }
@@ -79,6 +74,8 @@ export function registerPipelineControlCommands(program: Command): void {
 async function start(flags: StartFlags): Promise<void> {
   const { config, log } = cliContext()
   const options = pipelineOptions(flags)
+  const durationMs =
+    flags.duration === undefined ? undefined : parseWholeNumber(flags.duration, '--duration', 1) * 1000
   await startPipeline(config, options, progress, log)
   const hubUrl = config.hub.url || defaultHubUrl(config)
   const snapshot = await opsSnapshot(config, hubUrl)
@@ -100,7 +97,7 @@ async function start(flags: StartFlags): Promise<void> {
   if (!flags.follow && !flags.duration) return
   const clickhouse = createClickHouse(config.clickhouse)
   try {
-    await follow(clickhouse, `${db}.trades`, flags.duration ? Number(flags.duration) * 1000 : undefined)
+    await follow(clickhouse, `${db}.trades`, durationMs)
   } finally {
     await clickhouse.close()
   }

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { healthChecks } from '../../ops/health.ts'
 import { clusterLine, instanceRows } from '../../ops/format.ts'
 import { opsSnapshot, type OpsSnapshot } from '../../ops/snapshot.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 
@@ -50,20 +51,24 @@ export function registerStatusCommands(program: Command): void {
     .command('monitor')
     .description('live terminal view of the pipeline, refreshing in place (Ctrl-C quits)')
     .option('--hub <url>', 'hub URL (default HUB_URL)')
-    .option('--interval <ms>', 'refresh interval', '1000')
-    .option('--iterations <n>', 'stop after this many refreshes (default: until Ctrl-C)')
-    .action(async (options: { hub?: string; interval: string; iterations?: string }) => {
+    .option('--interval <ms>', 'refresh interval', wholeNumber('--interval', 1), 1000)
+    .option(
+      '--iterations <n>',
+      'stop after this many refreshes (default: until Ctrl-C)',
+      wholeNumber('--iterations', 1)
+    )
+    .action(async (options: { hub?: string; interval: number; iterations?: number }) => {
       const { config } = cliContext()
       const stop = new AbortController()
       process.once('SIGINT', () => stop.abort())
-      const limit = options.iterations ? Number(options.iterations) : Number.POSITIVE_INFINITY
+      const limit = options.iterations ?? Number.POSITIVE_INFINITY
       const tty = process.stdout.isTTY
       for (let i = 0; i < limit && !stop.signal.aborted; i++) {
         const snapshot = await opsSnapshot(config, options.hub)
         const screen = `tickbridge monitor  ${new Date(snapshot.at).toISOString().slice(11, 19)}  (Ctrl-C quits)\n\n${statusText(snapshot)}\n`
         process.stdout.write(tty ? `\x1b[H\x1b[2J${screen}` : `${screen}\n`)
         if (i + 1 < limit)
-          await sleep(Number(options.interval), undefined, { signal: stop.signal }).catch(() => undefined)
+          await sleep(options.interval, undefined, { signal: stop.signal }).catch(() => undefined)
       }
     })
 }

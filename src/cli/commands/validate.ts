@@ -1,13 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander'
+import type { Command } from 'commander'
 import { runValidation } from '../../validate/run.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
-
-const wholeAtLeast = (min: number) => (value: string) => {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}`)
-  return n
-}
 
 /** `tickbridge validate`: the scaling validation guide as automated checks, with evidence; exit 1 on failure. */
 export function registerValidateCommand(program: Command): void {
@@ -16,9 +11,18 @@ export function registerValidateCommand(program: Command): void {
     .description(
       'check the running pipeline: instances, partition balance, distribution, heartbeats, failover, duplicates, backpressure (exit 1 when a check fails)'
     )
-    .option('--instances <n>', 'expected bridge instances (default: those alive in the hub)', wholeAtLeast(1))
-    .option('--window <seconds>', 'how long to measure message distribution', wholeAtLeast(1), 10)
-    .option('--failover-timeout <seconds>', 'how long failover may take each way', wholeAtLeast(1), 30)
+    .option(
+      '--instances <n>',
+      'expected bridge instances (default: those alive in the hub)',
+      wholeNumber('--instances', 1)
+    )
+    .option('--window <seconds>', 'how long to measure message distribution', wholeNumber('--window', 1), 10)
+    .option(
+      '--failover-timeout <seconds>',
+      'how long failover may take each way',
+      wholeNumber('--failover-timeout', 1),
+      30
+    )
     .option('--skip-failover', 'do not stop and restart a bridge')
     .option('--skip-backpressure', 'do not pause the cluster with a probe')
     .option('--hub <url>', 'hub URL (default HUB_URL)')
