@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { OffsetTracker } from '../core/offset-tracker.ts'
-import { describeKafkaError, isPermanentKafkaError } from '../kafka/errors.ts'
+import { isRetriable } from '../errors.ts'
+import { describeKafkaError } from '../kafka/errors.ts'
 import type { MessageSource } from './ports.ts'
 
 const COMMIT_RETRY_MS = 1_000
@@ -69,7 +70,7 @@ export class OffsetCommitter {
           this.#tracker.markCommitted(positions)
           this.#onCommitted(positions.length)
         } catch (error) {
-          if (isPermanentKafkaError(error)) {
+          if (!isRetriable(error)) {
             // Not allowed to commit (group authorization, …): retrying cannot help, the bridge must stop.
             this.#log.error(
               { err: error, reason: describeKafkaError(error) },

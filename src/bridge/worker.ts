@@ -49,10 +49,12 @@ interface WritePolicy {
   /** What is written: a table, the dead-letter topic, the candles. */
   readonly target: LaneName | 'candles'
   /**
-   * A data error (core/insert-errors.ts) means these rows can never be written as they are: report them
-   * `rejected`, for the caller to split the batch, instead of retrying.
+   * What a ClickHouse data error (core/insert-errors.ts) means here. 'split': these rows can never be written
+   * as they are: report them `rejected`, for the caller to split the batch. 'retry': no message caused it
+   * (a candle recompute reads trades already written), so nothing can be split away: retry like any
+   * retriable error, while readiness reports the failing writes. Otherwise a non-retriable error is fatal.
    */
-  readonly splitOnDataError: boolean
+  readonly onDataError: 'split' | 'retry' | 'fatal'
   /** The outcome a successful write reports. */
   readonly written: 'inserted' | 'dead-lettered' | 'recomputed'
 }
@@ -62,11 +64,11 @@ type WriteOutcome =
   /** Only when the policy splits on data errors. */
   | { readonly kind: 'rejected'; readonly reason: string }
 
-const DEAD_LETTER_WRITE: WritePolicy = { target: DLQ_LANE, splitOnDataError: false, written: 'dead-lettered' }
-const CANDLE_WRITE: WritePolicy = { target: 'candles', splitOnDataError: false, written: 'recomputed' }
+const DEAD_LETTER_WRITE: WritePolicy = { target: DLQ_LANE, onDataError: 'fatal', written: 'dead-lettered' }
+const CANDLE_WRITE: WritePolicy = { target: 'candles', onDataError: 'retry', written: 'recomputed' }
 
 function insertWrite(table: TableName): WritePolicy {
-  return { target: table, splitOnDataError: true, written: 'inserted' }
+  return { target: table, onDataError: 'split', written: 'inserted' }
 }
 
 interface Lane {
@@ -285,11 +287,11 @@ export class BridgeWorker {
         return { kind: policy.written }
       } catch (error) {
         this.#writesFailingSince ??= Date.now()
-        if (policy.splitOnDataError && isDataError(clickhouseErrorCode(error))) {
+        const dataError = isDataError(clickhouseErrorCode(error))
+        if (dataError && policy.onDataError === 'split')
           return { kind: 'rejected', reason: describeError(error) }
-        }
         this.stats.error()
-        if (!isRetriable(error)) {
+        if (!isRetriable(error) && !(dataError && policy.onDataError === 'retry')) {
           // Retrying cannot succeed and would stall the partition: stop the bridge (it exits non-zero).
           this.#deps.log.error({ target, err: error }, 'write failed for good')
           this.#deps.onFatal?.(error as Error)

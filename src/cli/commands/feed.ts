@@ -1,16 +1,17 @@
 import type { Command } from 'commander'
 import { startFeed, type FeedOptions } from '../../feed/run.ts'
 import { exchangeNames, exchangeOptionsFromFlags, exchanges } from '../../feed/exchanges/index.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 
 interface FeedFlags {
   exchange: string
   symbols: string
   url?: string
-  depthInterval: string
+  depthInterval: number
   nats?: string | true
   instanceId?: string
-  [own: string]: string | true | undefined
+  [own: string]: string | number | true | undefined
 }
 
 /** `tickbridge feed --exchange wallex --symbols BTCUSDT,ETHUSDT`: one exchange connection producing to Kafka. */
@@ -28,7 +29,12 @@ export function registerFeedCommand(program: Command): void {
         .join('; ')
     )
     .option('--url <url>', 'override the exchange URL (e.g. a local simulator)')
-    .option('--depth-interval <ms>', 'at most one depth snapshot per symbol per this many ms', '7000')
+    .option(
+      '--depth-interval <ms>',
+      'at most one depth snapshot per symbol per this many ms',
+      wholeNumber('--depth-interval', 1),
+      7000
+    )
     .option(
       '--nats [url]',
       'also publish to NATS as market.<type>.<exchange>.<symbol> (default nats://127.0.0.1:4222)'
@@ -54,7 +60,7 @@ export function registerFeedCommand(program: Command): void {
           .map((s) => s.trim())
           .filter(Boolean),
         ...(flags.url ? { url: flags.url } : {}),
-        depthIntervalMs: Number(flags.depthInterval)
+        depthIntervalMs: flags.depthInterval
       },
       own,
       config
