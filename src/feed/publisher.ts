@@ -271,6 +271,9 @@ export class FeedPublisher {
    */
   async #failed(batch: OutgoingMessage[], error: unknown): Promise<void> {
     this.errorCount++
+    // The batch is no longer in flight: it goes back into the queue (or is replaced), and must not be counted
+    // twice, nor spooled twice by a close() during the retry pause.
+    this.#inflight = []
     if (isTooLargeError(error)) {
       if (batch.length > 1) {
         this.#batchSize = Math.max(1, Math.floor(batch.length / 2))
