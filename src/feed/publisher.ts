@@ -2,9 +2,9 @@ import type { Logger } from 'pino'
 import { deadLetterEnvelope, encodeDeadLetter, type DeadLetterFields } from '../core/dead-letter.ts'
 import { messageKey, type MarketMessage, type MessageType } from '../core/messages.ts'
 import type { TopicsConfig } from '../config/types.ts'
-import type { StringProducer } from '../kafka/clients.ts'
 import { describeKafkaError, isPermanentKafkaError, isTooLargeError } from '../kafka/errors.ts'
 import type { NatsFanout } from './nats-fanout.ts'
+import type { FeedProducer } from './ports.ts'
 import type { DiskSpool, OutgoingMessage } from './spool.ts'
 
 export interface PublisherOptions {
@@ -20,9 +20,10 @@ const DROP_LOG_INTERVAL_MS = 10_000
 const FEED_LETTER_MAX_BYTES = 256 * 1024
 
 /**
- * Produces a feed's canonical messages to Kafka, keyed exchange:symbol, in batches (every `lingerMs` or
- * `maxBatch` messages) with ONE send in flight: a failed send goes back to the front of the queue, and a
- * second send overtaking it would break per-symbol order.
+ * Produces a feed's canonical messages to Kafka through a FeedProducer (`ports.ts`: the real producer, or a
+ * fake in unit tests), keyed exchange:symbol, in batches (every `lingerMs` or `maxBatch` messages) with ONE
+ * send in flight: a failed send goes back to the front of the queue, and a second send overtaking it would
+ * break per-symbol order.
  * Frames that could not be mapped go to the dead-letter topic with the raw frame and the reason.
  *
  * An exchange cannot be paused, so when Kafka is slow or away the queue grows. Past `memoryMax` messages
@@ -37,7 +38,7 @@ export class FeedPublisher {
   errorCount = 0
   /** Messages refused because the spool was full: a gap, logged as one. */
   droppedCount = 0
-  readonly #producer: StringProducer
+  readonly #producer: FeedProducer
   readonly #topics: TopicsConfig
   readonly #log: Logger
   readonly #instanceId: string
@@ -67,7 +68,7 @@ export class FeedPublisher {
   #fatal = false
 
   constructor(
-    producer: StringProducer,
+    producer: FeedProducer,
     topics: TopicsConfig,
     instanceId: string,
     log: Logger,
@@ -270,6 +271,9 @@ export class FeedPublisher {
    */
   async #failed(batch: OutgoingMessage[], error: unknown): Promise<void> {
     this.errorCount++
+    // The batch is no longer in flight: it goes back into the queue (or is replaced), and must not be counted
+    // twice, nor spooled twice by a close() during the retry pause.
+    this.#inflight = []
     if (isTooLargeError(error)) {
       if (batch.length > 1) {
         this.#batchSize = Math.max(1, Math.floor(batch.length / 2))
