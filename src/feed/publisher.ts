@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import { deadLetterEnvelope, encodeDeadLetter, type DeadLetterFields } from '../core/dead-letter.ts'
 import { messageKey, type MarketMessage, type MessageType } from '../core/messages.ts'
 import type { TopicsConfig } from '../config/types.ts'
-import { describeKafkaError, isPermanentKafkaError, isTooLargeError } from '../kafka/errors.ts'
+import { isRetriable } from '../errors.ts'
+import { describeKafkaError, isTooLargeError } from '../kafka/errors.ts'
 import type { NatsFanout } from './nats-fanout.ts'
 import type { FeedProducer } from './ports.ts'
 import type { DiskSpool, OutgoingMessage } from './spool.ts'
@@ -285,7 +286,7 @@ export class FeedPublisher {
       return
     }
     this.#queue.unshift(...batch)
-    if (isPermanentKafkaError(error) && this.#onFatal) {
+    if (!isRetriable(error) && this.#onFatal) {
       this.#fatal = true
       this.#log.fatal({ err: error, reason: describeKafkaError(error) }, 'Kafka refused the feed for good')
       this.#onFatal(error as Error)

@@ -28,7 +28,7 @@ const common = (config: KafkaConfig, clientId: string) => ({
 
 /**
  * An idempotent producer. Overlapping send()s are safe on 2.x (they lost messages on 1.35; re-checked in
- * docs/decisions/kafka-client.md and test/kafka/client-workarounds.test.ts).
+ * docs/decisions/kafka-client.md and test/kafka/client-workarounds.int.test.ts).
  */
 export function createProducer(config: KafkaConfig, clientId: string): StringProducer {
   return new Producer({

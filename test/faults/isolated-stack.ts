@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.ts'
 /**
  * A second local stack (Kafka + ClickHouse) of its own, for runs that break servers on purpose: its own
  * TICKBRIDGE_HOME and four ports nobody else uses, started and stopped with the project's CLI
- * (`tickbridge stack up | down`), exactly as test/stack/stack.test.ts does. The shared stack is never touched.
+ * (`tickbridge stack up | down`), exactly as test/stack/stack.int.test.ts does. The shared stack is never touched.
  */
 export const DEFAULT_PORTS = { kafka: 29192, controller: 29193, http: 28223, tcp: 29100 }
 

@@ -1,7 +1,7 @@
 /**
  * The feed publisher's queue, spool and retry logic, driven through a fake producer (no Kafka): outages of a
  * chosen length, refusals for good and oversized records on demand. The same logic against a real broker is
- * in publisher-kafka.test.ts.
+ * in publisher-kafka.int.test.ts.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
