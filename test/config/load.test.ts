@@ -86,12 +86,13 @@ test('an empty environment gives the documented defaults, in the sections every 
       host: '127.0.0.1',
       port: 8700,
       token: '',
+      tokenFile: '',
       deadAfterMs: 5000,
       historyMinutes: 15,
       insertLatencyLimitMs: 2000,
       heartbeatIntervalMs: 1000
     },
-    metrics: { port: 0, host: '127.0.0.1' },
+    metrics: { port: 0, host: '127.0.0.1', advertiseHost: '' },
     log: { level: 'info', pretty: false }
   }
   assert.deepEqual(configOf({}), expected)
