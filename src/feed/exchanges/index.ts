@@ -7,6 +7,8 @@ import { wallexV1, wallexV2 } from '../../sim/protocols/wallex.ts'
 import type { ExchangeSession } from '../session.ts'
 import type { TradeHistory } from '../trade-history.ts'
 import { binanceSession, binanceTradeHistory, type BinanceOptions } from './binance.ts'
+import { coinbaseSession, type CoinbaseOptions } from './coinbase.ts'
+import { coinbaseTradeHistory } from './coinbase-trade-history.ts'
 import type { FeedSink } from './frames.ts'
 import { krakenSession, type KrakenOptions } from './kraken.ts'
 import { krakenTradeHistory } from './kraken-trade-history.ts'
@@ -145,6 +147,26 @@ export const exchanges = {
     session: (options, sink, log) => krakenSession({ ...options, log }, sink),
     tradeHistory: (options) => krakenTradeHistory({ restUrl: options.restUrl }),
     simulators: {} // its local server (sim/kraken-server.ts) serves REST too; tests start it
+  }),
+  coinbase: defineExchange<CoinbaseOptions>({
+    title: 'Coinbase Advanced Trade (level2 book checked by sequence_num, REST trade history)',
+    symbolsHelp: 'product ids, e.g. BTC-USD,ETH-USD',
+    flags: [
+      {
+        flags: '--coinbase-rest-url <url>',
+        description: 'Exchange REST base of the trade history that fills gaps',
+        default: 'https://api.exchange.coinbase.com'
+      }
+    ],
+    fromFlags: (common, own) => ({
+      url: common.url ?? 'wss://advanced-trade-ws.coinbase.com',
+      restUrl: own.coinbaseRestUrl ?? 'https://api.exchange.coinbase.com',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => coinbaseSession({ ...options, log }, sink),
+    tradeHistory: (options) => coinbaseTradeHistory(options),
+    simulators: {} // its local server (sim/coinbase-server.ts) serves REST too; tests start it
   })
 }
 
