@@ -8,6 +8,8 @@ import type { ExchangeSession } from '../session.ts'
 import type { TradeHistory } from '../trade-history.ts'
 import { binanceSession, type BinanceOptions } from './binance.ts'
 import type { FeedSink } from './frames.ts'
+import { okxSession, type OkxOptions } from './okx.ts'
+import { okxTradeHistory } from './okx-trade-history.ts'
 import { polygonSession, type PolygonOptions } from './polygon.ts'
 import { wallexSession, type WallexOptions } from './wallex.ts'
 
@@ -122,6 +124,26 @@ export const exchanges = {
     }),
     session: (options, sink, log) => binanceSession({ ...options, log }, sink),
     simulators: {} // its local server (sim/binance-server.ts) serves REST too; tests start it
+  }),
+  okx: defineExchange<OkxOptions>({
+    title: 'OKX v5 public (trades; local order book by seqId, WS or REST snapshot; REST trade backfill)',
+    symbolsHelp: 'instrument ids, e.g. BTC-USDT,ETH-USDT',
+    flags: [
+      {
+        flags: '--okx-rest-url <url>',
+        description: 'REST base for book snapshots and trade history',
+        default: 'https://www.okx.com'
+      }
+    ],
+    fromFlags: (common, own) => ({
+      url: common.url ?? 'wss://ws.okx.com:8443/ws/v5/public',
+      restUrl: own.okxRestUrl ?? 'https://www.okx.com',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => okxSession({ ...options, log }, sink),
+    tradeHistory: (options) => okxTradeHistory({ restUrl: options.restUrl }),
+    simulators: {} // its local server (sim/okx-server.ts) serves REST too; tests start it
   })
 }
 
