@@ -12,6 +12,8 @@ import { coinbaseTradeHistory } from './coinbase-trade-history.ts'
 import type { FeedSink } from './frames.ts'
 import { krakenSession, type KrakenOptions } from './kraken.ts'
 import { krakenTradeHistory } from './kraken-trade-history.ts'
+import { okxSession, type OkxOptions } from './okx.ts'
+import { okxTradeHistory } from './okx-trade-history.ts'
 import { polygonSession, type PolygonOptions } from './polygon.ts'
 import { wallexSession, type WallexOptions } from './wallex.ts'
 
@@ -167,6 +169,26 @@ export const exchanges = {
     session: (options, sink, log) => coinbaseSession({ ...options, log }, sink),
     tradeHistory: (options) => coinbaseTradeHistory(options),
     simulators: {} // its local server (sim/coinbase-server.ts) serves REST too; tests start it
+  }),
+  okx: defineExchange<OkxOptions>({
+    title: 'OKX v5 public (trades; local order book by seqId, WS or REST snapshot; REST trade backfill)',
+    symbolsHelp: 'instrument ids, e.g. BTC-USDT,ETH-USDT',
+    flags: [
+      {
+        flags: '--okx-rest-url <url>',
+        description: 'REST base for book snapshots and trade history',
+        default: 'https://www.okx.com'
+      }
+    ],
+    fromFlags: (common, own) => ({
+      url: common.url ?? 'wss://ws.okx.com:8443/ws/v5/public',
+      restUrl: own.okxRestUrl ?? 'https://www.okx.com',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => okxSession({ ...options, log }, sink),
+    tradeHistory: (options) => okxTradeHistory({ restUrl: options.restUrl }),
+    simulators: {} // its local server (sim/okx-server.ts) serves REST too; tests start it
   })
 }
 
