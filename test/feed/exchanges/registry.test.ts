@@ -26,7 +26,7 @@ const ownDefaults = (name: keyof typeof exchanges) =>
   )
 
 test('every registered exchange builds a session from the feed flags, at its default URL or at --url', () => {
-  assert.deepEqual(exchangeNames, ['wallex', 'polygon', 'binance'])
+  assert.deepEqual(exchangeNames, ['wallex', 'polygon', 'binance', 'bybit'])
   for (const name of exchangeNames) {
     const defaults = createSession(
       exchangeOptionsFromFlags(name, common, ownDefaults(name), config),
