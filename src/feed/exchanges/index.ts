@@ -9,6 +9,7 @@ import type { TradeHistory } from '../trade-history.ts'
 import { binanceSession, binanceTradeHistory, type BinanceOptions } from './binance.ts'
 import { coinbaseSession, type CoinbaseOptions } from './coinbase.ts'
 import { coinbaseTradeHistory } from './coinbase-trade-history.ts'
+import { bybitSession, type BybitOptions } from './bybit.ts'
 import type { FeedSink } from './frames.ts'
 import { krakenSession, type KrakenOptions } from './kraken.ts'
 import { krakenTradeHistory } from './kraken-trade-history.ts'
@@ -189,6 +190,20 @@ export const exchanges = {
     session: (options, sink, log) => okxSession({ ...options, log }, sink),
     tradeHistory: (options) => okxTradeHistory({ restUrl: options.restUrl }),
     simulators: {} // its local server (sim/okx-server.ts) serves REST too; tests start it
+  }),
+  bybit: defineExchange<BybitOptions>({
+    title: 'Bybit v5 public spot (local order book from orderbook.50 snapshot + deltas)',
+    symbolsHelp: 'spot symbols, e.g. BTCUSDT,ETHUSDT',
+    flags: [],
+    fromFlags: (common) => ({
+      url: common.url ?? 'wss://stream.bybit.com/v5/public/spot',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => bybitSession({ ...options, log }, sink),
+    // No tradeHistory: Bybit's trade ids are not sequential per symbol and its REST recent-trade cannot page
+    // by id or time, so gaps can be neither detected nor filled (docs/exchanges/bybit.md).
+    simulators: {} // its local server (sim/bybit-server.ts) is started by tests
   })
 }
 
