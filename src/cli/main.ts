@@ -9,6 +9,7 @@ import { registerQueryCommand } from './commands/query.ts'
 import { registerLagCommand } from './commands/lag.ts'
 import { registerResetCommands } from './commands/reset.ts'
 import { registerLogsCommand } from './commands/logs.ts'
+import { registerLoadTestCommand } from './commands/loadtest.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
@@ -33,6 +34,7 @@ registerQueryCommand(program)
 registerLagCommand(program)
 registerResetCommands(program)
 registerLogsCommand(program)
+registerLoadTestCommand(program)
 
 try {
   await program.parseAsync(process.argv)
