@@ -10,6 +10,7 @@ import { registerLagCommand } from './commands/lag.ts'
 import { registerResetCommands } from './commands/reset.ts'
 import { registerLogsCommand } from './commands/logs.ts'
 import { registerLoadTestCommand } from './commands/loadtest.ts'
+import { registerReplayCommand } from './commands/replay.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
@@ -35,6 +36,7 @@ registerLagCommand(program)
 registerResetCommands(program)
 registerLogsCommand(program)
 registerLoadTestCommand(program)
+registerReplayCommand(program)
 
 try {
   await program.parseAsync(process.argv)
