@@ -72,6 +72,12 @@ export class ClusterView {
     this.lagError = null
   }
 
+  /** Messages behind in the partitions `instanceId` owns (null while the hub's lag poll knows nothing). */
+  lagOf(instanceId: string): number | null {
+    if (this.lagError !== null || this.lag.length === 0) return null
+    return this.lag.reduce((sum, p) => (p.owner === instanceId ? sum + p.lag : sum), 0)
+  }
+
   instances(): InstanceView[] {
     return this.registry.instances()
   }

@@ -74,7 +74,7 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
     )
   ]
 
-  const app = buildHubApp(view, resolveHubToken(config), log)
+  const app = buildHubApp(view, resolveHubToken(config), log, { logIntervalMs: config.hub.logIntervalMs })
   const url = await app.listen({ host: config.hub.host, port })
   log.info({ url, dashboard: `${url}/` }, 'hub listening')
   let stopping: Promise<void> | null = null

@@ -90,6 +90,7 @@ test('an empty environment gives the documented defaults, in the sections every 
       deadAfterMs: 5000,
       historyMinutes: 15,
       insertLatencyLimitMs: 2000,
+      logIntervalMs: 10000,
       heartbeatIntervalMs: 1000
     },
     metrics: { port: 0, host: '127.0.0.1', advertiseHost: '' },

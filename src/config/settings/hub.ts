@@ -72,6 +72,15 @@ export const hubSettings = {
       'of it.',
     readBy: '`hub`'
   },
+  HUB_LOG_INTERVAL_MS: {
+    section: 'hub',
+    key: 'logIntervalMs',
+    schema: { type: 'integer', minimum: 0, default: 10000 },
+    description:
+      'The hub logs `Heartbeat from <bridge>: ticks=…, ch_candles=…, nats_msgs=…, lag=…` at info at most this ' +
+      'often per bridge (the other heartbeats at debug); 0: every heartbeat at info.',
+    readBy: '`hub`'
+  },
   HEARTBEAT_INTERVAL_MS: {
     section: 'hub',
     key: 'heartbeatIntervalMs',
