@@ -14,9 +14,11 @@ export function bridgeHeartbeats(
     policy: CoordinatedPolicy
     capacity: number
     readiness: () => Readiness
+    /** Its worker pool: name, consumer group and topics. */
+    pool: NonNullable<Heartbeat['pool']>
   }
 ): (metricsUrl: string) => Heartbeat {
-  const { worker, source, policy, capacity, readiness } = parts
+  const { worker, source, policy, capacity, readiness, pool } = parts
   let last = { inserts: 0, latencyTotal: 0 }
   return (metricsUrl) => {
     const stats = worker.stats
@@ -27,6 +29,7 @@ export function bridgeHeartbeats(
       v: 1,
       role: 'bridge',
       ...identity,
+      pool,
       sentAt: Date.now(),
       ...(metricsUrl ? { metricsUrl } : {}),
       messages: Object.fromEntries(stats.receivedByType),

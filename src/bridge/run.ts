@@ -5,6 +5,7 @@ import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import type { HeartbeatReply } from '../core/heartbeat.ts'
 import { CoordinatedPolicy, WatermarkPolicy } from '../core/backpressure.ts'
+import { topicsOfTypes } from '../core/pools.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
 import { DEFAULT_MAX_MESSAGE_BYTES, ensureTopics, maxMessageBytes } from '../kafka/topics.ts'
 import { dropExpiredPartitions } from '../clickhouse/retention.ts'
@@ -52,7 +53,9 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   )
   const retention = capabilities.ttl ? null : startRetentionJob(clickhouse, config, log)
 
-  const topics = bridgeTopics(config)
+  // Its worker pool's topics only (every topic for the pool `all`), in the pool's consumer group.
+  const { pool } = config.bridge
+  const topics = topicsOfTypes(config.topics, pool.types)
   const admin = createAdmin(config.kafka)
   let dlqMaxBytes: number
   try {
@@ -79,8 +82,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   // The source's stall check reads the worker built below.
   let worker: BridgeWorker
   const source = new KafkaSource({
-    createConsumer: () =>
-      createConsumer(config.kafka, { groupId: config.bridge.groupId, clientId: instanceId }),
+    createConsumer: () => createConsumer(config.kafka, { groupId: pool.groupId, clientId: instanceId }),
     topics,
     log,
     buffered: () => worker.buffered,
@@ -95,7 +97,8 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
     source,
     sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
     deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId, dlqMaxBytes),
-    ...(config.bridge.candlesFromTrades
+    // Candles are recomputed from the trades a pool inserts: a pool without trades has none to recompute.
+    ...(config.bridge.candlesFromTrades && pool.types.includes('trade')
       ? {
           candles: new CandleRefresher(
             clickhouse,
@@ -120,7 +123,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
     }
   })
   await worker.start()
-  log.info({ topics, group: config.bridge.groupId }, 'bridge consuming')
+  log.info({ topics, group: pool.groupId, pool: pool.name }, 'bridge consuming')
   let stopping: Promise<boolean> | null = null
   const readiness = (): Readiness =>
     bridgeReadiness({
@@ -144,7 +147,8 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
         source,
         policy,
         capacity: bufferMaxMessages,
-        readiness
+        readiness,
+        pool: { name: pool.name, group: pool.groupId, topics }
       }),
       onReply: (reply) => followHub(policy, worker, reply)
     },
