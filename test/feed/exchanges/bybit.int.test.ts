@@ -112,8 +112,16 @@ async function scenario(feed: RunningFeed, server: RunningBybitServer, env: Test
   await feed.publisher.flush()
   const [letter] = await readTopic(env.config, env.config.topics.dlq, 1, 10_000)
   assert.match(letter?.value ?? '', /Bybit refused subscribe .*orderbook\.50\.NOPEUSDT.*handler not found/)
-  const pings = requests('ping')
-  assert.ok(pings.length >= 2 && pings.every((p) => typeof p.reqId === 'string'), `${pings.length} pings`)
+  // Pings every 500 ms here (20 s in production): wait for two rather than assume the time has passed.
+  await eventually(
+    async () => requests('ping').length >= 2,
+    () => `${requests('ping').length} pings`,
+    10_000
+  )
+  assert.ok(
+    requests('ping').every((p) => typeof p.reqId === 'string'),
+    'each ping has a req_id'
+  )
 
   // A hole in u: the feed unsubscribes the book topic and subscribes it again (a new snapshot).
   server.injectGap('BTCUSDT')
