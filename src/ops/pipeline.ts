@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { bridgeTopics } from '../bridge/run.ts'
 import { createClickHouse } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrate.ts'
+import { localExchanges, localFeedArgs } from '../sim/local-exchanges.ts'
 import type { Config } from '../config/types.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
 import type { PoolTarget } from '../core/pools.ts'
@@ -33,6 +34,12 @@ export interface PipelineOptions {
   pools?: PoolTarget[]
   /** Simulated trades per second (the simulator's rate for the feed's connection). */
   rate: number
+  /**
+   * The exchange the simulator plays and the feed speaks: `wallex` (the simulator's Wallex socket), or one of
+   * the exchanges with a local server (sim/local-exchanges.ts: binance, coinbase, kraken, bybit, okx).
+   */
+  exchange: string
+  /** The feed's symbols; empty = the exchange's defaults. */
   symbols: string[]
   simPort: number
   /** Wait this long for every instance to report to the hub. */
@@ -73,24 +80,36 @@ export async function startPipeline(
     const hub = ensureRunning(config, 'hub', [], progress)
     await waitFor(() => reachable(`${hubUrl}/healthz`), 20_000, hub, `the hub at ${hubUrl}`)
   }
+  const server = localExchanges[options.exchange]
+  const symbols = options.symbols.length > 0 ? options.symbols : (server?.symbols ?? defaultSymbols)
+  const serve = [
+    '--serve',
+    options.exchange,
+    '--port',
+    String(options.simPort),
+    '--rate',
+    String(options.rate)
+  ]
   const sim = ensureRunning(
     config,
     'sim',
-    ['--serve', 'wallex', '--port', String(options.simPort), '--rate', String(options.rate)],
+    server ? [...serve, '--symbols', symbols.join(',')] : serve,
     progress
   )
   await waitFor(() => portOpen(options.simPort), 20_000, sim, `the simulator on port ${options.simPort}`)
   ensureRunning(
     config,
     'feed',
-    [
-      '--exchange',
-      'wallex',
-      '--url',
-      `ws://127.0.0.1:${options.simPort}/ws`,
-      '--symbols',
-      options.symbols.join(',')
-    ],
+    server
+      ? localFeedArgs(options.exchange, '127.0.0.1', options.simPort, symbols)
+      : [
+          '--exchange',
+          'wallex',
+          '--url',
+          `ws://127.0.0.1:${options.simPort}/ws`,
+          '--symbols',
+          symbols.join(',')
+        ],
     progress
   )
   const { started, stopped } = await scaleLocalBridges(config, options.pools ?? options.bridges)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { localExchanges } from '../../src/sim/local-exchanges.ts'
 import { listLocalProcesses } from '../../src/stack/local-processes.ts'
 import { isAlive } from '../../src/stack/processes.ts'
 import { runCli } from '../helpers/cli.ts'
@@ -46,4 +47,41 @@ test('start --duration 20: the simulator feeds ClickHouse with a live flow line,
   )
   assert.deepEqual(listLocalProcesses(configWith(env, vars)), [], 'no process left registered')
   for (const p of started) assert.equal(isAlive(p.pid), false, `${p.name} (pid ${p.pid}) exited`)
+})
+
+test('start --exchange <name>: each exchange local server feeds ClickHouse through its own connector', async (t) => {
+  const env = await testEnv(t)
+  const vars = await pipelineVars(t, env)
+  const db = env.config.clickhouse.database
+  for (const exchange of Object.keys(localExchanges)) {
+    const run = await runCli(
+      [
+        'start',
+        '--exchange',
+        exchange,
+        '--duration',
+        '6',
+        '--bridges',
+        '1',
+        '--rate',
+        '100',
+        '--sim-port',
+        String(await freePort())
+      ],
+      vars
+    )
+    assert.equal(run.code, 0, `${exchange}: ${run.stderr}`)
+    assert.match(run.stdout, new RegExp(`simulator of ${exchange}`))
+    assert.ok(
+      (await count(env.clickhouse, `SELECT count() AS n FROM ${db}.trades WHERE exchange = '${exchange}'`)) >
+        0,
+      `${exchange}: trades from its local server reached ClickHouse through its feed`
+    )
+    assert.ok(
+      (await count(env.clickhouse, `SELECT count() AS n FROM ${db}.depth WHERE exchange = '${exchange}'`)) >
+        0,
+      `${exchange}: its verified book was published as depth`
+    )
+    assert.deepEqual(listLocalProcesses(configWith(env, vars)), [], `${exchange}: no process left registered`)
+  }
 })

@@ -7,11 +7,16 @@ import { ensureTopics } from '../../kafka/topics.ts'
 import { produceTrades } from '../../sim/kafka-load.ts'
 import { DEFAULT_SYMBOLS } from '../../sim/market.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
+import { localExchanges, localFeedArgs } from '../../sim/local-exchanges.ts'
 import { simProtocols } from '../../sim/protocols/index.ts'
 import { startSimServer } from '../../sim/server.ts'
 import { InvalidPool, poolPresets, resolvePool } from '../../core/pools.ts'
 import { parseArguments, wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
+
+const DEFAULT_SYMBOL_LIST = DEFAULT_SYMBOLS.map((s) => s.symbol).join(',')
+/** What `sim --serve` can be: the registry's simulator protocols and the exchanges' local servers. */
+const servable = () => [...Object.keys(simProtocols), ...Object.keys(localExchanges)]
 
 export function registerPipelineCommands(program: Command): void {
   program
@@ -52,14 +57,14 @@ export function registerPipelineCommands(program: Command): void {
     .command('sim')
     .description('produce simulated canonical trades to Kafka at a steady rate')
     .option('-r, --rate <msgPerSec>', 'messages per second', wholeNumber('--rate', 1), 1000)
-    .option('-s, --symbols <list>', 'comma-separated symbols', DEFAULT_SYMBOLS.map((s) => s.symbol).join(','))
+    .option('-s, --symbols <list>', 'comma-separated symbols', DEFAULT_SYMBOL_LIST)
     .option('-e, --exchange <name>', 'exchange name in the messages', 'sim')
     .option('-n, --count <n>', 'stop after n messages', wholeNumber('--count', 1))
     .option('-d, --duration <seconds>', 'stop after this many seconds', wholeNumber('--duration', 1))
     .option('--seed <n>', 'random seed (same seed, same prices and ids)', wholeNumber('--seed', 1))
     .option(
       '--serve <protocol>',
-      `instead of producing to Kafka, serve an exchange protocol for feeds: ${Object.keys(simProtocols).join(' | ')}`
+      `instead of producing to Kafka, serve an exchange protocol for feeds: ${servable().join(' | ')}`
     )
     .option('--port <n>', 'port for --serve', wholeNumber('--port', 1), 8765)
     .option('--host <address>', 'with --serve: address to listen on', '127.0.0.1')
@@ -107,10 +112,34 @@ export function registerPipelineCommands(program: Command): void {
       }) => {
         const { config, log } = cliContext()
         if (options.serve !== undefined) {
+          const local = localExchanges[options.serve]
+          if (local) {
+            const symbols =
+              options.symbols === DEFAULT_SYMBOL_LIST
+                ? local.symbols
+                : options.symbols
+                    .split(',')
+                    .map((symbol) => symbol.trim())
+                    .filter(Boolean)
+            const server = await local.start({
+              port: options.port,
+              host: options.host,
+              symbols,
+              seed: options.seed ?? 1,
+              tradesPerSecond: options.rate
+            })
+            const feed = localFeedArgs(options.serve, options.host, options.port, symbols).join(' ')
+            console.log(
+              `serving ${options.serve} (WebSocket + REST) at ${server.url}\nconnect a feed: tickbridge feed ${feed}`
+            )
+            await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+            await server.close()
+            process.exit(0)
+          }
           const served = simProtocols[options.serve]
           if (!served) {
             throw new TickbridgeError(ErrorCodes.COMMAND_FAILED, `cannot serve "${options.serve}"`, {
-              hint: `--serve takes one of: ${Object.keys(simProtocols).join(', ')}`
+              hint: `--serve takes one of: ${servable().join(', ')}`
             })
           }
           const server = await startSimServer(

@@ -12,6 +12,8 @@ import {
 } from '../../ops/pipeline.ts'
 import { defaultHubUrl, opsSnapshot } from '../../ops/snapshot.ts'
 import { parseArguments, parseWholeNumber } from '../arguments.ts'
+import { ErrorCodes, TickbridgeError } from '../../errors.ts'
+import { localExchanges } from '../../sim/local-exchanges.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable } from '../output.ts'
 
@@ -19,10 +21,19 @@ interface StartFlags {
   bridges: string
   pools?: string
   rate: string
-  symbols: string
+  exchange: string
+  symbols?: string
   simPort: string
   follow?: boolean
   duration?: string
+}
+
+/** `--exchange`: wallex (the simulator's socket protocol) or an exchange with a local server. */
+function exchangeToServe(name: string): string {
+  if (name === 'wallex' || Object.hasOwn(localExchanges, name)) return name
+  throw new TickbridgeError(ErrorCodes.INVALID_ARGUMENT, `start cannot simulate exchange "${name}"`, {
+    hint: `--exchange takes ${['wallex', ...Object.keys(localExchanges)].join(', ')} (Polygon needs an API key: run its feed yourself)`
+  })
 }
 
 function pipelineOptions(flags: StartFlags): PipelineOptions {
@@ -37,7 +48,8 @@ function pipelineOptions(flags: StartFlags): PipelineOptions {
     bridges: parseWholeNumber(flags.bridges, '--bridges', 1),
     ...(pools ? { pools } : {}),
     rate: parseWholeNumber(flags.rate, '--rate', 1),
-    symbols: flags.symbols
+    exchange: exchangeToServe(flags.exchange),
+    symbols: (flags.symbols ?? '')
       .split(',')
       .map((s) => s.trim().toUpperCase())
       .filter(Boolean),
@@ -60,7 +72,15 @@ export function registerPipelineControlCommands(program: Command): void {
           .join(', ')}`
       )
       .option('-r, --rate <tradesPerSec>', 'simulated trades per second', '2000')
-      .option('-s, --symbols <list>', 'symbols the feed subscribes to', defaultSymbols.join(','))
+      .option(
+        '-e, --exchange <name>',
+        `the exchange the local simulator plays and the feed speaks: ${['wallex', ...Object.keys(localExchanges)].join(' | ')}`,
+        'wallex'
+      )
+      .option(
+        '-s, --symbols <list>',
+        `symbols the feed subscribes to (default: the exchange's; wallex: ${defaultSymbols.slice(0, 3).join(',')},…)`
+      )
       .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
       .option('-f, --follow', 'then print what flows into ClickHouse every 2 s (Ctrl-C stops watching)')
       .option('-d, --duration <seconds>', 'follow, then stop the pipeline after this many seconds')
@@ -111,10 +131,10 @@ async function start(flags: StartFlags): Promise<void> {
       '',
       clusterLine(snapshot),
       '',
-      `Running: simulator (${options.rate} trades/s, ${options.symbols.length} symbols) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${pipelineBridges(options)} bridge(s)${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${config.clickhouse.url}`,
+      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${pipelineBridges(options)} bridge(s)${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${config.clickhouse.url}`,
       `Dashboard: ${hubUrl}/`,
       `Watch:     tickbridge monitor | tickbridge status | tickbridge lag | tickbridge logs bridge -f`,
-      `Query:     tickbridge query trades --symbol ${options.symbols[0] ?? 'BTCUSDT'}   (or curl '${config.clickhouse.url}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
+      `Query:     tickbridge query trades --exchange ${options.exchange} --symbol ${options.symbols[0] ?? localExchanges[options.exchange]?.symbols[0] ?? 'BTCUSDT'}   (or curl '${config.clickhouse.url}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
       `Stop:      tickbridge stop   (the stack keeps running; \`tickbridge stack down\` stops it)`
     ].join('\n')
   )
