@@ -12,6 +12,8 @@ import { CandleRefresher } from './candle-refresher.ts'
 import { ClickHouseSink } from './clickhouse-sink.ts'
 import { DeadLetterProducer } from './dead-letter-producer.ts'
 import { KafkaSource } from './kafka-source.ts'
+import { NatsSource } from './nats-source.ts'
+import { sourceFor, type SourceMode } from './source-mode.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
 import { BridgeWorker } from './worker.ts'
 import { bridgeHeartbeats } from './heartbeat.ts'
@@ -24,6 +26,8 @@ import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/ins
 export interface RunningBridge {
   worker: BridgeWorker
   source: KafkaSource
+  /** The NATS source when the bridge reads NATS (`--source nats|both`). */
+  nats: NatsSource | null
   policy: CoordinatedPolicy
   telemetry: InstanceTelemetry
   /** Settles with the error when Kafka fails in a way no reconnect can heal: stop and exit non-zero. */
@@ -37,8 +41,18 @@ export function bridgeTopics(config: Config): string[] {
   return [trades, depth, quotes, candles]
 }
 
+export interface BridgeRunOptions {
+  /** Where to read: Kafka (default), NATS JetStream, or both (docs/nats.md). */
+  source?: SourceMode
+}
+
 /** Wires the worker to real Kafka and ClickHouse and starts consuming. */
-export async function startBridge(config: Config, rootLog: Logger): Promise<RunningBridge> {
+export async function startBridge(
+  config: Config,
+  rootLog: Logger,
+  options: BridgeRunOptions = {}
+): Promise<RunningBridge> {
+  const mode = options.source ?? 'kafka'
   const { instanceId, ordinal } = config.bridge
   const log = rootLog.child({ role: 'bridge', instanceId })
   log.info(`Instance ID: ${instanceId} (#${ordinal})`)
@@ -89,10 +103,12 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       failWith(error)
     }
   })
+  // NATS-only: the Kafka consumer is built but never started (Kafka still takes the dead letters).
+  const nats = mode === 'kafka' ? null : new NatsSource({ nats: config.nats, instanceId, log })
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
   const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))
   worker = new BridgeWorker({
-    source,
+    source: sourceFor(mode, source, nats),
     sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
     deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId, dlqMaxBytes),
     ...(config.bridge.candlesFromTrades
@@ -120,7 +136,14 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
     }
   })
   await worker.start()
-  log.info({ topics, group: config.bridge.groupId }, 'bridge consuming')
+  log.info(
+    {
+      source: mode,
+      ...(mode === 'nats' ? {} : { topics, group: config.bridge.groupId }),
+      ...(nats ? { stream: config.nats.stream, consumer: config.nats.consumer } : {})
+    },
+    'bridge consuming'
+  )
   let stopping: Promise<boolean> | null = null
   const readiness = (): Readiness =>
     bridgeReadiness({
@@ -132,16 +155,19 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       writesFailingSince: worker.writesFailingSince,
       writeGraceMs: WRITE_FAILURE_GRACE_MS,
       now: Date.now(),
-      troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs
+      troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs,
+      readsKafka: mode !== 'nats',
+      ...(nats ? { nats: { state: nats.state, troubleSince: nats.troubleSince } } : {})
     })
   const telemetry = await startInstanceTelemetry(
     config,
     {
-      registry: bridgeRegistry(instanceId, worker, source),
+      registry: bridgeRegistry(instanceId, worker, source, nats),
       readiness,
       heartbeat: bridgeHeartbeats(processIdentity(instanceId), {
         worker,
         source,
+        nats,
         policy,
         capacity: bufferMaxMessages,
         readiness
@@ -158,7 +184,8 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
             {
               ...worker.stats.snapshot(),
               buffered: worker.buffered,
-              partitions: source.assignmentSummary().length
+              partitions: source.assignmentSummary().length,
+              ...(nats ? { natsMessages: nats.received, natsUnacknowledged: nats.unacknowledged } : {})
             },
             'bridge stats'
           )
@@ -168,6 +195,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   return {
     worker,
     source,
+    nats,
     fatal,
     policy,
     telemetry,

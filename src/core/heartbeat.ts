@@ -18,8 +18,10 @@ export interface Heartbeat {
   sentAt: number
   /** This process's own /metrics, /healthz and /readyz, when it serves them. */
   metricsUrl?: string
-  /** Cumulative messages by canonical type: received from Kafka (bridge) or produced (feed). */
+  /** Cumulative messages by canonical type: received from Kafka or NATS (bridge) or produced (feed). */
   messages: Record<string, number>
+  /** Bridge reading NATS (`--source nats|both`): cumulative messages received from NATS, redeliveries included. */
+  natsMessages?: number
   /** Cumulative rows inserted by table (bridge). */
   inserted: Record<string, number>
   inserts: number
@@ -98,6 +100,7 @@ export const heartbeatSchema = {
     sentAt: { type: 'number' },
     metricsUrl: { type: 'string', maxLength: 500 },
     messages: counterMap,
+    natsMessages: { type: 'number', minimum: 0 },
     inserted: counterMap,
     inserts: { type: 'number', minimum: 0 },
     insertLatencyMs: {

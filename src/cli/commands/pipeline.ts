@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { bridgeTopics, startBridge } from '../../bridge/run.ts'
+import { isSourceMode, SourceModes, type SourceMode } from '../../bridge/source-mode.ts'
 import { createClickHouse } from '../../clickhouse/client.ts'
 import { migrate } from '../../clickhouse/migrate.ts'
 import { createAdmin, createProducer } from '../../kafka/clients.ts'
@@ -174,9 +175,15 @@ export function registerPipelineCommands(program: Command): void {
     .description(
       'run one bridge worker in the foreground (consumer group member -> ClickHouse); SIGTERM drains and exits'
     )
-    .action(async () => {
+    .option(
+      '--source <where>',
+      'read Kafka (the default), NATS JetStream (the live path: docs/nats.md), or both',
+      sourceMode,
+      'kafka'
+    )
+    .action(async (options: { source: SourceMode }) => {
       const { config, log } = cliContext()
-      const bridge = await startBridge(config, log)
+      const bridge = await startBridge(config, log, { source: options.source })
       await new Promise<void>(() => {
         let signals = 0
         const onSignal = (signal: string) => {
@@ -199,4 +206,15 @@ export function registerPipelineCommands(program: Command): void {
         })
       })
     })
+}
+
+function sourceMode(value: string): SourceMode {
+  if (isSourceMode(value)) return value
+  throw new TickbridgeError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `--source must be ${SourceModes.join(', ')}; got "${value}"`,
+    {
+      hint: 'Run `tickbridge bridge --help` to see its options.'
+    }
+  )
 }
