@@ -14,7 +14,13 @@ import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
 import { PendingAcks } from '../core/pending-acks.ts'
 import { isTickbridgeError } from '../errors.ts'
-import { connectNats, ensureConsumer, ensureStream, natsUnavailable } from '../nats/jetstream.ts'
+import {
+  connectNats,
+  ensureConsumer,
+  ensureStream,
+  isRedelivery,
+  natsUnavailable
+} from '../nats/jetstream.ts'
 import type { SourceState } from './kafka-source.ts'
 import type { MessageSource, SourceMessage } from './ports.ts'
 
@@ -31,6 +37,12 @@ export interface NatsSourceOptions {
  */
 const PULL_BATCH = 1_000
 const CLOSE_TIMEOUT_MS = 3_000
+/** What the consume loop reports when the consumer or its stream was deleted. */
+const GONE = new Set<string>([
+  ConsumerEvents.ConsumerDeleted,
+  ConsumerEvents.ConsumerNotFound,
+  ConsumerEvents.StreamNotFound
+])
 
 /**
  * MessageSource over a JetStream durable pull consumer shared by every bridge reading NATS: the server hands each
@@ -161,7 +173,9 @@ export class NatsSource implements MessageSource {
 
   #deliver(message: JsMsg, onMessage: (message: SourceMessage) => void): void {
     this.#received++
-    if (message.redelivered) this.#redelivered++
+    // The implementation's ack subject when it has one; else the client's own (slower) parse.
+    const reply = (message as Partial<{ readonly reply: string }>).reply
+    if (reply === undefined ? message.redelivered : isRedelivery(reply)) this.#redelivered++
     const offset = this.#pending.hold(message, Date.now())
     const data = message.data
     onMessage({
@@ -174,13 +188,18 @@ export class NatsSource implements MessageSource {
     })
   }
 
-  /** The stream or consumer deleted under a running bridge (a reset, an operator): make both again. */
+  /**
+   * The stream or consumer deleted under a running bridge (a reset, an operator): make both again, and pull
+   * afresh (the pull requests in flight went to the deleted consumer). The new consumer delivers again what the
+   * stream still holds; the tables absorb what was already written.
+   */
   async #watchConsumer(messages: ConsumerMessages): Promise<void> {
     for await (const status of await messages.status()) {
-      if (status.type === ConsumerEvents.ConsumerNotFound || status.type === ConsumerEvents.StreamNotFound) {
-        this.#log.warn({ event: status.type }, 'the NATS stream or consumer is gone; creating it again')
-        await this.#ensureConsumer()
-      }
+      if (!GONE.has(status.type)) continue
+      this.#log.warn({ event: status.type }, 'the NATS stream or consumer is gone; creating it again')
+      await this.#ensureConsumer()
+      messages.stop() // the consume loop starts a new one
+      return
     }
   }
 

@@ -68,6 +68,22 @@ export function isConsumerNotFound(error: unknown): boolean {
   return jetStreamErrorCode(error) === CONSUMER_NOT_FOUND
 }
 
+/**
+ * Whether a JetStream message was delivered before, read from its ack subject without the client's full parse
+ * (which splits it and builds an object: a tenth of the bridge's CPU per message, measured). The subject is
+ * `$JS.ACK.<stream>.<consumer>.<deliveries>.…` (9 tokens), or with `<domain>.<account hash>` after `ACK`
+ * (11 or more): the delivery count is the 5th token, or the 7th.
+ */
+export function isRedelivery(ackSubject: string): boolean {
+  const dots: number[] = []
+  for (let at = ackSubject.indexOf('.'); at >= 0 && dots.length < 12; at = ackSubject.indexOf('.', at + 1))
+    dots.push(at)
+  const token = dots.length === 8 ? 4 : 6
+  const start = (dots[token - 1] ?? -1) + 1
+  const end = dots[token] ?? ackSubject.length
+  return !(end - start === 1 && ackSubject.charCodeAt(start) === 49) // not "1"
+}
+
 /** Every subject feeds publish on (`<prefix>.<type>.<exchange>.<symbol>`). */
 export function streamSubjects(nats: NatsConfig): string[] {
   return [`${nats.subjectPrefix}.>`]
@@ -137,30 +153,43 @@ export async function ensureStream(
   }
 }
 
-/** Creates the durable consumer if missing; an existing one gets this config's ack wait and pending limit. */
+/**
+ * Creates the durable consumer if missing. An existing one is brought to this config's ack wait and pending
+ * limit (if the server refuses, the bridge goes on with the consumer as it is, and says so).
+ */
 export async function ensureConsumer(jsm: JetStreamManager, nats: NatsConfig, log: Logger): Promise<void> {
   const wanted = consumerConfig(nats)
-  try {
-    const { config } = await jsm.consumers.info(nats.stream, nats.consumer)
-    if (config.ack_wait !== wanted.ack_wait || config.max_ack_pending !== wanted.max_ack_pending) {
-      await jsm.consumers.update(nats.stream, nats.consumer, {
+  const existing = await jsm.consumers.info(nats.stream, nats.consumer).catch((error: unknown) => {
+    if (isConsumerNotFound(error)) return null
+    throw natsUnavailable(`cannot read NATS consumer ${nats.consumer} of ${nats.stream}`, error)
+  })
+  if (existing) {
+    const { ack_wait: ackWait, max_ack_pending: maxAckPending } = existing.config
+    if (ackWait === wanted.ack_wait && maxAckPending === wanted.max_ack_pending) return
+    await jsm.consumers
+      .update(nats.stream, nats.consumer, {
         ack_wait: wanted.ack_wait as number,
         max_ack_pending: wanted.max_ack_pending as number
       })
-      log.info(
-        { consumer: nats.consumer },
-        'updated the NATS consumer to NATS_ACK_WAIT_MS / NATS_MAX_ACK_PENDING'
+      .then(
+        () =>
+          log.info(
+            { consumer: nats.consumer },
+            'NATS consumer updated to NATS_ACK_WAIT_MS / NATS_MAX_ACK_PENDING'
+          ),
+        (error: unknown) =>
+          log.warn(
+            { err: error, consumer: nats.consumer },
+            'could not update the NATS consumer; using it as it is'
+          )
       )
-    }
     return
-  } catch (error) {
-    if (!isConsumerNotFound(error))
-      throw natsUnavailable(`cannot read NATS consumer ${nats.consumer} of ${nats.stream}`, error)
   }
   try {
     await jsm.consumers.add(nats.stream, wanted)
     log.info({ stream: nats.stream, consumer: nats.consumer }, 'created the durable NATS consumer')
   } catch (error) {
+    // Another bridge may have created it meanwhile.
     if (await jsm.consumers.info(nats.stream, nats.consumer).catch(() => null)) return
     throw natsUnavailable(`cannot create NATS consumer ${nats.consumer} on ${nats.stream}`, error)
   }

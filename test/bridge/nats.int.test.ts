@@ -42,7 +42,7 @@ test('feed -> NATS JetStream -> bridge -> ClickHouse: every trade once, bad inpu
   const { config, clickhouse } = env
   const db = config.clickhouse.database
   const bridge = await startBridge(config, silentLog, { source: 'nats' })
-  t.after(() => bridge.stop())
+  env.onEnd(() => bridge.stop())
   // The feed publishes on `<NATS_SUBJECT_PREFIX>.trade.wallex.BTCUSDT`, into the stream the bridge created.
   const { feed, sockets } = await feedWithLocalExchange(t, env, { natsUrl: config.nats.url })
   const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString()
@@ -92,7 +92,7 @@ test('feed -> NATS JetStream -> bridge -> ClickHouse: every trade once, bad inpu
 test('two bridges share the durable consumer: each gets some of the work, the total is exact', async (t) => {
   const env = await natsTestEnv(t)
   const bridges: RunningBridge[] = []
-  t.after(() => Promise.all(bridges.map((b) => b.stop())))
+  env.onEnd(() => Promise.all(bridges.map((b) => b.stop())))
   bridges.push(await startNatsBridge(env, 'one'), await startNatsBridge(env, 'two'))
   const nats = await natsClient(t, env.config)
   const all = uniqueTrades(20_000, 31)
@@ -124,7 +124,7 @@ test('kill -9 one of two NATS bridges mid-stream: its unacknowledged messages go
   const nats = await natsClient(t, env.config)
   const args = ['--source', 'nats']
   const bridges = [1, 2].map((ordinal) => spawnBridge(env, ordinal, {}, args))
-  t.after(() => killAll(bridges))
+  env.onEnd(() => killAll(bridges))
   // Both have joined the consumer (created by whichever came first).
   await eventually(
     async () => bridges.every((b) => b.output().includes('consuming the durable NATS consumer')),
@@ -179,7 +179,7 @@ test('inserts failing: held messages are neither acknowledged nor redelivered; w
     },
     log
   )
-  t.after(async () => {
+  env.onEnd(async () => {
     await holder.stop(1_000)
     await clickhouseProxy.close()
     await natsProxy.close()
@@ -203,7 +203,7 @@ test('inserts failing: held messages are neither acknowledged nor redelivered; w
 
   // Another bridge joins; then the holder "dies": its NATS connection is cut, so its leases run out.
   const heir = await startNatsBridge(env, 'heir')
-  t.after(() => heir.stop())
+  env.onEnd(() => heir.stop())
   natsProxy.block()
   await eventually(
     async () => (await trades(env)()) === all.length,
@@ -224,7 +224,7 @@ test('a message that arrives by both Kafka and NATS is one row, and candles coun
   const { config, clickhouse } = env
   const db = config.clickhouse.database
   const bridge = await startBridge(config, silentLog, { source: 'both' })
-  t.after(() => bridge.stop())
+  env.onEnd(() => bridge.stop())
   const nats = await natsClient(t, config)
   const all: TradeMessage[] = uniqueTrades(5_000, 61)
   await Promise.all([

@@ -6,11 +6,34 @@ import { natsSubject } from '../../src/feed/nats-fanout.ts'
 import { ensureStream, natsServers } from '../../src/nats/jetstream.ts'
 import { silentLog, testEnv, uniqueId, type TestEnv } from './stack.ts'
 
+export interface NatsTestEnv extends TestEnv {
+  /**
+   * Runs `stop` when the test ends, before its stream, topics and database are removed: a bridge still running
+   * would create its stream again (it re-creates a deleted stream), and would retry inserts into a dropped
+   * database until its stop timeout.
+   */
+  onEnd(stop: () => Promise<unknown>): void
+}
+
 /**
  * A test environment whose NATS subjects, stream and durable consumer are its own (on the stack's NATS server,
  * `NATS_URL` or the local one), on top of testEnv()'s topics and database. The stream is deleted afterwards.
  */
-export async function natsTestEnv(t: TestContext, overrides: Record<string, string> = {}): Promise<TestEnv> {
+export async function natsTestEnv(
+  t: TestContext,
+  overrides: Record<string, string> = {}
+): Promise<NatsTestEnv> {
+  const stops: (() => Promise<unknown>)[] = []
+  let config: Config | undefined
+  // Registered before testEnv()'s own clean-up, so it runs first (t.after hooks run in order).
+  t.after(async () => {
+    for (const stop of stops.reverse()) await stop()
+    if (!config) return
+    const connection = await connect({ servers: natsServers(config.nats.url) })
+    const jsm = await connection.jetstreamManager()
+    await jsm.streams.delete(config.nats.stream).catch(() => undefined)
+    await connection.close()
+  })
   const id = uniqueId()
   const env = await testEnv(t, {
     NATS_SUBJECT_PREFIX: `t${id}.market`,
@@ -20,13 +43,8 @@ export async function natsTestEnv(t: TestContext, overrides: Record<string, stri
     NATS_ACK_WAIT_MS: '3000',
     ...overrides
   })
-  t.after(async () => {
-    const connection = await connect({ servers: natsServers(env.config.nats.url) })
-    const jsm = await connection.jetstreamManager()
-    await jsm.streams.delete(env.config.nats.stream).catch(() => undefined)
-    await connection.close()
-  })
-  return env
+  config = env.config
+  return { ...env, onEnd: (stop) => void stops.push(stop) }
 }
 
 /** A client connection for the test; closed afterwards. */
