@@ -9,10 +9,10 @@
  *
  *   node dist/bench/load-producer.js --topic T --rate 25000 --seconds 30 --exchange bench-1 --seed 1
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config/load.ts'
 import { createProducer } from '../src/kafka/clients.ts'
+import { sendPaced, tradeRecords } from '../src/sim/kafka-load.ts'
 import { TradeGenerator } from '../src/sim/market.ts'
 
 const { values } = parseArgs({
@@ -48,32 +48,20 @@ const go = new Promise<void>((resolve) =>
 )
 send({ type: 'ready' })
 if (process.send) await go
-let stopped = false
-process.once('SIGTERM', () => (stopped = true))
+const stop = new AbortController()
+process.once('SIGTERM', () => stop.abort())
 
-const started = performance.now()
 let sent = 0
 const progress = setInterval(() => send({ type: 'progress', sent }), 500)
-while (!stopped) {
-  const elapsed = performance.now() - started
-  if (elapsed >= durationMs) break
-  const due = Math.floor((elapsed / 1000) * rate) - sent
-  if (due <= 0) {
-    await sleep(TICK_MS)
-    continue
-  }
-  const size = Math.min(due, maxBatch)
-  const now = Date.now()
-  const messages = new Array(size)
-  for (let i = 0; i < size; i++) {
-    const { key, message } = generator.next(now)
-    messages[i] = { topic, key, value: JSON.stringify(message) }
-  }
-  await producer.send({ messages })
-  sent += size
-}
-const seconds = (performance.now() - started) / 1000
+const result = await sendPaced((messages) => producer.send({ messages }), tradeRecords(generator, topic), {
+  rate,
+  durationMs,
+  maxBatch,
+  tickMs: TICK_MS,
+  signal: stop.signal,
+  onSent: (total) => (sent = total)
+})
 clearInterval(progress)
 await producer.close()
-send({ type: 'done', sent, seconds })
+send({ type: 'done', sent: result.sent, seconds: result.seconds })
 process.disconnect?.()

@@ -17,9 +17,11 @@ export function bridgeHeartbeats(
     policy: CoordinatedPolicy
     capacity: number
     readiness: () => Readiness
+    /** Its worker pool: name, consumer group and topics. */
+    pool: NonNullable<Heartbeat['pool']>
   }
 ): (metricsUrl: string) => Heartbeat {
-  const { worker, source, nats, policy, capacity, readiness } = parts
+  const { worker, source, nats, policy, capacity, readiness, pool } = parts
   let last = { inserts: 0, latencyTotal: 0 }
   return (metricsUrl) => {
     const stats = worker.stats
@@ -30,6 +32,7 @@ export function bridgeHeartbeats(
       v: 1,
       role: 'bridge',
       ...identity,
+      pool,
       sentAt: Date.now(),
       ...(metricsUrl ? { metricsUrl } : {}),
       messages: Object.fromEntries(stats.receivedByType),

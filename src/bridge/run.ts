@@ -5,6 +5,8 @@ import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import type { HeartbeatReply } from '../core/heartbeat.ts'
 import { CoordinatedPolicy, WatermarkPolicy } from '../core/backpressure.ts'
+import { ALL_POOL, topicsOfTypes } from '../core/pools.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
 import { DEFAULT_MAX_MESSAGE_BYTES, ensureTopics, maxMessageBytes } from '../kafka/topics.ts'
 import { dropExpiredPartitions } from '../clickhouse/retention.ts'
@@ -53,6 +55,14 @@ export async function startBridge(
   options: BridgeRunOptions = {}
 ): Promise<RunningBridge> {
   const mode = options.source ?? 'kafka'
+  if (mode !== 'kafka' && config.bridge.pool.name !== ALL_POOL) {
+    // One durable NATS consumer reads every type; pools would need one per type (docs/nats.md).
+    throw new TickbridgeError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `--source ${mode} reads every message type from NATS, so it cannot run in the worker pool "${config.bridge.pool.name}"`,
+      { hint: 'Run NATS bridges without --types/--pool (BRIDGE_TYPES/BRIDGE_POOL), or read Kafka in pools.' }
+    )
+  }
   const { instanceId, ordinal } = config.bridge
   const log = rootLog.child({ role: 'bridge', instanceId })
   log.info(`Instance ID: ${instanceId} (#${ordinal})`)
@@ -66,7 +76,9 @@ export async function startBridge(
   )
   const retention = capabilities.ttl ? null : startRetentionJob(clickhouse, config, log)
 
-  const topics = bridgeTopics(config)
+  // Its worker pool's topics only (every topic for the pool `all`), in the pool's consumer group.
+  const { pool } = config.bridge
+  const topics = topicsOfTypes(config.topics, pool.types)
   const admin = createAdmin(config.kafka)
   let dlqMaxBytes: number
   try {
@@ -93,8 +105,7 @@ export async function startBridge(
   // The source's stall check reads the worker built below.
   let worker: BridgeWorker
   const source = new KafkaSource({
-    createConsumer: () =>
-      createConsumer(config.kafka, { groupId: config.bridge.groupId, clientId: instanceId }),
+    createConsumer: () => createConsumer(config.kafka, { groupId: pool.groupId, clientId: instanceId }),
     topics,
     log,
     buffered: () => worker.buffered,
@@ -111,7 +122,8 @@ export async function startBridge(
     source: sourceFor(mode, source, nats),
     sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
     deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId, dlqMaxBytes),
-    ...(config.bridge.candlesFromTrades
+    // Candles are recomputed from the trades a pool inserts: a pool without trades has none to recompute.
+    ...(config.bridge.candlesFromTrades && pool.types.includes('trade')
       ? {
           candles: new CandleRefresher(
             clickhouse,
@@ -139,7 +151,7 @@ export async function startBridge(
   log.info(
     {
       source: mode,
-      ...(mode === 'nats' ? {} : { topics, group: config.bridge.groupId }),
+      ...(mode === 'nats' ? {} : { topics, group: pool.groupId, pool: pool.name }),
       ...(nats ? { stream: config.nats.stream, consumer: config.nats.consumer } : {})
     },
     'bridge consuming'
@@ -170,7 +182,8 @@ export async function startBridge(
         nats,
         policy,
         capacity: bufferMaxMessages,
-        readiness
+        readiness,
+        pool: { name: pool.name, group: pool.groupId, topics }
       }),
       onReply: (reply) => followHub(policy, worker, reply)
     },

@@ -1,4 +1,5 @@
 import { InvalidQueryInput } from '../core/market-query.ts'
+import { InvalidPool } from '../core/pools.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 
 /** Runs pure argument parsing; a value the core refuses becomes TB_INVALID_ARGUMENT with a hint. */
@@ -6,7 +7,7 @@ export function parseArguments<T>(parse: () => T, hint: string): T {
   try {
     return parse()
   } catch (error) {
-    if (error instanceof InvalidQueryInput)
+    if (error instanceof InvalidQueryInput || error instanceof InvalidPool)
       throw new TickbridgeError(ErrorCodes.INVALID_ARGUMENT, error.message, { hint })
     throw error
   }

@@ -9,9 +9,10 @@ export interface CliContext {
 
 let context: CliContext | null = null
 
-export function cliContext(): CliContext {
-  if (!context) {
-    const config = loadConfig()
+/** `settings`: variables given as flags (e.g. `bridge --pool` for BRIDGE_POOL); they rebuild the context. */
+export function cliContext(settings?: Record<string, string>): CliContext {
+  if (!context || settings) {
+    const config = loadConfig(process.env, undefined, settings)
     context = { config, log: createLogger(config.log) }
   }
   return context

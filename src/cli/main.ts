@@ -9,6 +9,8 @@ import { registerQueryCommand } from './commands/query.ts'
 import { registerLagCommand } from './commands/lag.ts'
 import { registerResetCommands } from './commands/reset.ts'
 import { registerLogsCommand } from './commands/logs.ts'
+import { registerLoadTestCommand } from './commands/loadtest.ts'
+import { registerReplayCommand } from './commands/replay.ts'
 import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
@@ -33,6 +35,8 @@ registerQueryCommand(program)
 registerLagCommand(program)
 registerResetCommands(program)
 registerLogsCommand(program)
+registerLoadTestCommand(program)
+registerReplayCommand(program)
 
 try {
   await program.parseAsync(process.argv)

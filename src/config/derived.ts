@@ -1,4 +1,6 @@
 import { resolve } from 'node:path'
+import { ALL_POOL, InvalidPool, resolvePool, type BridgePool } from '../core/pools.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { defaultInstanceIdentity } from './instance-id.ts'
 import type { SectionName, Settings } from './settings/index.ts'
 
@@ -17,14 +19,32 @@ type Derivation = (settings: Settings, host: HostFacts) => unknown
 const home = (s: Settings, host: HostFacts): string =>
   s.TICKBRIDGE_HOME || resolve(host.projectRoot, '.tickbridge')
 
-const identity = (s: Settings, host: HostFacts) =>
-  defaultInstanceIdentity({
+/** The bridge's pool (BRIDGE_TYPES, BRIDGE_POOL): which types it consumes, in which consumer group. */
+const bridgePool = (s: Settings): BridgePool => {
+  try {
+    return resolvePool({ types: s.BRIDGE_TYPES, name: s.BRIDGE_POOL }, s.BRIDGE_GROUP_ID)
+  } catch (error) {
+    if (!(error instanceof InvalidPool)) throw error
+    const named = [s.BRIDGE_TYPES ? 'BRIDGE_TYPES' : '', s.BRIDGE_POOL ? 'BRIDGE_POOL' : '']
+    throw new TickbridgeError(
+      ErrorCodes.CONFIG_INVALID,
+      `invalid configuration: ${named.filter(Boolean).join(' with ')}: ${error.message}`,
+      { cause: error, hint: 'See BRIDGE_TYPES and BRIDGE_POOL in docs/configuration.md.' }
+    )
+  }
+}
+
+const identity = (s: Settings, host: HostFacts) => {
+  const pool = bridgePool(s).name
+  return defaultInstanceIdentity({
     role: 'bridge',
     id: s.INSTANCE_ID,
     ordinal: s.INSTANCE_ORDINAL,
     hostname: host.hostname,
-    pid: host.pid
+    pid: host.pid,
+    ...(pool === ALL_POOL ? {} : { pool })
   })
+}
 
 /**
  * Config values that are not one variable as written: computed defaults, values built from several variables,
@@ -54,6 +74,7 @@ export const derivedFields = {
   },
   stack: { home },
   bridge: {
+    pool: bridgePool,
     instanceId: (s: Settings, host: HostFacts): string => identity(s, host).instanceId,
     ordinal: (s: Settings, host: HostFacts): number => identity(s, host).ordinal
   },

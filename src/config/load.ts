@@ -20,9 +20,14 @@ export const cliEntry = resolve(projectRoot, 'dist/src/cli/main.js')
  * Reads and validates the environment once. A bad value stops start-up with a message that names the variable.
  * A `.env` file in the working directory is loaded first if present (real environment variables win).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenvPath = resolve('.env')): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  dotenvPath = resolve('.env'),
+  /** Variables given another way (a command-line flag that stands for one); they win over `env`. */
+  overrides: Record<string, string> = {}
+): Config {
   if (env === process.env && existsSync(dotenvPath)) process.loadEnvFile(dotenvPath)
-  return buildConfig(validateSettings(env), {
+  return buildConfig(validateSettings({ ...env, ...overrides }), {
     hostname: hostname(),
     pid: process.pid,
     projectRoot,

@@ -16,6 +16,11 @@ export interface Heartbeat {
   host: string
   startedAt: number
   sentAt: number
+  /**
+   * Bridge: its worker pool (name, consumer group, topics). Absent (older bridges): the pool `all`, every topic
+   * in the hub's BRIDGE_GROUP_ID.
+   */
+  pool?: { name: string; group: string; topics: string[] }
   /** This process's own /metrics, /healthz and /readyz, when it serves them. */
   metricsUrl?: string
   /** Cumulative messages by canonical type: received from Kafka or NATS (bridge) or produced (feed). */
@@ -99,6 +104,15 @@ export const heartbeatSchema = {
     startedAt: { type: 'number' },
     sentAt: { type: 'number' },
     metricsUrl: { type: 'string', maxLength: 500 },
+    pool: {
+      type: 'object',
+      required: ['name', 'group', 'topics'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 100 },
+        group: { type: 'string', minLength: 1, maxLength: 300 },
+        topics: { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 300 } }
+      }
+    },
     messages: counterMap,
     natsMessages: { type: 'number', minimum: 0 },
     inserted: counterMap,

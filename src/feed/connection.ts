@@ -71,6 +71,9 @@ export class FeedConnection {
       send: (message) => {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message))
       },
+      sendText: (text) => {
+        if (socket.readyState === WebSocket.OPEN) socket.send(text)
+      },
       stop: (reason) => {
         if (lifetime.signal.aborted) return
         this.fatal = reason

@@ -4,6 +4,7 @@ import { messageKey, type MarketMessage, type MessageType } from '../core/messag
 import type { TopicsConfig } from '../config/types.ts'
 import { isRetriable } from '../errors.ts'
 import { describeKafkaError, isTooLargeError } from '../kafka/errors.ts'
+import { topicForType } from '../kafka/topics.ts'
 import type { NatsFanout } from './nats-fanout.ts'
 import type { FeedProducer } from './ports.ts'
 import type { DiskSpool, OutgoingMessage } from './spool.ts'
@@ -171,12 +172,7 @@ export class FeedPublisher {
   }
 
   #topicFor(type: MessageType): string {
-    return {
-      trade: this.#topics.trades,
-      depth: this.#topics.depth,
-      quote: this.#topics.quotes,
-      candle: this.#topics.candles
-    }[type]
+    return topicForType(this.#topics, type)
   }
 
   #enqueue(entry: OutgoingMessage): void {

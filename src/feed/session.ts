@@ -24,6 +24,8 @@ export interface ExchangeSession {
 export interface SessionConnection {
   /** Sends a message (JSON-encoded) on this connection; dropped once it has closed. */
   send(message: unknown): void
+  /** Sends `text` as it is, not JSON-encoded (e.g. OKX's keep-alive `ping`); dropped once it has closed. */
+  sendText(text: string): void
   /** Retrying cannot help (e.g. the API key was refused): close for good with this reason, no reconnect. */
   stop(reason: string): void
   /** Aborted when this connection closes or the feed stops. */

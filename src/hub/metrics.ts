@@ -35,10 +35,20 @@ export function hubRegistry(view: ClusterView): {
   })
   new Gauge({
     name: 'tickbridge_cluster_backpressure_active',
-    help: '1 while the hub tells every instance to hold back',
+    help: '1 while the hub tells bridges to hold back (any worker pool)',
     registers: [registry],
     collect() {
       this.set(view.pressure.hold ? 1 : 0)
+    }
+  })
+  new Gauge({
+    name: 'tickbridge_cluster_pool_backpressure_active',
+    help: "1 while the hub tells a worker pool's bridges to hold back (pool `all`: bridges of every type)",
+    labelNames: ['pool'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const p of view.pressure.pools()) this.set({ pool: p.pool }, p.hold ? 1 : 0)
     }
   })
   new Gauge({
@@ -79,12 +89,13 @@ export function hubRegistry(view: ClusterView): {
   })
   new Gauge({
     name: 'tickbridge_consumer_lag_messages',
-    help: 'Bridge consumer group lag per partition (end offset - committed offset)',
-    labelNames: ['topic', 'partition'],
+    help: 'Bridge consumer group lag per partition (end offset - committed offset), by worker pool and its group',
+    labelNames: ['pool', 'group', 'topic', 'partition'],
     registers: [registry],
     collect() {
       this.reset()
-      for (const p of view.lag) this.set({ topic: p.topic, partition: String(p.partition) }, p.lag)
+      for (const p of view.lag)
+        this.set({ pool: p.pool, group: p.group, topic: p.topic, partition: String(p.partition) }, p.lag)
     }
   })
   new Gauge({

@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '../clickhouse/client.ts'
 import { sqlString } from '../core/sql.ts'
 import { groupLag } from '../kafka/lag.ts'
 import type { Admin } from '@platformatic/kafka'
-import type { ClusterView } from './cluster-view.ts'
+import type { ClusterView, LagGroup } from './cluster-view.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
 
 /** Runs `work` every `intervalMs` (never overlapping itself); failures are reported once per change of message. */
@@ -32,15 +32,17 @@ export function every(intervalMs: number, work: () => Promise<void>, log: Logger
   return () => clearInterval(timer)
 }
 
-/** Consumer lag per partition of the bridge group, attributed to the instance that owns the partition. */
-export async function pollLag(
-  view: ClusterView,
-  admin: Admin,
-  groupId: string,
-  topics: string[]
-): Promise<void> {
+/**
+ * Consumer lag per partition of each worker pool's group (the bridge group when no bridge reports a pool),
+ * attributed to the instance that owns the partition.
+ */
+export async function pollLag(view: ClusterView, admin: Admin, fallback: LagGroup): Promise<void> {
   try {
-    view.setLag(await groupLag(admin, groupId, topics))
+    const groups = view.lagGroups(fallback)
+    const lags = await Promise.all(
+      groups.map(async (g) => ({ ...g, partitions: await groupLag(admin, g.group, g.topics) }))
+    )
+    view.setLag(lags, fallback.group)
   } catch (error) {
     view.lagError = (error as Error).message
     throw error

@@ -3,6 +3,7 @@ import { bridgeTopics } from '../bridge/run.ts'
 import { createClickHouse } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
+import { ALL_POOL } from '../core/pools.ts'
 import { createAdmin } from '../kafka/clients.ts'
 import { resolveHubToken } from '../telemetry/hub-token.ts'
 import { ClusterView } from './cluster-view.ts'
@@ -59,7 +60,8 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
     every(TICK_MS, async () => view.tick(), log, 'tick'),
     every(
       LAG_MS,
-      () => pollLag(view, admin, config.bridge.groupId, bridgeTopics(config)),
+      () =>
+        pollLag(view, admin, { pool: ALL_POOL, group: config.bridge.groupId, topics: bridgeTopics(config) }),
       log,
       'consumer lag'
     ),
@@ -74,7 +76,7 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
     )
   ]
 
-  const app = buildHubApp(view, resolveHubToken(config), log)
+  const app = buildHubApp(view, resolveHubToken(config), log, { logIntervalMs: config.hub.logIntervalMs })
   const url = await app.listen({ host: config.hub.host, port })
   log.info({ url, dashboard: `${url}/` }, 'hub listening')
   let stopping: Promise<void> | null = null

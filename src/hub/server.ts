@@ -7,6 +7,7 @@ import type { HubEvent } from '../core/instance-registry.ts'
 import { addProcessRoutes } from '../telemetry/process-server.ts'
 import type { ClusterView } from './cluster-view.ts'
 import { addDashboardRoutes } from './dashboard.ts'
+import { heartbeatLogLine, HeartbeatLogThrottle } from './heartbeat-log.ts'
 import { hubRegistry } from './metrics.ts'
 
 /**
@@ -14,8 +15,14 @@ import { hubRegistry } from './metrics.ts'
  * server-sent events, Prometheus /metrics, /healthz, /readyz and the dashboard. Reads are open (the hub binds
  * to 127.0.0.1 by default); writes need the token, which is compared in constant time and never logged.
  */
-export function buildHubApp(view: ClusterView, token: string, log: Logger): FastifyInstance {
+export function buildHubApp(
+  view: ClusterView,
+  token: string,
+  log: Logger,
+  options: { logIntervalMs?: number } = {}
+): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576, forceCloseConnections: true })
+  const heartbeatLog = new HeartbeatLogThrottle(options.logIntervalMs ?? 10_000)
   const { registry, heartbeats, rejected } = hubRegistry(view)
   const expected = Buffer.from(`Bearer ${token}`)
 
@@ -52,7 +59,12 @@ export function buildHubApp(view: ClusterView, token: string, log: Logger): Fast
     async (request, reply) => {
       heartbeats.inc()
       const answer = view.heartbeat(request.body)
-      if (!('conflict' in answer)) return answer
+      if (!('conflict' in answer)) {
+        const level = heartbeatLog.level(request.body, Date.now())
+        if (level !== null && log.isLevelEnabled(level))
+          log[level](heartbeatLogLine(request.body, view.lagOf(request.body.instanceId)))
+        return answer
+      }
       const { instanceId, host, pid } = answer.conflict
       rejected.inc({ reason: 'instance-id-taken' })
       log.warn(

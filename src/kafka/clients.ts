@@ -102,3 +102,11 @@ export function createAdmin(config: KafkaConfig, clientId = 'tickbridge-admin'):
 }
 
 export { stringDeserializers }
+
+/**
+ * The partition the producers above choose for `key` in a topic of `partitions` partitions (Java's murmur2,
+ * as `compatibilityPartitioner`, then modulo the partition count as the client does).
+ */
+export function partitionForKey(key: string, partitions: number): number {
+  return compatibilityPartitioner(undefined as never, Buffer.from(key)) % partitions
+}

@@ -1,5 +1,12 @@
 import { ConfigResourceTypes, type Admin } from '@platformatic/kafka'
+import type { TopicsConfig } from '../config/types.ts'
+import type { MessageType } from '../core/messages.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
+
+/** The topic each canonical message type is produced to (docs/wire-format.md#topics). */
+export function topicForType(topics: TopicsConfig, type: MessageType): string {
+  return { trade: topics.trades, depth: topics.depth, quote: topics.quotes, candle: topics.candles }[type]
+}
 
 /** Creates the topics that do not exist yet (all with `partitions` partitions); existing ones are left alone. */
 export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<string[]> {

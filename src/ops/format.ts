@@ -1,4 +1,5 @@
 import type { Heartbeat } from '../core/heartbeat.ts'
+import { ALL_POOL } from '../core/pools.ts'
 import type { OpsSnapshot } from './snapshot.ts'
 
 /** "market.trades:0,3 market.depth:0,3" from a list of topic:partition. */
@@ -19,6 +20,8 @@ export function instanceRows(snapshot: OpsSnapshot) {
     if (p.owner) lagByOwner.set(p.owner, (lagByOwner.get(p.owner) ?? 0) + p.lag)
   return snapshot.instances.map((i) => ({
     role: i.role,
+    // Bridges that report no pool are bridges of every type: the pool `all`.
+    pool: i.role === 'bridge' ? (i.lastHeartbeat.pool?.name ?? ALL_POOL) : '-',
     instance: i.instanceId,
     state: i.state,
     ready: i.ready === null ? '-' : i.ready ? 'yes' : `NO (${i.readyReason ?? '?'})`,
@@ -47,11 +50,23 @@ export function clusterLine(snapshot: OpsSnapshot): string {
   const rows = Object.entries(tables)
     .map(([table, n]) => `${table} ${n.toLocaleString('en-US')}`)
     .join(', ')
+  // With worker pools, lag and backpressure are per pool (each its own consumer group and decision).
+  const pools = lag.pools ?? []
+  const pooled = pools.length > 1 || pools.some((p) => p.pool !== ALL_POOL)
+  const perPool = pooled
+    ? ` (${pools.map((p) => `${p.pool} ${p.lag.toLocaleString('en-US')}`).join(', ')})`
+    : ''
+  const holding = (backpressure.pools ?? []).filter((p) => p.hold && p.pool !== ALL_POOL)
+  const pressure = !backpressure.hold
+    ? 'off'
+    : holding.length
+      ? `ACTIVE in ${holding.map((p) => `pool ${p.pool} (${p.reason ?? ''})`).join(', ')}`
+      : `ACTIVE (${backpressure.reason ?? ''})`
   return [
     `instances: ${totals.instances.alive} alive, ${totals.instances.dead} dead`,
     `feeds ${totals.feedMessagesPerSecond.toLocaleString('en-US')} msg/s -> bridges ${totals.bridgeMessagesPerSecond.toLocaleString('en-US')} msg/s`,
-    `lag ${lag.total.toLocaleString('en-US')}`,
-    `backpressure ${backpressure.hold ? `ACTIVE (${backpressure.reason ?? ''})` : 'off'}`,
+    `lag ${lag.total.toLocaleString('en-US')}${perPool}`,
+    `backpressure ${pressure}`,
     `rows: ${rows || '-'}`
   ].join('  |  ')
 }

@@ -4,6 +4,7 @@ import { createClickHouse } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
+import type { PoolTarget } from '../core/pools.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
@@ -26,7 +27,10 @@ import { defaultHubUrl } from './snapshot.ts'
  * to it, and N bridges. Each step is idempotent: what already runs is kept.
  */
 export interface PipelineOptions {
+  /** Bridges of every type; ignored when `pools` is given. */
   bridges: number
+  /** Worker pools instead (`start --pools trades=3,depth=2`): each its own types, consumer group and count. */
+  pools?: PoolTarget[]
   /** Simulated trades per second (the simulator's rate for the feed's connection). */
   rate: number
   symbols: string[]
@@ -89,19 +93,25 @@ export async function startPipeline(
     ],
     progress
   )
-  const { started, stopped } = await scaleLocalBridges(config, options.bridges)
+  const { started, stopped } = await scaleLocalBridges(config, options.pools ?? options.bridges)
   for (const b of stopped) progress(`stopped ${b.name} (pid ${b.pid})`)
   for (const b of started) progress(`started ${b.name} (pid ${b.pid}), log ${b.log}`)
 
-  progress(`waiting for ${options.bridges} bridge(s) and the feed to report to the hub ...`)
+  const bridges = pipelineBridges(options)
+  progress(`waiting for ${bridges} bridge(s) and the feed to report to the hub ...`)
   const ready = async () => {
     const instances = await hubInstances(hubUrl)
     const alive = (role: string) => instances.filter((i) => i.role === role && i.state === 'alive')
-    return alive('feed').length >= 1 && alive('bridge').length >= options.bridges
+    return alive('feed').length >= 1 && alive('bridge').length >= bridges
   }
-  const bridges = listLocalProcesses(config, 'bridge')
-  await waitFor(ready, options.readyTimeoutMs, bridges[0] ?? null, 'every instance reporting to the hub')
+  const local = listLocalProcesses(config, 'bridge')
+  await waitFor(ready, options.readyTimeoutMs, local[0] ?? null, 'every instance reporting to the hub')
   return listLocalProcesses(config)
+}
+
+/** How many bridges the options run, over every pool. */
+export function pipelineBridges(options: Pick<PipelineOptions, 'bridges' | 'pools'>): number {
+  return options.pools ? options.pools.reduce((sum, p) => sum + p.count, 0) : options.bridges
 }
 
 /** Stops feeds and the simulator first (nothing new arrives), then the bridges (they drain), then the hub. */

@@ -3,6 +3,101 @@ import type { Logger } from 'pino'
 import type { StringProducer } from '../kafka/clients.ts'
 import { TradeGenerator } from './market.ts'
 
+/** One message to produce: topic, key (`exchange:symbol`) and the canonical JSON value. */
+export interface OutgoingRecord {
+  topic: string
+  key: string
+  value: string
+}
+
+/**
+ * Where paced records come from: up to `max` records, stamped `now` where they carry a receive time; an
+ * empty array when there are no more. May be async (a file being read).
+ */
+export type RecordSource = (max: number, now: number) => OutgoingRecord[] | Promise<OutgoingRecord[]>
+
+export interface PaceOptions {
+  /** Messages per second; null: as fast as the producer takes them. */
+  rate: number | null
+  /** Stop after this many messages (default: when the source is exhausted). */
+  count?: number
+  durationMs?: number
+  /** Largest batch handed to one send (default 4,000). */
+  maxBatch?: number
+  /** How long to sleep when nothing is due yet (default 20 ms). */
+  tickMs?: number
+  signal?: AbortSignal
+  /** Called after every acknowledged send with the running total. */
+  onSent?: (sent: number) => void
+}
+
+export interface PaceResult {
+  sent: number
+  /** From the start to the last acknowledgement. */
+  seconds: number
+  /**
+   * From the start to the moment the last batch was handed to `send`: what the sending kept pace with (a
+   * paced run that keeps up hands its last batch over at count / rate; its acknowledgement comes one send
+   * later).
+   */
+  dispatchSeconds: number
+}
+
+/**
+ * Sends records at a steady rate (or as fast as possible) in large batches with one send in flight, so a
+ * symbol's messages stay in order even when a send fails and is retried (overlapping sends no longer lose
+ * messages on @platformatic/kafka 2.x, but a failed one would let a later batch overtake it). A batch is
+ * built just before it is sent, so the receive time it is stamped with is not spent queueing here; a slow
+ * send makes the next batch larger (up to `maxBatch`) instead of late. Used by `tickbridge sim`,
+ * `loadtest`, `replay` and the benchmarks' load producer.
+ */
+export async function sendPaced(
+  send: (records: OutgoingRecord[]) => Promise<unknown>,
+  source: RecordSource,
+  options: PaceOptions
+): Promise<PaceResult> {
+  const maxBatch = options.maxBatch ?? 4000
+  const tickMs = options.tickMs ?? 20
+  const limit = options.count ?? Number.POSITIVE_INFINITY
+  const started = performance.now()
+  const durationMs = options.durationMs ?? Number.POSITIVE_INFINITY
+  let sent = 0
+  let dispatched = started
+  while (sent < limit && !options.signal?.aborted) {
+    const elapsed = performance.now() - started
+    if (elapsed >= durationMs) break
+    const due =
+      options.rate === null ? maxBatch : Math.min(limit, Math.floor((elapsed / 1000) * options.rate)) - sent
+    if (due <= 0) {
+      await sleep(tickMs)
+      continue
+    }
+    const records = await source(Math.min(due, maxBatch, limit - sent), Date.now())
+    if (records.length === 0) break
+    dispatched = performance.now()
+    await send(records)
+    sent += records.length
+    options.onSent?.(sent)
+  }
+  return {
+    sent,
+    seconds: (performance.now() - started) / 1000,
+    dispatchSeconds: (dispatched - started) / 1000
+  }
+}
+
+/** A source of simulated trades for `topic`, each batch stamped with the moment it is built. */
+export function tradeRecords(generator: TradeGenerator, topic: string): RecordSource {
+  return (max, now) => {
+    const records = new Array<OutgoingRecord>(max)
+    for (let i = 0; i < max; i++) {
+      const { key, message } = generator.next(now)
+      records[i] = { topic, key, value: JSON.stringify(message) }
+    }
+    return records
+  }
+}
+
 /**
  * Produces simulated canonical trades straight to Kafka at a steady rate (the offline demo and load source
  * until the exchange-protocol simulator serves feeds). Bounded: stops after `count` messages or `durationMs`.
@@ -19,14 +114,6 @@ export interface KafkaLoadOptions {
   signal?: AbortSignal
 }
 
-const TICK_MS = 20
-/**
- * One send in flight, so a symbol's trades stay in order even when a send fails and is retried; batches are
- * made large instead. (Overlapping sends no longer lose messages on @platformatic/kafka 2.x.)
- */
-const MAX_INFLIGHT_SENDS = 1
-const MAX_BATCH = 4000
-
 export async function produceTrades(
   producer: StringProducer,
   options: KafkaLoadOptions,
@@ -38,33 +125,22 @@ export async function produceTrades(
     seed: options.seed
   })
   const started = Date.now()
-  const limit = options.count ?? Number.POSITIVE_INFINITY
-  const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs
-  const inflight = new Set<Promise<unknown>>()
-  let sent = 0
   let lastReport = started
-  while (sent < limit && Date.now() < deadline && !options.signal?.aborted) {
-    const due = Math.min(limit, Math.floor(((Date.now() - started) / 1000) * options.rate)) - sent
-    if (due <= 0) {
-      await sleep(TICK_MS)
-      continue
+  const { sent } = await sendPaced(
+    (messages) => producer.send({ messages }),
+    tradeRecords(generator, options.topic),
+    {
+      rate: options.rate,
+      ...(options.count === undefined ? {} : { count: options.count }),
+      ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onSent: (total) => {
+        const now = Date.now()
+        if (now - lastReport < 5000) return
+        lastReport = now
+        log.info({ sent: total, rate: Math.round(total / ((now - started) / 1000)) }, 'sim producing')
+      }
     }
-    const size = Math.min(due, MAX_BATCH)
-    const now = Date.now()
-    const messages = new Array(size)
-    for (let i = 0; i < size; i++) {
-      const { key, message } = generator.next(now)
-      messages[i] = { topic: options.topic, key, value: JSON.stringify(message) }
-    }
-    const send = producer.send({ messages }).finally(() => inflight.delete(send))
-    inflight.add(send)
-    sent += size
-    if (inflight.size >= MAX_INFLIGHT_SENDS) await Promise.race(inflight)
-    if (now - lastReport >= 5000) {
-      lastReport = now
-      log.info({ sent, rate: Math.round(sent / ((now - started) / 1000)) }, 'sim producing')
-    }
-  }
-  await Promise.all(inflight)
+  )
   return sent
 }

@@ -2,15 +2,22 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Config } from '../config/types.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 
 /**
- * The shared heartbeat token: HUB_TOKEN when set; otherwise a random token kept in <home>/hub.token (mode 0600),
- * created on first use, so a local hub and its instances agree with no setup. Never logged.
+ * The shared heartbeat token: HUB_TOKEN when set; else the file HUB_TOKEN_FILE names (a mounted secret); else a
+ * random token kept in <home>/hub.token (mode 0600), created on first use, so a local hub and its instances
+ * agree with no setup. Never logged.
  */
 export function resolveHubToken(config: Config): string {
   if (config.hub.token) return config.hub.token
   const file = hubTokenFile(config)
   if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  if (config.hub.tokenFile) {
+    throw new TickbridgeError(ErrorCodes.CONFIG_INVALID, `HUB_TOKEN_FILE ${file} does not exist`, {
+      hint: 'Mount the hub token secret at that path, or unset HUB_TOKEN_FILE to use $TICKBRIDGE_HOME/hub.token.'
+    })
+  }
   mkdirSync(dirname(file), { recursive: true })
   const token = randomBytes(24).toString('base64url')
   writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' })
@@ -18,5 +25,5 @@ export function resolveHubToken(config: Config): string {
 }
 
 export function hubTokenFile(config: Config): string {
-  return join(config.stack.home, 'hub.token')
+  return config.hub.tokenFile || join(config.stack.home, 'hub.token')
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Config } from '../config/types.ts'
@@ -39,7 +40,7 @@ export async function startInstanceTelemetry(
       },
       log
     )
-    metricsUrl = started.url
+    metricsUrl = advertisedUrl(started.url, config.metrics)
     server = started
   } catch (error) {
     log.warn(
@@ -66,4 +67,15 @@ export async function startInstanceTelemetry(
       await server?.close()
     }
   }
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', ''])
+
+/** The URL others reach /metrics at: the listening URL with the advertised host (see METRICS_ADVERTISE_HOST). */
+export function advertisedUrl(listening: string, metrics: { host: string; advertiseHost: string }): string {
+  const host = metrics.advertiseHost || (WILDCARDS.has(metrics.host) ? hostname() : '')
+  if (!host) return listening
+  const url = new URL(listening)
+  url.hostname = host
+  return url.origin
 }

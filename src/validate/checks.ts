@@ -1,4 +1,5 @@
 import type { InstanceView } from '../core/instance-registry.ts'
+import { ALL_POOL } from '../core/pools.ts'
 import type { GroupMemberAssignment } from '../kafka/group.ts'
 import { summarizePartitions } from '../ops/format.ts'
 
@@ -147,5 +148,49 @@ export function checkDuplicates(
     'duplicates',
     rowsAfterFinal === distinctRows,
     `inserted ${rowsInserted} rows (${distinctRows} distinct, each twice); ${rowsAfterFinal} after FINAL`
+  )
+}
+
+/** One pool's result of a check, for `perPool`. */
+export interface PoolResult {
+  pool: string
+  result: CheckResult
+}
+
+/**
+ * A check run once per worker pool, as one result: pass when every pool passes (skip when every pool skips),
+ * the evidence of each pool named. Bridges of every type only (the pool `all`): that pool's result unchanged.
+ */
+export function perPool(check: string, results: PoolResult[]): CheckResult {
+  const [only] = results
+  if (results.length === 1 && only && only.pool === ALL_POOL) return { ...only.result, check }
+  const outcome: CheckOutcome = results.every((r) => r.result.result === 'skip')
+    ? 'skip'
+    : results.some((r) => r.result.result === 'fail')
+      ? 'fail'
+      : 'pass'
+  return {
+    check,
+    result: outcome,
+    evidence: results.map((r) => `pool ${r.pool}: ${r.result.evidence}`).join(' | ')
+  }
+}
+
+/**
+ * With worker pools: every bridge topic is consumed by exactly one pool. None: its messages wait in Kafka;
+ * more than one: they are read and inserted twice (the tables absorb it, but it is double the work).
+ */
+export function checkCoverage(pools: { pool: string; topics: string[] }[], topics: string[]): CheckResult {
+  const problems: string[] = []
+  for (const topic of topics) {
+    const readers = pools.filter((p) => p.topics.includes(topic)).map((p) => p.pool)
+    if (readers.length === 0) problems.push(`${topic}: no pool consumes it`)
+    if (readers.length > 1) problems.push(`${topic}: read by ${readers.length} pools (${readers.join(', ')})`)
+  }
+  const layout = pools.map((p) => `${p.pool} ${p.topics.join(',')}`).join('; ')
+  return result(
+    'coverage',
+    problems.length === 0,
+    problems.length ? `${problems.join('; ')}. Pools: ${layout}` : `each topic read by one pool: ${layout}`
   )
 }

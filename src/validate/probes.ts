@@ -84,23 +84,33 @@ const groupLine = (report: GroupAssignmentReport | null) =>
     ? `${report.state}: ${report.members.map((m) => `${m.instanceId} ${m.partitions.length}`).join(', ') || 'no members'}`
     : 'the group could not be described'
 
+/** A worker pool as validate checks it: its consumer group and the topics its bridges consume. */
+export interface PoolUnderTest {
+  pool: string
+  group: string
+  topics: string[]
+}
+
 /**
- * Stops the highest-ordinal local bridge, waits for the others to take every partition, starts it again, waits
- * for the balanced assignment to come back, then checks that consumption caught up (no loss: the group's
- * committed offsets moved on and lag is back to where it was, or below 1000).
+ * In one worker pool (its consumer group): stops the highest-ordinal local bridge, waits for the others to take
+ * every partition, starts it again, waits for the balanced assignment to come back, then checks that
+ * consumption caught up (no loss: the group's committed offsets moved on and lag is back to where it was, or
+ * below 1000).
  */
 export async function failoverProbe(
   config: Config,
   admin: Admin,
-  topics: string[],
+  pool: PoolUnderTest,
   timeoutMs: number,
   progress: (line: string) => void
 ): Promise<CheckResult> {
   const skip = (evidence: string): CheckResult => ({ check: 'failover', result: 'skip', evidence })
-  const local = listLocalProcesses(config, 'bridge')
-  if (local.length < 2) return skip('needs at least 2 bridges run by this machine (`tickbridge scale N`)')
+  const { topics } = pool
+  const local = listLocalProcesses(config, 'bridge', pool.pool)
+  if (local.length < 2)
+    return skip('needs at least 2 bridges in one pool run by this machine (`tickbridge scale N`)')
   const victim = local[local.length - 1]!
-  const groupId = config.bridge.groupId
+  const groupId = pool.group
   const before = await totalLag(admin, groupId, topics)
   const expected = (await groupMembers(admin, groupId)).length
   progress(`failover: stopping ${victim.name} (pid ${victim.pid}) ...`)
@@ -113,7 +123,7 @@ export async function failoverProbe(
   const takenOver = await until(timeoutMs, describe, balancedWith(expected - 1))
   const takeoverS = ((Date.now() - stoppedAt) / 1000).toFixed(1)
   progress(`failover: starting ${victim.name} again ...`)
-  startLocalProcess(config, { role: 'bridge', ordinal: victim.ordinal })
+  startLocalProcess(config, { role: 'bridge', ordinal: victim.ordinal, pool: pool.pool })
   if (!takenOver.ok) {
     return {
       check: 'failover',

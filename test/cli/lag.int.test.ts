@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBridge } from '../../src/bridge/run.ts'
-import type { LagReport } from '../../src/cli/commands/lag.ts'
+import type { LagReport, PoolsLagReport } from '../../src/cli/commands/lag.ts'
 import { runCli } from '../helpers/cli.ts'
 import { tradeBatches } from '../helpers/trade-messages.ts'
 import { produce, silentLog, testEnv, waitCommittedToEnd, type TestEnv } from '../helpers/stack.ts'
@@ -25,7 +25,13 @@ async function kafkaToolRows(env: TestEnv): Promise<string[][]> {
 async function tickbridgeLag(env: TestEnv): Promise<LagReport> {
   const result = await runCli(['lag', '--json'], env.vars)
   assert.equal(result.code, 0, result.stderr)
-  return JSON.parse(result.stdout) as LagReport
+  // No worker pools: the one group is BRIDGE_GROUP_ID.
+  const { groups } = JSON.parse(result.stdout) as PoolsLagReport
+  assert.deepEqual(
+    groups.map((g) => [g.pool, g.groupId]),
+    [['all', env.config.bridge.groupId]]
+  )
+  return groups[0] as LagReport
 }
 
 function assertAgree(report: LagReport, toolRows: string[][]): void {

@@ -29,3 +29,15 @@ test('two hand-started bridges on one host get different default ids', () => {
   const two = defaultInstanceIdentity({ ...base, pid: 1002 })
   assert.notEqual(one.instanceId, two.instanceId)
 })
+
+test('a worker pool is part of the default id, so pools can count ordinals of their own', () => {
+  assert.equal(
+    defaultInstanceIdentity({ ...base, ordinal: 1, pool: 'trades' }).instanceId,
+    'tickbridge-bridge-trades-1'
+  )
+  assert.equal(
+    defaultInstanceIdentity({ ...base, pool: 'depth' }).instanceId,
+    'tickbridge-bridge-depth-worker7.example-4242'
+  )
+  assert.equal(defaultInstanceIdentity({ ...base, id: 'mine', pool: 'depth' }).instanceId, 'mine')
+})

@@ -73,6 +73,9 @@ test('an empty environment gives the documented defaults, in the sections every 
     },
     bridge: {
       groupId: 'tickbridge-bridge',
+      poolTypes: '',
+      poolName: '',
+      pool: { name: 'all', types: ['trade', 'depth', 'quote', 'candle'], groupId: 'tickbridge-bridge' },
       instanceId: 'tickbridge-bridge-worker7.example-4242',
       ordinal: 1,
       batchMaxRows: 20000,
@@ -98,12 +101,14 @@ test('an empty environment gives the documented defaults, in the sections every 
       host: '127.0.0.1',
       port: 8700,
       token: '',
+      tokenFile: '',
       deadAfterMs: 5000,
       historyMinutes: 15,
       insertLatencyLimitMs: 2000,
+      logIntervalMs: 10000,
       heartbeatIntervalMs: 1000
     },
-    metrics: { port: 0, host: '127.0.0.1' },
+    metrics: { port: 0, host: '127.0.0.1', advertiseHost: '' },
     log: { level: 'info', pretty: false }
   }
   assert.deepEqual(configOf({}), expected)
@@ -208,3 +213,30 @@ const typeChecks: [
   Same<Config['hub']['port'], number>
 ] = [true, true, true, true, true]
 void typeChecks
+
+test('BRIDGE_TYPES and BRIDGE_POOL make the worker pool: its types, group and default instance id', () => {
+  const trades = configOf({ BRIDGE_TYPES: 'candle, trade', INSTANCE_ORDINAL: '2' })
+  assert.deepEqual(trades.bridge.pool, {
+    name: 'trades',
+    types: ['trade', 'candle'],
+    groupId: 'tickbridge-bridge-trades'
+  })
+  assert.equal(trades.bridge.instanceId, 'tickbridge-bridge-trades-2')
+  assert.equal(trades.bridge.groupId, 'tickbridge-bridge', 'BRIDGE_GROUP_ID itself stays the base')
+  assert.equal(configOf({ BRIDGE_POOL: 'depth', BRIDGE_GROUP_ID: 'g' }).bridge.pool.groupId, 'g-depth')
+  const refused = (env: Record<string, string>, reason: RegExp) =>
+    assert.throws(
+      () => configOf(env),
+      (error: unknown) =>
+        error instanceof TickbridgeError &&
+        error.code === ErrorCodes.CONFIG_INVALID &&
+        reason.test(error.message)
+    )
+  refused({ BRIDGE_TYPES: 'trades' }, /BRIDGE_TYPES: "trades" is not a message type/)
+  refused({ BRIDGE_POOL: 'Depth' }, /BRIDGE_POOL: pool name "Depth": use lowercase letters/)
+  // Valid one by one, not together: the error names both and says why.
+  refused(
+    { BRIDGE_POOL: 'trades', BRIDGE_TYPES: 'depth' },
+    /BRIDGE_TYPES with BRIDGE_POOL: pool "trades" stands for trade,candle, not depth/
+  )
+})

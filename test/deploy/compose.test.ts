@@ -142,13 +142,13 @@ test('compose: each bridge replica gets its own instance id from its container h
   ])
 })
 
-test('compose: the hub token is a secret, read by every tickbridge role from $TICKBRIDGE_HOME/hub.token', () => {
+test('compose: the hub token is a secret, read by every tickbridge role from HUB_TOKEN_FILE', () => {
   const compose = loadCompose()
   assert.deepEqual(compose.secrets, { hub_token: { file: './deploy/compose/secrets/hub.token' } })
   for (const [name, service] of tickbridgeServices(compose)) {
     assert.deepEqual(service.secrets, [{ source: 'hub_token', target: 'hub.token' }], name)
     assert.ok(isObject(service.environment))
-    assert.equal(service.environment.TICKBRIDGE_HOME, '/run/secrets', name)
+    assert.equal(service.environment.HUB_TOKEN_FILE, '/run/secrets/hub.token', name)
     assert.equal(service.environment.HUB_TOKEN, undefined, `${name}: the token stays out of the environment`)
   }
   // Named volumes only, each declared.

@@ -193,9 +193,11 @@ test('every workload: known env vars and CLI options, probes, limits, non-root, 
   }
 })
 
-test('the hub token is a Secret mounted as $TICKBRIDGE_HOME/hub.token in every pod that heartbeats', () => {
+test('the hub token is a Secret mounted where HUB_TOKEN_FILE points, in every pod that heartbeats', () => {
   const config = find(baseDocuments, 'ConfigMap', 'tickbridge-config')
-  const home = (config.data as Json).TICKBRIDGE_HOME
+  const tokenFile = String((config.data as Json).HUB_TOKEN_FILE)
+  assert.equal(tokenFile, '/var/run/tickbridge/hub.token')
+  const home = tokenFile.slice(0, tokenFile.lastIndexOf('/'))
   for (const workload of workloads(baseDocuments)) {
     const pod = podSpec(workload)
     const volume = pod.volumes?.find(

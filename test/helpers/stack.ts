@@ -64,8 +64,8 @@ export async function testEnv(t: TestContext, overrides: Record<string, string> 
     config.topics.dlq
   ]
   const admin = createAdmin(config.kafka)
-  await ensureTopics(admin, topics, config.topics.partitions)
-  await admin.close()
+  // Closed on failure too: an open admin client keeps the test process alive after the test has failed.
+  await ensureTopics(admin, topics, config.topics.partitions).finally(() => admin.close())
   const clickhouse = createClickHouse(config.clickhouse)
   t.after(async () => {
     rmSync(config.feed.spoolDir, { recursive: true, force: true })

@@ -85,6 +85,13 @@ test('dashboard in headless Chromium: shows the running instances and rows, and 
     /NOT READY: Kafka consumer lost/
   )
   assert.doesNotMatch((await page.textContent(row(first, 'alive'))) ?? '', /NOT READY/)
+
+  // The pool column: bridges of every type are the pool `all`; a worker pool's bridge shows its pool.
+  assert.equal(await page.textContent(`${row(first, 'alive')} td.pool`), 'all')
+  const pooled = fakeHeartbeat('bridge-depth-1', { pool: { name: 'depth', group: 'g-depth', topics: [] } })
+  assert.equal((await postHeartbeat(hub.url, pooled, TEST_HUB_TOKEN)).status, 200)
+  await page.waitForSelector(`${row('bridge-depth-1', 'alive')} td.pool`, { timeout: 5_000 })
+  assert.equal(await page.textContent(`${row('bridge-depth-1', 'alive')} td.pool`), 'depth')
   assert.deepEqual(pageErrors, [], 'no script errors on the page')
   await streaming
 })

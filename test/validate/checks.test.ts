@@ -2,11 +2,13 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { InstanceView } from '../../src/core/instance-registry.ts'
 import {
+  checkCoverage,
   checkDistribution,
   checkDuplicates,
   checkHeartbeats,
   checkInstances,
-  checkPartitions
+  checkPartitions,
+  perPool
 } from '../../src/validate/checks.ts'
 import { fakeHeartbeat } from '../helpers/hub.ts'
 
@@ -121,4 +123,42 @@ test('duplicates: each distinct row once after FINAL passes; twice fails', () =>
   const failed = checkDuplicates(6, 3, 6)
   assert.equal(failed.result, 'fail')
   assert.match(failed.evidence, /inserted 6 rows \(3 distinct, each twice\); 6 after FINAL/)
+})
+
+test('with worker pools, partitions balance within each pool and a failing pool is named', () => {
+  // trades pool: 3 bridges over 6 partitions of 2 topics; depth pool: 2 bridges, 3 each.
+  const trades = [0, 1, 2].map((n) =>
+    member(`tr${n}`, [`trades:${2 * n}`, `trades:${2 * n + 1}`, `candles:${2 * n}`, `candles:${2 * n + 1}`])
+  )
+  const depth = [
+    member('d0', ['depth:0', 'depth:1', 'depth:2']),
+    member('d1', ['depth:3', 'depth:4', 'depth:5'])
+  ]
+  const balanced = perPool('partitions', [
+    { pool: 'trades', result: checkPartitions(trades, ['trades', 'candles'], 6) },
+    { pool: 'depth', result: checkPartitions(depth, ['depth'], 6) }
+  ])
+  assert.equal(balanced.result, 'pass')
+  assert.match(balanced.evidence, /^pool trades: 6 per topic over 3: .* \| pool depth: 6 per topic over 2: /)
+  const lopsided = perPool('partitions', [
+    { pool: 'trades', result: checkPartitions(trades, ['trades', 'candles'], 6) },
+    { pool: 'depth', result: checkPartitions([member('d0', ['depth:0']), ...depth.slice(1)], ['depth'], 6) }
+  ])
+  assert.equal(lopsided.result, 'fail')
+  assert.match(lopsided.evidence, /pool depth: depth: 4 of 6 assigned/)
+  // Bridges of every type alone: the check reads as it did before pools.
+  const all = checkPartitions(depth, ['depth'], 6)
+  assert.deepEqual(perPool('partitions', [{ pool: 'all', result: all }]), all)
+})
+
+test('coverage: every topic read by exactly one pool', () => {
+  const topics = ['trades', 'depth', 'quotes', 'candles']
+  const radar = [
+    { pool: 'trades', topics: ['trades', 'candles'] },
+    { pool: 'depth', topics: ['depth', 'quotes'] }
+  ]
+  assert.equal(checkCoverage(radar, topics).result, 'pass')
+  const gaps = checkCoverage([{ pool: 'trade', topics: ['trades'] }, ...radar.slice(0, 1)], topics)
+  assert.equal(gaps.result, 'fail')
+  assert.match(gaps.evidence, /trades: read by 2 pools \(trade, trades\); depth: no pool consumes it/)
 })

@@ -10,7 +10,8 @@ import { DEFAULT_SYMBOLS } from '../../sim/market.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { simProtocols } from '../../sim/protocols/index.ts'
 import { startSimServer } from '../../sim/server.ts'
-import { wholeNumber } from '../arguments.ts'
+import { InvalidPool, poolPresets, resolvePool } from '../../core/pools.ts'
+import { parseArguments, wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 
 export function registerPipelineCommands(program: Command): void {
@@ -176,13 +177,23 @@ export function registerPipelineCommands(program: Command): void {
       'run one bridge worker in the foreground (consumer group member -> ClickHouse); SIGTERM drains and exits'
     )
     .option(
+      '--types <list>',
+      'consume only these message types (trade,depth,quote,candle), in the consumer group of their worker pool (BRIDGE_TYPES)'
+    )
+    .option(
+      '--pool <name>',
+      `worker pool (BRIDGE_POOL): ${Object.entries(poolPresets)
+        .map(([name, types]) => `${name} = ${types.join('+')}`)
+        .join(', ')}, or a name for --types; its group is <BRIDGE_GROUP_ID>-<pool>`
+    )
+    .option(
       '--source <where>',
       'read Kafka (the default), NATS JetStream (the live path: docs/nats.md), or both',
       sourceMode,
       'kafka'
     )
-    .action(async (options: { source: SourceMode }) => {
-      const { config, log } = cliContext()
+    .action(async (options: { types?: string; pool?: string; source: SourceMode }) => {
+      const { config, log } = cliContext(poolSettings(options))
       const bridge = await startBridge(config, log, { source: options.source })
       await new Promise<void>(() => {
         let signals = 0
@@ -206,6 +217,23 @@ export function registerPipelineCommands(program: Command): void {
         })
       })
     })
+}
+
+/** `--types` and `--pool` as the variables they stand for, checked first so an error names the flag. */
+function poolSettings(options: { types?: string; pool?: string }): Record<string, string> {
+  if (options.types === undefined && options.pool === undefined) return {}
+  parseArguments(() => {
+    try {
+      resolvePool({ types: options.types ?? '', name: options.pool ?? '' }, 'group')
+    } catch (error) {
+      if (error instanceof InvalidPool) throw new InvalidPool(`--types/--pool: ${error.message}`)
+      throw error
+    }
+  }, 'e.g. tickbridge bridge --types trade,candle, or --pool trades | depth (see tickbridge bridge --help)')
+  return {
+    ...(options.types === undefined ? {} : { BRIDGE_TYPES: options.types }),
+    ...(options.pool === undefined ? {} : { BRIDGE_POOL: options.pool })
+  }
 }
 
 function sourceMode(value: string): SourceMode {

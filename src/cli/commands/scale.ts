@@ -1,79 +1,152 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
+import type { Config } from '../../config/types.ts'
+import {
+  ALL_POOL,
+  layoutPresets,
+  parseLayout,
+  poolGroupId,
+  poolPresets,
+  type PoolTarget
+} from '../../core/pools.ts'
 import { createAdmin } from '../../kafka/clients.ts'
 import { describeGroupAssignment, type GroupAssignmentReport } from '../../kafka/group.ts'
 import { listLocalProcesses, scaleLocalBridges } from '../../stack/local-processes.ts'
-import { wholeNumber } from '../arguments.ts'
+import { parseArguments, wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 import { summarizePartitions } from '../../ops/format.ts'
 
-/** `tickbridge scale N`: start or stop local bridge processes until N run, then report who owns which partitions. */
+/** One pool after `scale`: its target, its consumer group as Kafka describes it. */
+export interface PoolScaleReport extends GroupAssignmentReport {
+  pool: string
+  types: string[]
+  target: number
+}
+
+/**
+ * `tickbridge scale N | <pool>=<n> ... | radar`: start or stop local bridge processes until the layout runs,
+ * then report who owns which partitions in each pool's consumer group.
+ */
 export function registerScaleCommand(program: Command): void {
   program
     .command('scale')
     .description(
-      'start or stop local bridge processes to reach N (`scale 1` rolls back to one instance), then show the partition assignment'
+      'start or stop local bridge processes to reach N bridges of every type (`scale 1` rolls back to one ' +
+        'instance), or a layout of worker pools (`scale trades=3 depth=2`, `scale radar`), then show the ' +
+        'partition assignment'
     )
-    .argument('<n>', 'number of bridge instances', wholeNumber('the number of bridges', 0))
+    .argument(
+      '<layout...>',
+      `N, or <pool>=<n> items (pools: ${Object.entries(poolPresets)
+        .map(([name, types]) => `${name} = ${types.join('+')}`)
+        .join(', ')}, or types joined by "+"), or ${Object.keys(layoutPresets).join(' | ')}`
+    )
     .option(
       '--timeout <seconds>',
-      'how long to wait for the group to settle',
+      'how long to wait for the groups to settle',
       wholeNumber('--timeout', 1),
       60
     )
-    .option('--json', 'print JSON')
-    .action(async (target: number, options: { timeout: number; json?: boolean }) => {
+    .option('--json', 'print JSON (N: the group; a layout: { pools: [...] })')
+    .action(async (items: string[], options: { timeout: number; json?: boolean }) => {
       const { config } = cliContext()
-      const { started, stopped } = await scaleLocalBridges(config, target)
-      for (const b of stopped) progress(`stopped tickbridge-bridge-${b.ordinal} (pid ${b.pid})`)
-      for (const b of started) progress(`started tickbridge-bridge-${b.ordinal} (pid ${b.pid}), log ${b.log}`)
-      const report = await waitForGroup(config.bridge.groupId, target, options.timeout * 1000)
-      printResult(report, options.json === true, () => describe(report, config.topics.partitions))
-      const settled = report.members.length === target
-      if (!settled) {
-        progress(
-          `the group has ${report.members.length} members, expected ${target}; see the bridge logs in ${config.stack.home}/logs`
-        )
-        process.exitCode = 1
-      }
-    })
-
-  async function waitForGroup(
-    groupId: string,
-    target: number,
-    timeoutMs: number
-  ): Promise<GroupAssignmentReport> {
-    const { config } = cliContext()
-    const admin = createAdmin(config.kafka)
-    const deadline = Date.now() + timeoutMs
-    let report: GroupAssignmentReport = { groupId, state: 'UNKNOWN', members: [] }
-    try {
-      while (Date.now() < deadline) {
-        report = await describeGroupAssignment(admin, groupId).catch(() => report)
-        const running = listLocalProcesses(config, 'bridge').length
-        if (report.members.length === target && running === target && /stable|empty/i.test(report.state)) {
-          if (
-            target === 0 ||
-            report.members.every((m) => m.partitions.length > 0 || target > config.topics.partitions)
-          )
-            break
+      const targets = parseArguments(
+        () => parseLayout(items),
+        'e.g. tickbridge scale 3, tickbridge scale trades=3 depth=2, or tickbridge scale radar'
+      )
+      const plain = items.length === 1 && /^\s*\d+\s*$/.test(items[0] ?? '')
+      const { started, stopped } = await scaleLocalBridges(config, targets)
+      for (const b of stopped) progress(`stopped tickbridge-${b.name} (pid ${b.pid})`)
+      for (const b of started) progress(`started tickbridge-${b.name} (pid ${b.pid}), log ${b.log}`)
+      // Pools the layout stopped (the pool `all` and the others exclude each other) are reported at 0.
+      const stoppedPools = [...new Set(stopped.map((b) => b.pool ?? ALL_POOL))].filter(
+        (pool) => !targets.some((t) => t.name === pool)
+      )
+      const all: Pick<PoolTarget, 'name' | 'types' | 'count'>[] = [
+        ...targets,
+        ...stoppedPools.map((name) => ({ name, types: [], count: 0 }))
+      ]
+      const reports = await waitForPools(config, all, options.timeout * 1000)
+      if (plain && reports.length === 1 && reports[0]) {
+        const [report] = reports
+        const group: GroupAssignmentReport = {
+          groupId: report.groupId,
+          state: report.state,
+          members: report.members
         }
-        await sleep(500)
+        printResult(group, options.json === true, () => describeGroup(group, config.topics.partitions))
+      } else {
+        printResult({ pools: reports }, options.json === true, () =>
+          reports.map((r) => describePool(r, config.topics.partitions)).join('\n\n')
+        )
       }
-    } finally {
-      await admin.close()
-    }
-    return report
-  }
+      const unsettled = reports.filter((r) => r.members.length !== r.target)
+      for (const r of unsettled) {
+        progress(
+          `pool ${r.pool}: the group has ${r.members.length} members, expected ${r.target}; see the bridge logs in ${config.stack.home}/logs`
+        )
+      }
+      if (unsettled.length > 0) process.exitCode = 1
+    })
 }
 
-function describe(report: GroupAssignmentReport, partitionsPerTopic: number): string {
-  const rows = report.members.map((m) => ({
+async function waitForPools(
+  config: Config,
+  targets: readonly Pick<PoolTarget, 'name' | 'types' | 'count'>[],
+  timeoutMs: number
+): Promise<PoolScaleReport[]> {
+  const admin = createAdmin(config.kafka)
+  const deadline = Date.now() + timeoutMs
+  const reports = new Map<string, PoolScaleReport>(
+    targets.map((t) => {
+      const groupId = poolGroupId(config.bridge.groupId, t.name)
+      return [
+        t.name,
+        { pool: t.name, types: t.types, target: t.count, groupId, state: 'UNKNOWN', members: [] }
+      ]
+    })
+  )
+  const settled = (report: PoolScaleReport) => {
+    const running = listLocalProcesses(config, 'bridge', report.pool).length
+    return (
+      report.members.length === report.target &&
+      running === report.target &&
+      /stable|empty|dead/i.test(report.state) &&
+      (report.target === 0 ||
+        report.members.every((m) => m.partitions.length > 0 || report.target > config.topics.partitions))
+    )
+  }
+  try {
+    while (Date.now() < deadline) {
+      for (const report of reports.values()) {
+        const group = await describeGroupAssignment(admin, report.groupId).catch(() => null)
+        if (group) reports.set(report.pool, { ...report, state: group.state, members: group.members })
+      }
+      if ([...reports.values()].every(settled)) break
+      await sleep(500)
+    }
+  } finally {
+    await admin.close()
+  }
+  return [...reports.values()]
+}
+
+function memberRows(report: GroupAssignmentReport) {
+  return report.members.map((m) => ({
     instance: m.instanceId,
     partitions: m.partitions.length,
     state: m.partitions.length === 0 ? 'idle (more instances than partitions)' : 'consuming',
     assigned: summarizePartitions(m.partitions)
   }))
-  return `${formatTable(rows)}\n\ngroup ${report.groupId}: ${report.state}, ${report.members.length} instance(s), ${partitionsPerTopic} partitions per topic`
+}
+
+function describeGroup(report: GroupAssignmentReport, partitionsPerTopic: number): string {
+  return `${formatTable(memberRows(report))}\n\ngroup ${report.groupId}: ${report.state}, ${report.members.length} instance(s), ${partitionsPerTopic} partitions per topic`
+}
+
+function describePool(report: PoolScaleReport, partitionsPerTopic: number): string {
+  const types = report.types.length ? ` (${report.types.join(', ')})` : ''
+  const table = report.members.length ? `${formatTable(memberRows(report))}\n` : ''
+  return `${table}pool ${report.pool}${types}: ${report.members.length} of ${report.target} instance(s), group ${report.groupId}: ${report.state}, ${partitionsPerTopic} partitions per topic`
 }

@@ -2,14 +2,22 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
 import { createClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts'
 import { instanceRows, clusterLine } from '../../ops/format.ts'
-import { defaultSymbols, startPipeline, stopPipeline, type PipelineOptions } from '../../ops/pipeline.ts'
+import { describeLayout, layoutPresets, parseLayout, poolPresets } from '../../core/pools.ts'
+import {
+  defaultSymbols,
+  pipelineBridges,
+  startPipeline,
+  stopPipeline,
+  type PipelineOptions
+} from '../../ops/pipeline.ts'
 import { defaultHubUrl, opsSnapshot } from '../../ops/snapshot.ts'
-import { parseWholeNumber } from '../arguments.ts'
+import { parseArguments, parseWholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable } from '../output.ts'
 
 interface StartFlags {
   bridges: string
+  pools?: string
   rate: string
   symbols: string
   simPort: string
@@ -18,8 +26,16 @@ interface StartFlags {
 }
 
 function pipelineOptions(flags: StartFlags): PipelineOptions {
+  const pools =
+    flags.pools === undefined
+      ? undefined
+      : parseArguments(
+          () => parseLayout([flags.pools ?? '']),
+          `--pools takes <pool>=<n> items (e.g. trades=3,depth=2) or ${Object.keys(layoutPresets).join(', ')}`
+        )
   return {
     bridges: parseWholeNumber(flags.bridges, '--bridges', 1),
+    ...(pools ? { pools } : {}),
     rate: parseWholeNumber(flags.rate, '--rate', 1),
     symbols: flags.symbols
       .split(',')
@@ -34,7 +50,15 @@ function pipelineOptions(flags: StartFlags): PipelineOptions {
 export function registerPipelineControlCommands(program: Command): void {
   const withStartOptions = (command: Command) =>
     command
-      .option('-b, --bridges <n>', 'bridge instances', '3')
+      .option('-b, --bridges <n>', 'bridge instances (of every type)', '3')
+      .option(
+        '--pools <layout>',
+        `worker pools instead of --bridges: <pool>=<n>,... (${Object.entries(poolPresets)
+          .map(([name, types]) => `${name} = ${types.join('+')}`)
+          .join(', ')}) or ${Object.entries(layoutPresets)
+          .map(([name, layout]) => `${name} (${layout})`)
+          .join(', ')}`
+      )
       .option('-r, --rate <tradesPerSec>', 'simulated trades per second', '2000')
       .option('-s, --symbols <list>', 'symbols the feed subscribes to', defaultSymbols.join(','))
       .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
@@ -87,7 +111,7 @@ async function start(flags: StartFlags): Promise<void> {
       '',
       clusterLine(snapshot),
       '',
-      `Running: simulator (${options.rate} trades/s, ${options.symbols.length} symbols) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${options.bridges} bridge(s) -> ClickHouse ${config.clickhouse.url}`,
+      `Running: simulator (${options.rate} trades/s, ${options.symbols.length} symbols) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${pipelineBridges(options)} bridge(s)${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${config.clickhouse.url}`,
       `Dashboard: ${hubUrl}/`,
       `Watch:     tickbridge monitor | tickbridge status | tickbridge lag | tickbridge logs bridge -f`,
       `Query:     tickbridge query trades --symbol ${options.symbols[0] ?? 'BTCUSDT'}   (or curl '${config.clickhouse.url}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,

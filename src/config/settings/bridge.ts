@@ -6,8 +6,31 @@ export const bridgeSettings = {
     section: 'bridge',
     key: 'groupId',
     schema: { type: 'string', minLength: 1, default: 'tickbridge-bridge' },
-    description: 'Kafka consumer group of the bridges. All instances that share the work use the same group.',
-    readBy: '`bridge`, `scale`'
+    description:
+      'Kafka consumer group of the bridges. All instances that share the work use the same group; a worker ' +
+      "pool's bridges use `<BRIDGE_GROUP_ID>-<pool>` (BRIDGE_POOL).",
+    readBy: '`bridge`, `scale`, `lag`, `hub`, `validate`'
+  },
+  BRIDGE_TYPES: {
+    section: 'bridge',
+    key: 'poolTypes',
+    schema: { type: 'string', default: '' },
+    description:
+      'Message types this bridge consumes (`trade,candle`): only their topics, in the consumer group of its ' +
+      'worker pool, so a burst of one type never delays another. Empty: every type (or those of BRIDGE_POOL). ' +
+      'The candle recompute runs only in a pool that consumes trades. Same as `tickbridge bridge --types`.',
+    readBy: '`bridge`'
+  },
+  BRIDGE_POOL: {
+    section: 'bridge',
+    key: 'poolName',
+    schema: { type: 'string', default: '' },
+    description:
+      "This bridge's worker pool (lowercase letters, digits and `-`); its consumer group is `<BRIDGE_GROUP_ID>-<pool>`, its default instance id " +
+      '`tickbridge-bridge-<pool>-<INSTANCE_ORDINAL>`. Presets: `trades` (trade, candle) and `depth` (depth, ' +
+      'quote). Empty: named after BRIDGE_TYPES (the preset with those types, else the types joined by `-`); ' +
+      'neither set: the pool `all`, every type in BRIDGE_GROUP_ID. Same as `tickbridge bridge --pool`.',
+    readBy: '`bridge`'
   },
   INSTANCE_ID: {
     section: 'bridge',
@@ -15,7 +38,8 @@ export const bridgeSettings = {
     schema: { type: 'string', default: '' },
     description:
       "This instance's id: its Kafka client id, the `instanceId` in its logs, `instance_id` in its dead " +
-      'letters. Empty: `tickbridge-bridge-<INSTANCE_ORDINAL>` when the ordinal is set; else the hostname when ' +
+      'letters. Empty: `tickbridge-bridge-<INSTANCE_ORDINAL>` (in a worker pool `tickbridge-bridge-<pool>-' +
+      '<INSTANCE_ORDINAL>`) when the ordinal is set; else the hostname when ' +
       'it ends in an ordinal (a StatefulSet pod `tickbridge-bridge-2`, a container `…_2`); else ' +
       '`tickbridge-bridge-<hostname>-<pid>`. Must be unique per running instance: the hub answers a second ' +
       'live process with the same id `409` and the bridge logs it.',
@@ -27,7 +51,7 @@ export const bridgeSettings = {
     schema: { type: 'integer', minimum: 0 },
     description:
       "Used to build the default instance id (and a feed's). `start` runs ordinal 1; `scale N` runs " +
-      "ordinals 1..N. Unset: the hostname's trailing ordinal, else 1.",
+      "ordinals 1..N (per worker pool). Unset: the hostname's trailing ordinal, else 1.",
     readBy: '`bridge`, `feed`'
   },
   BATCH_MAX_ROWS: {

@@ -37,6 +37,15 @@ export const hubSettings = {
       'on several machines. Never logged.',
     readBy: 'all'
   },
+  HUB_TOKEN_FILE: {
+    section: 'hub',
+    key: 'tokenFile',
+    schema: { type: 'string', default: '' },
+    description:
+      'A file holding the heartbeat token (e.g. a Docker or Kubernetes secret), read when HUB_TOKEN is empty. ' +
+      'Empty: `$TICKBRIDGE_HOME/hub.token`, created if missing. A file named here must exist.',
+    readBy: 'all'
+  },
   HUB_DEAD_AFTER_MS: {
     section: 'hub',
     key: 'deadAfterMs',
@@ -63,6 +72,15 @@ export const hubSettings = {
       'of it.',
     readBy: '`hub`'
   },
+  HUB_LOG_INTERVAL_MS: {
+    section: 'hub',
+    key: 'logIntervalMs',
+    schema: { type: 'integer', minimum: 0, default: 10000 },
+    description:
+      'The hub logs `Heartbeat from <bridge>: ticks=…, ch_candles=…, nats_msgs=…, lag=…` at info at most this ' +
+      'often per bridge (the other heartbeats at debug); 0: every heartbeat at info.',
+    readBy: '`hub`'
+  },
   HEARTBEAT_INTERVAL_MS: {
     section: 'hub',
     key: 'heartbeatIntervalMs',
@@ -84,7 +102,18 @@ export const hubSettings = {
     section: 'metrics',
     key: 'host',
     schema: { type: 'string', default: '127.0.0.1' },
-    description: 'Address of that endpoint.',
+    description:
+      'Address of that endpoint (`0.0.0.0` in a container, so the hub and Prometheus can reach it).',
+    readBy: '`feed`, `bridge`'
+  },
+  METRICS_ADVERTISE_HOST: {
+    section: 'metrics',
+    key: 'advertiseHost',
+    schema: { type: 'string', default: '' },
+    description:
+      'The host name others (the hub, `status`, `health`) use to reach that endpoint, reported in heartbeats. ' +
+      "Empty: METRICS_HOST, or this machine's host name when METRICS_HOST is a wildcard (`0.0.0.0`, `::`), " +
+      "which in Docker Compose and a Kubernetes StatefulSet is the container's resolvable name.",
     readBy: '`feed`, `bridge`'
   }
 } as const satisfies SettingGroup

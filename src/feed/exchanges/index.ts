@@ -7,9 +7,14 @@ import { wallexV1, wallexV2 } from '../../sim/protocols/wallex.ts'
 import type { ExchangeSession } from '../session.ts'
 import type { TradeHistory } from '../trade-history.ts'
 import { binanceSession, binanceTradeHistory, type BinanceOptions } from './binance.ts'
+import { coinbaseSession, type CoinbaseOptions } from './coinbase.ts'
+import { coinbaseTradeHistory } from './coinbase-trade-history.ts'
+import { bybitSession, type BybitOptions } from './bybit.ts'
 import type { FeedSink } from './frames.ts'
 import { krakenSession, type KrakenOptions } from './kraken.ts'
 import { krakenTradeHistory } from './kraken-trade-history.ts'
+import { okxSession, type OkxOptions } from './okx.ts'
+import { okxTradeHistory } from './okx-trade-history.ts'
 import { polygonSession, type PolygonOptions } from './polygon.ts'
 import { wallexSession, type WallexOptions } from './wallex.ts'
 
@@ -145,6 +150,60 @@ export const exchanges = {
     session: (options, sink, log) => krakenSession({ ...options, log }, sink),
     tradeHistory: (options) => krakenTradeHistory({ restUrl: options.restUrl }),
     simulators: {} // its local server (sim/kraken-server.ts) serves REST too; tests start it
+  }),
+  coinbase: defineExchange<CoinbaseOptions>({
+    title: 'Coinbase Advanced Trade (level2 book checked by sequence_num, REST trade history)',
+    symbolsHelp: 'product ids, e.g. BTC-USD,ETH-USD',
+    flags: [
+      {
+        flags: '--coinbase-rest-url <url>',
+        description: 'Exchange REST base of the trade history that fills gaps',
+        default: 'https://api.exchange.coinbase.com'
+      }
+    ],
+    fromFlags: (common, own) => ({
+      url: common.url ?? 'wss://advanced-trade-ws.coinbase.com',
+      restUrl: own.coinbaseRestUrl ?? 'https://api.exchange.coinbase.com',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => coinbaseSession({ ...options, log }, sink),
+    tradeHistory: (options) => coinbaseTradeHistory(options),
+    simulators: {} // its local server (sim/coinbase-server.ts) serves REST too; tests start it
+  }),
+  okx: defineExchange<OkxOptions>({
+    title: 'OKX v5 public (trades; local order book by seqId, WS or REST snapshot; REST trade backfill)',
+    symbolsHelp: 'instrument ids, e.g. BTC-USDT,ETH-USDT',
+    flags: [
+      {
+        flags: '--okx-rest-url <url>',
+        description: 'REST base for book snapshots and trade history',
+        default: 'https://www.okx.com'
+      }
+    ],
+    fromFlags: (common, own) => ({
+      url: common.url ?? 'wss://ws.okx.com:8443/ws/v5/public',
+      restUrl: own.okxRestUrl ?? 'https://www.okx.com',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => okxSession({ ...options, log }, sink),
+    tradeHistory: (options) => okxTradeHistory({ restUrl: options.restUrl }),
+    simulators: {} // its local server (sim/okx-server.ts) serves REST too; tests start it
+  }),
+  bybit: defineExchange<BybitOptions>({
+    title: 'Bybit v5 public spot (local order book from orderbook.50 snapshot + deltas)',
+    symbolsHelp: 'spot symbols, e.g. BTCUSDT,ETHUSDT',
+    flags: [],
+    fromFlags: (common) => ({
+      url: common.url ?? 'wss://stream.bybit.com/v5/public/spot',
+      symbols: common.symbols.map((s) => s.toUpperCase()),
+      depthIntervalMs: common.depthIntervalMs
+    }),
+    session: (options, sink, log) => bybitSession({ ...options, log }, sink),
+    // No tradeHistory: Bybit's trade ids are not sequential per symbol and its REST recent-trade cannot page
+    // by id or time, so gaps can be neither detected nor filled (docs/exchanges/bybit.md).
+    simulators: {} // its local server (sim/bybit-server.ts) is started by tests
   })
 }
 

@@ -142,9 +142,13 @@
     $('total-lag').textContent = cluster.lag.error ? 'unavailable' : fmt(cluster.lag.total)
     const card = $('backpressure-card')
     card.dataset.hold = String(cluster.backpressure.hold)
-    $('backpressure').textContent = cluster.backpressure.hold
-      ? `ACTIVE: ${cluster.backpressure.reason}`
-      : 'off'
+    // Each worker pool holds back on its own; name the pools that do (`all` is the whole cluster).
+    const holding = (cluster.backpressure.pools || []).filter((p) => p.hold && p.pool !== 'all')
+    $('backpressure').textContent = !cluster.backpressure.hold
+      ? 'off'
+      : holding.length
+        ? `ACTIVE in ${holding.map((p) => `pool ${p.pool}: ${p.reason}`).join('; ')}`
+        : `ACTIVE: ${cluster.backpressure.reason}`
     const tables = Object.entries(cluster.tables)
     $('tables').replaceChildren(
       ...(tables.length
@@ -171,6 +175,8 @@
         const cells = [
           el('td', {}, i.instanceId),
           el('td', {}, i.role),
+          // Bridges that report no pool consume every type: the pool `all`.
+          el('td', { class: 'pool' }, i.role === 'bridge' ? (hb.pool ? hb.pool.name : 'all') : '–'),
           el(
             'td',
             {
@@ -236,14 +242,22 @@
       (topic) => !written.has(topic)
     )
     $('lag-hidden').textContent = hidden.length ? `empty topics not listed: ${hidden.join(', ')}` : ''
+    // One consumer group per worker pool: their totals above the table.
+    const pools = cluster.lag.pools || []
+    $('lag-pools').textContent =
+      pools.length > 1 || pools.some((p) => p.pool !== 'all')
+        ? pools.map((p) => `pool ${p.pool} (group ${p.group}): ${fmt(p.lag)}`).join(' · ')
+        : ''
     const max = Math.max(1, ...shown.map((p) => p.lag))
     body.replaceChildren(
       ...shown.map((p) => {
         const bar = el('span', { class: 'bar', style: `width:${Math.round((p.lag / max) * 80)}px` })
         const lagCell = el('td', { class: 'num' })
         lagCell.append(bar, document.createTextNode(fmt(p.lag)))
-        const row = el('tr', { 'data-partition': `${p.topic}:${p.partition}` })
+        const pool = p.pool || 'all'
+        const row = el('tr', { 'data-partition': `${p.topic}:${p.partition}`, 'data-pool': pool })
         row.append(
+          el('td', {}, pool),
           el('td', {}, p.topic),
           el('td', { class: 'num' }, String(p.partition)),
           el('td', { class: 'num' }, p.committed < 0 ? '–' : fmt(p.committed)),

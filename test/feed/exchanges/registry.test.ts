@@ -26,7 +26,7 @@ const ownDefaults = (name: keyof typeof exchanges) =>
   )
 
 test('every registered exchange builds a session from the feed flags, at its default URL or at --url', () => {
-  assert.deepEqual(exchangeNames, ['wallex', 'polygon', 'binance', 'kraken'])
+  assert.deepEqual(exchangeNames, ['wallex', 'polygon', 'binance', 'kraken', 'coinbase', 'okx', 'bybit'])
   for (const name of exchangeNames) {
     const defaults = createSession(
       exchangeOptionsFromFlags(name, common, ownDefaults(name), config),
@@ -63,7 +63,8 @@ test('an unknown exchange, or Polygon without its API key, is refused with what 
   assert.throws(
     () => exchangeOptionsFromFlags('nope', common, {}, config),
     (error: TickbridgeError) =>
-      error.code === 'TB_COMMAND_FAILED' && /wallex, polygon, binance/.test(error.hint ?? '')
+      error.code === 'TB_COMMAND_FAILED' &&
+      /wallex, polygon, binance, kraken, coinbase, okx, bybit/.test(error.hint ?? '')
   )
   assert.throws(
     () => exchangeOptionsFromFlags('polygon', common, {}, loadConfig({}, '/nonexistent/.env')),
