@@ -4,7 +4,10 @@ import { MergedSource } from '../../src/bridge/merged-source.ts'
 import { sourceFor } from '../../src/bridge/source-mode.ts'
 import type { SourceMessage } from '../../src/bridge/ports.ts'
 import { partitionKey } from '../../src/core/offset-tracker.ts'
-import { FakeSource } from './fakes.ts'
+import { startBridge } from '../../src/bridge/run.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { ErrorCodes } from '../../src/errors.ts'
+import { FakeSource, silentLog } from './fakes.ts'
 
 const kafkaKey = partitionKey({ topic: 'market.trades', partition: 2 })
 const natsKey = partitionKey({ topic: 'nats:MARKET', partition: 99 })
@@ -54,4 +57,12 @@ test('the source a mode reads', () => {
   assert.equal(sourceFor('kafka', kafka, nats), kafka)
   assert.equal(sourceFor('nats', kafka, nats), nats)
   assert.ok(sourceFor('both', kafka, nats) instanceof MergedSource)
+})
+
+test('a NATS bridge in a worker pool is refused before it connects to anything', async () => {
+  const config = loadConfig({ BRIDGE_TYPES: 'trade,candle' }, '/nonexistent/.env')
+  await assert.rejects(startBridge(config, silentLog, { source: 'nats' }), {
+    code: ErrorCodes.INVALID_ARGUMENT,
+    message: /worker pool "trades"/
+  })
 })
