@@ -3,6 +3,7 @@ import type { Heartbeat } from '../core/heartbeat.ts'
 import type { ProcessIdentity } from '../telemetry/identity.ts'
 import type { Readiness } from '../telemetry/process-server.ts'
 import type { KafkaSource } from './kafka-source.ts'
+import type { NatsSource } from './nats-source.ts'
 import type { BridgeWorker } from './worker.ts'
 
 /** Builds a bridge's heartbeats; insert latency is the mean and max since the previous one. */
@@ -11,6 +12,8 @@ export function bridgeHeartbeats(
   parts: {
     worker: BridgeWorker
     source: KafkaSource
+    /** When the bridge reads NATS: its messages are counted in `natsMessages`. */
+    nats?: NatsSource | null
     policy: CoordinatedPolicy
     capacity: number
     readiness: () => Readiness
@@ -18,7 +21,7 @@ export function bridgeHeartbeats(
     pool: NonNullable<Heartbeat['pool']>
   }
 ): (metricsUrl: string) => Heartbeat {
-  const { worker, source, policy, capacity, readiness, pool } = parts
+  const { worker, source, nats, policy, capacity, readiness, pool } = parts
   let last = { inserts: 0, latencyTotal: 0 }
   return (metricsUrl) => {
     const stats = worker.stats
@@ -33,6 +36,7 @@ export function bridgeHeartbeats(
       sentAt: Date.now(),
       ...(metricsUrl ? { metricsUrl } : {}),
       messages: Object.fromEntries(stats.receivedByType),
+      ...(nats ? { natsMessages: nats.received } : {}),
       inserted: Object.fromEntries(stats.insertedByTable),
       inserts: stats.insertCount,
       insertLatencyMs: {

@@ -2,9 +2,15 @@ import { Gauge, Histogram, type Registry } from 'prom-client'
 import { mirroredCounter, processRegistry } from '../telemetry/metrics.ts'
 import type { BridgeWorker } from './worker.ts'
 import type { KafkaSource } from './kafka-source.ts'
+import type { NatsSource } from './nats-source.ts'
 
 /** The bridge's Prometheus metrics (tickbridge_bridge_*), read from its worker at scrape time. */
-export function bridgeRegistry(instanceId: string, worker: BridgeWorker, source: KafkaSource): Registry {
+export function bridgeRegistry(
+  instanceId: string,
+  worker: BridgeWorker,
+  source: KafkaSource,
+  nats: NatsSource | null = null
+): Registry {
   const registry = processRegistry({ role: 'bridge', instance_id: instanceId })
   const stats = worker.stats
   mirroredCounter(
@@ -40,6 +46,20 @@ export function bridgeRegistry(instanceId: string, worker: BridgeWorker, source:
     { name: 'tickbridge_bridge_backpressure_activations_total', help: 'Times fetching was paused' },
     () => [[{}, stats.backpressureCount]]
   )
+  if (nats) {
+    mirroredCounter(
+      registry,
+      {
+        name: 'tickbridge_bridge_nats_messages_total',
+        help: 'Messages read from NATS JetStream (redeliveries included)',
+        labelNames: ['delivery']
+      },
+      () => [
+        [{ delivery: 'first' }, nats.received - nats.redelivered],
+        [{ delivery: 'redelivered' }, nats.redelivered]
+      ]
+    )
+  }
   const latency = new Histogram({
     name: 'tickbridge_bridge_insert_duration_seconds',
     help: 'ClickHouse insert duration',

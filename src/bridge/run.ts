@@ -5,7 +5,8 @@ import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import type { HeartbeatReply } from '../core/heartbeat.ts'
 import { CoordinatedPolicy, WatermarkPolicy } from '../core/backpressure.ts'
-import { topicsOfTypes } from '../core/pools.ts'
+import { ALL_POOL, topicsOfTypes } from '../core/pools.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
 import { DEFAULT_MAX_MESSAGE_BYTES, ensureTopics, maxMessageBytes } from '../kafka/topics.ts'
 import { dropExpiredPartitions } from '../clickhouse/retention.ts'
@@ -13,6 +14,8 @@ import { CandleRefresher } from './candle-refresher.ts'
 import { ClickHouseSink } from './clickhouse-sink.ts'
 import { DeadLetterProducer } from './dead-letter-producer.ts'
 import { KafkaSource } from './kafka-source.ts'
+import { NatsSource } from './nats-source.ts'
+import { sourceFor, type SourceMode } from './source-mode.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
 import { BridgeWorker } from './worker.ts'
 import { bridgeHeartbeats } from './heartbeat.ts'
@@ -25,6 +28,8 @@ import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/ins
 export interface RunningBridge {
   worker: BridgeWorker
   source: KafkaSource
+  /** The NATS source when the bridge reads NATS (`--source nats|both`). */
+  nats: NatsSource | null
   policy: CoordinatedPolicy
   telemetry: InstanceTelemetry
   /** Settles with the error when Kafka fails in a way no reconnect can heal: stop and exit non-zero. */
@@ -38,8 +43,26 @@ export function bridgeTopics(config: Config): string[] {
   return [trades, depth, quotes, candles]
 }
 
+export interface BridgeRunOptions {
+  /** Where to read: Kafka (default), NATS JetStream, or both (docs/nats.md). */
+  source?: SourceMode
+}
+
 /** Wires the worker to real Kafka and ClickHouse and starts consuming. */
-export async function startBridge(config: Config, rootLog: Logger): Promise<RunningBridge> {
+export async function startBridge(
+  config: Config,
+  rootLog: Logger,
+  options: BridgeRunOptions = {}
+): Promise<RunningBridge> {
+  const mode = options.source ?? 'kafka'
+  if (mode !== 'kafka' && config.bridge.pool.name !== ALL_POOL) {
+    // One durable NATS consumer reads every type; pools would need one per type (docs/nats.md).
+    throw new TickbridgeError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `--source ${mode} reads every message type from NATS, so it cannot run in the worker pool "${config.bridge.pool.name}"`,
+      { hint: 'Run NATS bridges without --types/--pool (BRIDGE_TYPES/BRIDGE_POOL), or read Kafka in pools.' }
+    )
+  }
   const { instanceId, ordinal } = config.bridge
   const log = rootLog.child({ role: 'bridge', instanceId })
   log.info(`Instance ID: ${instanceId} (#${ordinal})`)
@@ -91,10 +114,12 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       failWith(error)
     }
   })
+  // NATS-only: the Kafka consumer is built but never started (Kafka still takes the dead letters).
+  const nats = mode === 'kafka' ? null : new NatsSource({ nats: config.nats, instanceId, log })
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
   const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))
   worker = new BridgeWorker({
-    source,
+    source: sourceFor(mode, source, nats),
     sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
     deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId, dlqMaxBytes),
     // Candles are recomputed from the trades a pool inserts: a pool without trades has none to recompute.
@@ -123,7 +148,14 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
     }
   })
   await worker.start()
-  log.info({ topics, group: pool.groupId, pool: pool.name }, 'bridge consuming')
+  log.info(
+    {
+      source: mode,
+      ...(mode === 'nats' ? {} : { topics, group: pool.groupId, pool: pool.name }),
+      ...(nats ? { stream: config.nats.stream, consumer: config.nats.consumer } : {})
+    },
+    'bridge consuming'
+  )
   let stopping: Promise<boolean> | null = null
   const readiness = (): Readiness =>
     bridgeReadiness({
@@ -135,16 +167,19 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
       writesFailingSince: worker.writesFailingSince,
       writeGraceMs: WRITE_FAILURE_GRACE_MS,
       now: Date.now(),
-      troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs
+      troubleGraceMs: 2 * config.kafka.heartbeatIntervalMs,
+      readsKafka: mode !== 'nats',
+      ...(nats ? { nats: { state: nats.state, troubleSince: nats.troubleSince } } : {})
     })
   const telemetry = await startInstanceTelemetry(
     config,
     {
-      registry: bridgeRegistry(instanceId, worker, source),
+      registry: bridgeRegistry(instanceId, worker, source, nats),
       readiness,
       heartbeat: bridgeHeartbeats(processIdentity(instanceId), {
         worker,
         source,
+        nats,
         policy,
         capacity: bufferMaxMessages,
         readiness,
@@ -162,7 +197,8 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
             {
               ...worker.stats.snapshot(),
               buffered: worker.buffered,
-              partitions: source.assignmentSummary().length
+              partitions: source.assignmentSummary().length,
+              ...(nats ? { natsMessages: nats.received, natsUnacknowledged: nats.unacknowledged } : {})
             },
             'bridge stats'
           )
@@ -172,6 +208,7 @@ export async function startBridge(config: Config, rootLog: Logger): Promise<Runn
   return {
     worker,
     source,
+    nats,
     fatal,
     policy,
     telemetry,

@@ -67,6 +67,11 @@ export const derivedFields = {
     /** true when CLICKHOUSE_URL points at an existing server: nothing is provisioned. */
     external: (s: Settings): boolean => s.CLICKHOUSE_URL !== ''
   },
+  nats: {
+    url: (s: Settings): string => s.NATS_URL || `nats://127.0.0.1:${s.TICKBRIDGE_NATS_PORT}`,
+    /** true when NATS_URL points at an existing server: nothing is provisioned. */
+    external: (s: Settings): boolean => s.NATS_URL !== ''
+  },
   stack: { home },
   bridge: {
     pool: bridgePool,

@@ -28,6 +28,7 @@ export type Config = { readonly [S in SectionName]: SectionConfig<S> }
 
 export type KafkaConfig = Config['kafka']
 export type ClickHouseConfig = Config['clickhouse']
+export type NatsConfig = Config['nats']
 export type StackConfig = Config['stack']
 export type TopicsConfig = Config['topics']
 export type BridgeConfig = Config['bridge']

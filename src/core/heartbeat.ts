@@ -23,8 +23,10 @@ export interface Heartbeat {
   pool?: { name: string; group: string; topics: string[] }
   /** This process's own /metrics, /healthz and /readyz, when it serves them. */
   metricsUrl?: string
-  /** Cumulative messages by canonical type: received from Kafka (bridge) or produced (feed). */
+  /** Cumulative messages by canonical type: received from Kafka or NATS (bridge) or produced (feed). */
   messages: Record<string, number>
+  /** Bridge reading NATS (`--source nats|both`): cumulative messages received from NATS, redeliveries included. */
+  natsMessages?: number
   /** Cumulative rows inserted by table (bridge). */
   inserted: Record<string, number>
   inserts: number
@@ -112,6 +114,7 @@ export const heartbeatSchema = {
       }
     },
     messages: counterMap,
+    natsMessages: { type: 'number', minimum: 0 },
     inserted: counterMap,
     inserts: { type: 'number', minimum: 0 },
     insertLatencyMs: {

@@ -19,7 +19,7 @@ const STOP_FLUSH_TIMEOUT_MS = 15_000
 
 /** The exchange and its session options (from the registry, exchanges/index.ts), plus the feed's own. */
 export type FeedOptions = {
-  /** Also publish to NATS at this URL (market.<type>.<exchange>.<symbol>). */
+  /** Also publish to NATS at this URL (<NATS_SUBJECT_PREFIX>.<type>.<exchange>.<symbol>). */
   natsUrl?: string
   instanceId: string
   statsIntervalMs: number
@@ -56,8 +56,9 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     onFatal: (error) => failWith(error)
   })
   if (options.natsUrl) {
-    publisher.fanout = await NatsFanout.connect(options.natsUrl, options.instanceId)
-    log.info({ nats: options.natsUrl }, 'publishing to NATS as market.<type>.<exchange>.<symbol>')
+    const prefix = config.nats.subjectPrefix
+    publisher.fanout = await NatsFanout.connect(options.natsUrl, options.instanceId, prefix)
+    log.info({ nats: options.natsUrl }, `publishing to NATS as ${prefix}.<type>.<exchange>.<symbol>`)
   }
   const history = tradeHistoryOf(options)
   // Where trade ids are sequential, skipped ids are fetched over REST and produced too (flagged backfill).

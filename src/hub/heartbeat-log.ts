@@ -12,7 +12,7 @@ import type { Heartbeat } from '../core/heartbeat.ts'
  * At info at most once per bridge every `intervalMs`; the heartbeats in between at debug. No IO here.
  */
 export function heartbeatLogLine(heartbeat: Heartbeat, lag: number | null): string {
-  const nats = (heartbeat as Heartbeat & { natsMessages?: number }).natsMessages ?? 0
+  const nats = heartbeat.natsMessages ?? 0
   return (
     `Heartbeat from ${heartbeat.instanceId}: ticks=${heartbeat.inserted.trades ?? 0}, ` +
     `ch_candles=${heartbeat.inserted.candles ?? 0}, nats_msgs=${nats}` +

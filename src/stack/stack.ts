@@ -3,11 +3,12 @@ import { createClickHouse, serverVersion } from '../clickhouse/client.ts'
 import type { Config } from '../config/types.ts'
 import { clickhousePaths, clickhouseReady, startClickHouse, stopClickHouse } from './clickhouse-server.ts'
 import { kafkaPaths, kafkaReady, kafkaVersion, startKafka, stopKafka } from './kafka-server.ts'
+import { localNatsPid, natsPaths, probeNats, startNats, stopNats } from './nats-server.ts'
 import { runningPid } from './processes.ts'
 
-/** `tickbridge stack up | down | status`: the local single-node Kafka + ClickHouse, or the external ones. */
+/** `tickbridge stack up | down | status`: the local single-node Kafka + ClickHouse + NATS, or the external ones. */
 export interface ComponentStatus {
-  name: 'kafka' | 'clickhouse'
+  name: 'kafka' | 'clickhouse' | 'nats'
   mode: 'local' | 'external'
   endpoint: string
   pid: number | null
@@ -17,14 +18,19 @@ export interface ComponentStatus {
 }
 
 export async function stackUp(config: Config, progress: (line: string) => void): Promise<ComponentStatus[]> {
-  // Start both at once: Kafka's JVM and ClickHouse warm up in parallel.
+  // Start them at once: Kafka's JVM and ClickHouse warm up in parallel.
   await Promise.all([
     config.kafka.external
       ? Promise.resolve()
       : startKafka(config, progress).then((r) => report(progress, 'Kafka', r)),
     config.clickhouse.external
       ? Promise.resolve()
-      : startClickHouse(config, progress).then((r) => report(progress, 'ClickHouse', r))
+      : startClickHouse(config, progress).then((r) => report(progress, 'ClickHouse', r)),
+    config.nats.external
+      ? Promise.resolve()
+      : startNats(config, progress).then((r) => {
+          if (r.pid !== null) report(progress, 'NATS', { pid: r.pid, started: r.started })
+        })
   ])
   return stackStatus(config)
 }
@@ -41,12 +47,14 @@ function report(
 
 export async function stackDown(config: Config, options: { purge?: boolean } = {}): Promise<string[]> {
   const stopped: string[] = []
-  const [kafkaPid, clickhousePid] = await Promise.all([
+  const [kafkaPid, clickhousePid, natsPid] = await Promise.all([
     config.kafka.external ? null : stopKafka(config),
-    config.clickhouse.external ? null : stopClickHouse(config)
+    config.clickhouse.external ? null : stopClickHouse(config),
+    config.nats.external ? null : stopNats(config)
   ])
   if (kafkaPid !== null) stopped.push(`kafka (pid ${kafkaPid})`)
   if (clickhousePid !== null) stopped.push(`clickhouse (pid ${clickhousePid})`)
+  if (natsPid !== null) stopped.push(`nats (pid ${natsPid})`)
   if (options.purge) rmSync(config.stack.home, { recursive: true, force: true })
   return stopped
 }
@@ -54,10 +62,12 @@ export async function stackDown(config: Config, options: { purge?: boolean } = {
 export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
   const kafka = kafkaPaths(config)
   const clickhouse = clickhousePaths(config)
-  const [kafkaHealthy, clickhouseHealthy] = await Promise.all([
+  const [kafkaHealthy, clickhouseHealthy, nats] = await Promise.all([
     kafkaReady(config),
-    clickhouseReady(config.clickhouse.url)
+    clickhouseReady(config.clickhouse.url),
+    probeNats(config.nats.url)
   ])
+  const natsPid = config.nats.external ? null : localNatsPid(config)
   let chVersion = 'unknown'
   if (clickhouseHealthy) {
     const client = createClickHouse(config.clickhouse)
@@ -82,14 +92,25 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
       healthy: clickhouseHealthy,
       version: chVersion,
       log: config.clickhouse.external ? null : clickhouse.log
+    },
+    {
+      name: 'nats',
+      // A server already listening on the local port, not started by the stack, is external to it.
+      mode: config.nats.external || (natsPid === null && nats.nats) ? 'external' : 'local',
+      endpoint: config.nats.url,
+      pid: natsPid,
+      healthy: nats.jetstream,
+      version: nats.version,
+      log: natsPid === null ? null : natsPaths(config).log
     }
   ]
 }
 
-export function stackLogFiles(config: Config): Record<'kafka' | 'clickhouse', string[]> {
+export function stackLogFiles(config: Config): Record<'kafka' | 'clickhouse' | 'nats', string[]> {
   const clickhouse = clickhousePaths(config)
   return {
     kafka: [kafkaPaths(config).log],
-    clickhouse: [clickhouse.errorLog, clickhouse.log, clickhouse.stdout]
+    clickhouse: [clickhouse.errorLog, clickhouse.log, clickhouse.stdout],
+    nats: [natsPaths(config).log]
   }
 }

@@ -31,3 +31,22 @@ test('a bridge is ready only while it consumes partitions with Kafka reachable a
     'a ClickHouse restart is tolerated'
   )
 })
+
+test('a bridge reading NATS: ready while connected, whatever Kafka partitions it has', () => {
+  const nats = { state: 'consuming' as const, troubleSince: null }
+  const natsOnly = { ...fine, readsKafka: false, source: 'starting' as const, partitions: 0, nats }
+  assert.deepEqual(bridgeReadiness(natsOnly), { ready: true }, 'the unused Kafka consumer does not count')
+  assert.match(
+    bridgeReadiness({ ...natsOnly, nats: { state: 'reconnecting', troubleSince: 90_000 } }).reason ?? '',
+    /NATS unreachable for 10 s/
+  )
+  assert.deepEqual(
+    bridgeReadiness({ ...natsOnly, nats: { state: 'reconnecting', troubleSince: 99_000 } }),
+    { ready: true },
+    'a short reconnect is tolerated'
+  )
+  assert.match(bridgeReadiness({ ...natsOnly, writesFailingSince: 80_000 }).reason ?? '', /writes failing/)
+  const both = { ...fine, partitions: 0, nats }
+  assert.deepEqual(bridgeReadiness(both), { ready: true }, 'no partitions, but the shared NATS consumer')
+  assert.match(bridgeReadiness({ ...both, source: 'reconnecting' }).reason ?? '', /Kafka consumer lost/)
+})

@@ -42,6 +42,17 @@ test('an empty environment gives the documented defaults, in the sections every 
       database: 'market',
       retentionDays: 90
     },
+    nats: {
+      url: 'nats://127.0.0.1:4222',
+      external: false,
+      subjectPrefix: 'market',
+      stream: 'MARKET',
+      consumer: 'tickbridge-bridge',
+      streamMaxAgeMs: 86400000,
+      streamMaxBytes: 1073741824,
+      ackWaitMs: 30000,
+      maxAckPending: 200000
+    },
     stack: {
       home: '/opt/tickbridge/.tickbridge',
       kafkaPort: 9092,
@@ -49,7 +60,8 @@ test('an empty environment gives the documented defaults, in the sections every 
       kafkaHeap: '768m',
       clickhouseHttpPort: 8123,
       clickhouseTcpPort: 9000,
-      startTimeoutMs: 90000
+      startTimeoutMs: 90000,
+      natsPort: 4222
     },
     topics: {
       trades: 'market.trades',

@@ -12,9 +12,10 @@ export interface BridgeProcess {
 export function spawnBridge(
   env: TestEnv,
   ordinal: number,
-  extra: Record<string, string> = {}
+  extra: Record<string, string> = {},
+  args: string[] = []
 ): BridgeProcess {
-  const child = spawn(process.execPath, [cliEntry, 'bridge'], {
+  const child = spawn(process.execPath, [cliEntry, 'bridge', ...args], {
     env: {
       ...process.env,
       ...env.vars,

@@ -37,7 +37,7 @@ export function registerFeedCommand(program: Command): void {
     )
     .option(
       '--nats [url]',
-      'also publish to NATS as market.<type>.<exchange>.<symbol> (default nats://127.0.0.1:4222)'
+      "also publish to NATS as <NATS_SUBJECT_PREFIX, market>.<type>.<exchange>.<symbol> (default: NATS_URL, else the local stack's)"
     )
     .option(
       '--instance-id <id>',
@@ -67,7 +67,7 @@ export function registerFeedCommand(program: Command): void {
     )
     const options: FeedOptions = {
       ...exchange,
-      ...(flags.nats ? { natsUrl: flags.nats === true ? 'nats://127.0.0.1:4222' : flags.nats } : {}),
+      ...(flags.nats ? { natsUrl: flags.nats === true ? config.nats.url : flags.nats } : {}),
       instanceId: flags.instanceId ?? `tickbridge-feed-${exchange.exchange}-${config.feed.ordinal}`,
       statsIntervalMs: config.feed.statsIntervalMs
     }

@@ -30,7 +30,7 @@ export function registerLogsCommand(program: Command): void {
   program
     .command('logs')
     .description(
-      'show local logs: bridges, sim, feeds, hub, kafka, clickhouse; several files interleaved by time'
+      'show local logs: bridges, sim, feeds, hub, kafka, clickhouse, nats; several files interleaved by time'
     )
     .argument(
       '[source]',
@@ -64,7 +64,12 @@ export function localLogSources(config: Config): LogSource[] {
     const rest = basename(path, '.log').replace(/^clickhouse-server\.?/, '')
     return { name: rest ? `clickhouse.${rest}` : 'clickhouse', path }
   })
-  return [...own, ...stack.kafka.map((path) => ({ name: 'kafka', path })), ...clickhouse]
+  return [
+    ...own,
+    ...stack.kafka.map((path) => ({ name: 'kafka', path })),
+    ...clickhouse,
+    ...stack.nats.map((path) => ({ name: 'nats', path }))
+  ]
 }
 
 /** Prints the last lines of the logs the selectors pick (none: all), interleaved by time; then follows them. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { bridgeTopics, startBridge } from '../../bridge/run.ts'
+import { isSourceMode, SourceModes, type SourceMode } from '../../bridge/source-mode.ts'
 import { createClickHouse } from '../../clickhouse/client.ts'
 import { migrate } from '../../clickhouse/migrate.ts'
 import { createAdmin, createProducer } from '../../kafka/clients.ts'
@@ -214,9 +215,15 @@ export function registerPipelineCommands(program: Command): void {
         .map(([name, types]) => `${name} = ${types.join('+')}`)
         .join(', ')}, or a name for --types; its group is <BRIDGE_GROUP_ID>-<pool>`
     )
-    .action(async (options: { types?: string; pool?: string }) => {
+    .option(
+      '--source <where>',
+      'read Kafka (the default), NATS JetStream (the live path: docs/nats.md), or both',
+      sourceMode,
+      'kafka'
+    )
+    .action(async (options: { types?: string; pool?: string; source: SourceMode }) => {
       const { config, log } = cliContext(poolSettings(options))
-      const bridge = await startBridge(config, log)
+      const bridge = await startBridge(config, log, { source: options.source })
       await new Promise<void>(() => {
         let signals = 0
         const onSignal = (signal: string) => {
@@ -256,4 +263,15 @@ function poolSettings(options: { types?: string; pool?: string }): Record<string
     ...(options.types === undefined ? {} : { BRIDGE_TYPES: options.types }),
     ...(options.pool === undefined ? {} : { BRIDGE_POOL: options.pool })
   }
+}
+
+function sourceMode(value: string): SourceMode {
+  if (isSourceMode(value)) return value
+  throw new TickbridgeError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `--source must be ${SourceModes.join(', ')}; got "${value}"`,
+    {
+      hint: 'Run `tickbridge bridge --help` to see its options.'
+    }
+  )
 }

@@ -17,11 +17,15 @@ function statusRows(components: ComponentStatus[]) {
 }
 
 export function registerStackCommands(program: Command): void {
-  const stack = program.command('stack').description('the local single-node Kafka (KRaft) + ClickHouse stack')
+  const stack = program
+    .command('stack')
+    .description('the local single-node Kafka (KRaft) + ClickHouse + NATS (JetStream) stack')
 
   stack
     .command('up')
-    .description('provision and start Kafka and ClickHouse (idempotent); waits until both accept requests')
+    .description(
+      'provision and start Kafka, ClickHouse and NATS with JetStream (idempotent); waits until they accept requests'
+    )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const { config } = cliContext()
@@ -30,7 +34,7 @@ export function registerStackCommands(program: Command): void {
         status,
         options.json === true,
         () =>
-          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.url}`
+          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.url}\nNATS:       ${config.nats.url}`
       )
       if (status.some((c) => !c.healthy)) process.exitCode = 1
     })
@@ -58,14 +62,16 @@ export function registerStackCommands(program: Command): void {
 
   stack
     .command('logs')
-    .description('show the local Kafka / ClickHouse logs')
-    .argument('[component]', 'kafka or clickhouse (default: both)')
+    .description('show the local Kafka / ClickHouse / NATS logs')
+    .argument('[component]', 'kafka, clickhouse or nats (default: all)')
     .option('-n, --lines <n>', 'lines from the end', wholeNumber('--lines', 0), 50)
     .option('-f, --follow', 'keep printing new lines')
     .action((component: string | undefined, options: { lines: number; follow?: boolean }) =>
       showLogs(
         cliContext().config,
-        component === 'kafka' || component === 'clickhouse' ? [component] : ['kafka', 'clickhouse'],
+        component === 'kafka' || component === 'clickhouse' || component === 'nats'
+          ? [component]
+          : ['kafka', 'clickhouse', 'nats'],
         {
           lines: options.lines,
           follow: options.follow === true,

@@ -6,7 +6,7 @@
 
 /** The sections of `Config`. A setting lands in one; a section may also hold values derived from several. */
 export type SectionName =
-  'kafka' | 'clickhouse' | 'stack' | 'topics' | 'bridge' | 'feed' | 'hub' | 'metrics' | 'log'
+  'kafka' | 'clickhouse' | 'nats' | 'stack' | 'topics' | 'bridge' | 'feed' | 'hub' | 'metrics' | 'log'
 
 /** The JSON Schema of one variable, as env-schema validates and coerces it (a subset of JSON Schema). */
 export type SettingSchema =

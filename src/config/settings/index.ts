@@ -3,6 +3,7 @@ import { feedSettings } from './feed.ts'
 import { hubSettings } from './hub.ts'
 import { localStackSettings } from './stack.ts'
 import { logSettings } from './log.ts'
+import { natsSettings } from './nats.ts'
 import { topicSettings } from './topics.ts'
 import { whereSettings } from './where.ts'
 
@@ -15,6 +16,7 @@ export const settingGroups = {
   topics: topicSettings,
   bridge: bridgeSettings,
   feed: feedSettings,
+  nats: natsSettings,
   hub: hubSettings,
   log: logSettings
 } as const
@@ -28,6 +30,7 @@ export const settings = {
   ...topicSettings,
   ...bridgeSettings,
   ...feedSettings,
+  ...natsSettings,
   ...hubSettings,
   ...logSettings
 }

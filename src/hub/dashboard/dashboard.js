@@ -211,7 +211,13 @@
             { class: 'partitions' },
             live(
               i.role === 'bridge'
-                ? summarizePartitions(hb.partitions) || '(none)'
+                ? // A bridge reading NATS (--source nats|both) has no partitions there: show what it read from NATS.
+                  [
+                    summarizePartitions(hb.partitions),
+                    hb.natsMessages === undefined ? '' : `NATS ${fmt(hb.natsMessages)} msgs`
+                  ]
+                    .filter(Boolean)
+                    .join(' · ') || '(none)'
                 : hb.feed
                   ? `${hb.feed.exchange} ${hb.feed.connected ? 'connected' : 'disconnected'}${hb.feed.dropped ? `, ${fmt(hb.feed.dropped)} DROPPED (spool full)` : ''}${hb.feed.backfilled ? `, ${fmt(hb.feed.backfilled)} backfilled` : ''}${hb.feed.unfilledTrades ? `, GAP: ${fmt(hb.feed.unfilledTrades)} trades missing` : ''}`
                   : '–'
