@@ -25,7 +25,11 @@ export async function readTopic(
   })
   const messages: ReadMessage[] = []
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
-  const timer = setTimeout(() => stream.destroy(), timeoutMs)
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    stream.destroy()
+  }, timeoutMs)
   try {
     for await (const m of stream) {
       const headers = new Map<string, string>()
@@ -39,6 +43,9 @@ export async function readTopic(
       })
       if (messages.length >= count) break
     }
+  } catch (error) {
+    // The timeout destroys the stream ("Premature close"): report what was read instead.
+    if (!timedOut) throw error
   } finally {
     clearTimeout(timer)
     await new Promise<void>((resolve) => stream.close(() => resolve()))
