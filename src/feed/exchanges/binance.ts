@@ -14,6 +14,7 @@ import { BinanceBookSync } from '../../core/order-book.ts'
 import type { ExchangeSession, SessionConnection } from '../session.ts'
 import { RateLimited, retryAfterMs, type TradeHistory } from '../trade-history.ts'
 import { sequentialId } from '../../core/trade-gaps.ts'
+import { BookPublisher } from './book-publisher.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface BinanceOptions {
@@ -32,15 +33,12 @@ export interface BinanceOptions {
   log?: { warn(details: object, message: string): void }
 }
 
-const LEVELS = 20
 const SNAPSHOT_TIMEOUT_MS = 10_000
 
 interface SymbolState {
   book: BinanceBookSync
   /** Waiting for a snapshot, or one is on its way: diff events keep buffering meanwhile. */
   needsSnapshot: boolean
-  lastEmit: number
-  trailing: NodeJS.Timeout | null
 }
 
 /** What one snapshot request came to: applied, or wait this long and ask again. */
@@ -62,41 +60,18 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
   const stateOf = (symbol: string): SymbolState => {
     let state = states.get(symbol)
     if (!state) {
-      state = {
-        book: new BinanceBookSync(),
-        needsSnapshot: false,
-        lastEmit: Number.NEGATIVE_INFINITY,
-        trailing: null
-      }
+      state = { book: new BinanceBookSync(), needsSnapshot: false }
       states.set(symbol, state)
     }
     return state
   }
-  const clearTrailing = (state: SymbolState) => {
-    if (state.trailing) clearTimeout(state.trailing)
-    state.trailing = null
-  }
-
-  const emit = (symbol: string, state: SymbolState, now: number, signal: AbortSignal): void => {
-    clearTrailing(state)
-    if (!state.book.synced || signal.aborted) return
-    state.lastEmit = now
-    const { bids, asks } = state.book.top(LEVELS)
-    const ts = state.book.lastEventTs ?? now
-    sink.message({ v: 1, type: 'depth', exchange: BINANCE, symbol, ts, bids, asks, recv_ts: now })
-  }
-
-  /** Throttled: at once if the interval has passed, else once at its end (the latest book gets out). */
-  const maybeEmit = (symbol: string, state: SymbolState, now: number, signal: AbortSignal): void => {
-    const wait = state.lastEmit + options.depthIntervalMs - now
-    if (wait <= 0) return emit(symbol, state, now, signal)
-    if (!state.trailing) {
-      state.trailing = setTimeout(() => {
-        state.trailing = null
-        emit(symbol, state, Date.now(), signal)
-      }, wait).unref()
-    }
-  }
+  const publisher = new BookPublisher({
+    exchange: BINANCE,
+    intervalMs: options.depthIntervalMs,
+    sink,
+    book: (symbol) => states.get(symbol)?.book,
+    exchangeTs: (book) => book.lastEventTs
+  })
 
   const requestSnapshot = (state: SymbolState): void => {
     if (state.needsSnapshot) return
@@ -154,7 +129,7 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
       if (connection.signal.aborted) return
       if (outcome.applied) {
         state.needsSnapshot = false
-        return emit(symbol, state, Date.now(), connection.signal) // the first book right after each sync
+        return publisher.now(symbol, Date.now(), connection.signal) // the first book right after each sync
       }
       if (outcome.reason !== null)
         options.log?.warn(
@@ -170,17 +145,13 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
     url: `${options.url}/stream?streams=${binanceStreams(options.symbols).join('/')}`,
     subscribeMessages: () => [],
     onConnect() {
+      publisher.reset()
       for (const state of states.values()) {
         state.book.reset()
         state.needsSnapshot = false
-        clearTrailing(state)
-        state.lastEmit = Number.NEGATIVE_INFINITY
       }
     },
     async afterConnect(shouldCancel, connection) {
-      connection.signal.addEventListener('abort', () => {
-        for (const state of states.values()) clearTrailing(state)
-      })
       while (!shouldCancel()) {
         const next = [...states].find(([, state]) => state.needsSnapshot)
         if (next) {
@@ -211,7 +182,7 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
       const symbol = update.value.symbol
       const state = stateOf(symbol)
       const result = state.book.event(update.value)
-      if (result === 'ok') maybeEmit(symbol, state, recvTs, connection.signal)
+      if (result === 'ok') publisher.maybe(symbol, recvTs, connection.signal)
       else if (result === 'buffered' || result === 'gap') requestSnapshot(state)
     }
   }

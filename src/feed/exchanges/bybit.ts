@@ -12,6 +12,7 @@ import {
   type BybitRequest
 } from '../../core/mappers/bybit.ts'
 import type { ExchangeSession, SessionConnection } from '../session.ts'
+import { BookPublisher } from './book-publisher.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface BybitOptions {
@@ -28,8 +29,6 @@ export interface BybitOptions {
   log?: { warn(details: object, message: string): void }
 }
 
-const LEVELS = 20
-
 /**
  * Where a symbol's book subscription stands on the current connection.
  * awaiting: subscribed (or the request is on its way), no snapshot yet — the snapshot may come before the ack;
@@ -43,52 +42,6 @@ interface BookState {
   phase: Phase
   /** When the current phase began (epoch ms): a book awaiting too long means a reconnect. */
   since: number
-}
-
-/**
- * Publishes a symbol's book as canonical `depth` messages: at once if the interval has passed, else once at
- * its end (the latest book always gets out). The same throttle as the Binance session's, kept in this file
- * so this branch leaves binance.ts untouched (other exchange branches carry the same class: merge them).
- */
-class ThrottledDepth {
-  readonly #intervalMs: number
-  readonly #publish: (symbol: string, now: number) => void
-  readonly #lastEmit = new Map<string, number>()
-  readonly #trailing = new Map<string, NodeJS.Timeout>()
-
-  constructor(intervalMs: number, publish: (symbol: string, now: number) => void) {
-    this.#intervalMs = intervalMs
-    this.#publish = publish
-  }
-
-  now(symbol: string, now: number): void {
-    this.#clear(symbol)
-    this.#lastEmit.set(symbol, now)
-    this.#publish(symbol, now)
-  }
-
-  maybe(symbol: string, now: number): void {
-    const wait = (this.#lastEmit.get(symbol) ?? Number.NEGATIVE_INFINITY) + this.#intervalMs - now
-    if (wait <= 0) return this.now(symbol, now)
-    if (!this.#trailing.has(symbol))
-      this.#trailing.set(
-        symbol,
-        setTimeout(() => {
-          this.#trailing.delete(symbol)
-          this.now(symbol, Date.now())
-        }, wait).unref()
-      )
-  }
-
-  reset(): void {
-    for (const symbol of [...this.#trailing.keys()]) this.#clear(symbol)
-    this.#lastEmit.clear()
-  }
-
-  #clear(symbol: string): void {
-    clearTimeout(this.#trailing.get(symbol))
-    this.#trailing.delete(symbol)
-  }
 }
 
 /**
@@ -112,15 +65,13 @@ export function bybitSession(options: BybitOptions, sink: FeedSink): ExchangeSes
   const pending = new Map<string, BybitRequest & { resync?: true }>()
   let reqCounter = 0
   const nextReqId = () => String(++reqCounter)
-  /** The current connection's signal: a trailing depth message of a closed connection is not published. */
-  let live: AbortSignal | null = null
 
-  const depthOut = new ThrottledDepth(options.depthIntervalMs, (symbol, now) => {
-    const state = states.get(symbol)
-    if (!state?.book.synced || !live || live.aborted) return
-    const { bids, asks } = state.book.top(LEVELS)
-    const ts = state.book.lastTs ?? now
-    sink.message({ v: 1, type: 'depth', exchange: BYBIT, symbol, ts, bids, asks, recv_ts: now })
+  const publisher = new BookPublisher({
+    exchange: BYBIT,
+    intervalMs: options.depthIntervalMs,
+    sink,
+    book: (symbol) => states.get(symbol)?.book,
+    exchangeTs: (book) => book.lastTs
   })
 
   const request = (connection: SessionConnection, op: 'subscribe' | 'unsubscribe', topics: string[]) => {
@@ -201,9 +152,9 @@ export function bybitSession(options: BybitOptions, sink: FeedSink): ExchangeSes
     if (verdict === 'snapshot') {
       state.phase = 'synced'
       state.since = recvTs
-      return depthOut.now(symbol, recvTs)
+      return publisher.now(symbol, recvTs, connection.signal)
     }
-    if (verdict === 'applied') return depthOut.maybe(symbol, recvTs)
+    if (verdict === 'applied') return publisher.maybe(symbol, recvTs, connection.signal)
     resync(symbol, state, connection, `u ${message.updateId} does not follow the previous u`)
   }
 
@@ -211,7 +162,7 @@ export function bybitSession(options: BybitOptions, sink: FeedSink): ExchangeSes
     url: options.url,
     onConnect() {
       pending.clear()
-      depthOut.reset()
+      publisher.reset()
       for (const state of states.values()) {
         state.book.reset()
         state.phase = 'awaiting'
@@ -224,16 +175,8 @@ export function bybitSession(options: BybitOptions, sink: FeedSink): ExchangeSes
       return messages
     },
     async afterConnect(shouldCancel, connection) {
-      live = connection.signal
       const ping = setInterval(() => connection.send({ req_id: nextReqId(), op: 'ping' }), pingIntervalMs)
-      connection.signal.addEventListener(
-        'abort',
-        () => {
-          clearInterval(ping)
-          depthOut.reset()
-        },
-        { once: true }
-      )
+      connection.signal.addEventListener('abort', () => clearInterval(ping), { once: true })
       // The sync watchdog: a book that gets no snapshot (a lost answer, a subscription that never starts)
       // would stay empty for the life of the connection; rejecting here makes the connection reconnect.
       while (!shouldCancel()) {

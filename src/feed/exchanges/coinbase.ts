@@ -10,6 +10,7 @@ import {
   parseCoinbaseHeartbeat
 } from '../../core/mappers/coinbase.ts'
 import type { ExchangeSession, SessionConnection } from '../session.ts'
+import { BookPublisher } from './book-publisher.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface CoinbaseOptions {
@@ -27,57 +28,6 @@ export interface CoinbaseOptions {
   log?: { warn(details: object, message: string): void }
 }
 
-const LEVELS = 20
-
-/**
- * At most one depth message per symbol per interval: at once if the interval has passed, else once at its end
- * (so the latest book always gets out); `now` publishes at once (right after a sync). Timers end with the
- * connection. Written for Coinbase; the same shape as Binance's throttle, a candidate for a shared helper.
- */
-class ThrottledDepth {
-  readonly #intervalMs: number
-  readonly #publish: (symbol: string, now: number) => void
-  readonly #state = new Map<string, { lastEmit: number; trailing: NodeJS.Timeout | null }>()
-
-  constructor(intervalMs: number, publish: (symbol: string, now: number) => void) {
-    this.#intervalMs = intervalMs
-    this.#publish = publish
-  }
-
-  #of(symbol: string) {
-    let state = this.#state.get(symbol)
-    if (!state) {
-      state = { lastEmit: Number.NEGATIVE_INFINITY, trailing: null }
-      this.#state.set(symbol, state)
-    }
-    return state
-  }
-
-  now(symbol: string, now: number): void {
-    const state = this.#of(symbol)
-    if (state.trailing) clearTimeout(state.trailing)
-    state.trailing = null
-    state.lastEmit = now
-    this.#publish(symbol, now)
-  }
-
-  maybe(symbol: string, now: number): void {
-    const state = this.#of(symbol)
-    const wait = state.lastEmit + this.#intervalMs - now
-    if (wait <= 0) return this.now(symbol, now)
-    state.trailing ??= setTimeout(() => {
-      state.trailing = null
-      this.now(symbol, Date.now())
-    }, wait).unref()
-  }
-
-  /** A new connection: pending messages dropped, the next book goes out at once. */
-  reset(): void {
-    for (const state of this.#state.values()) if (state.trailing) clearTimeout(state.trailing)
-    this.#state.clear()
-  }
-}
-
 /**
  * Coinbase Advanced Trade: subscribes `heartbeats`, `market_trades` and `level2` (one channel per subscribe
  * message, sent on connect, well within the 5 s Coinbase allows); trades mapped one to one (taker side, the
@@ -89,22 +39,12 @@ class ThrottledDepth {
 export function coinbaseSession(options: CoinbaseOptions, sink: FeedSink): ExchangeSession {
   const books = new Map(options.symbols.map((symbol) => [symbol, new CoinbaseBook()]))
   const check = new CoinbaseStreamCheck()
-  let signal: AbortSignal | null = null
-
-  const depth = new ThrottledDepth(options.depthIntervalMs, (symbol, now) => {
-    const book = books.get(symbol)
-    if (!book?.synced || signal?.aborted) return
-    const { bids, asks } = book.top(LEVELS)
-    sink.message({
-      v: 1,
-      type: 'depth',
-      exchange: COINBASE,
-      symbol,
-      ts: book.ts ?? now,
-      bids,
-      asks,
-      recv_ts: now
-    })
+  const publisher = new BookPublisher({
+    exchange: COINBASE,
+    intervalMs: options.depthIntervalMs,
+    sink,
+    book: (symbol) => books.get(symbol),
+    exchangeTs: (book) => book.ts
   })
 
   /** A message was lost: every book waits for a fresh snapshot, which resubscribing level2 brings. */
@@ -115,14 +55,20 @@ export function coinbaseSession(options: CoinbaseOptions, sink: FeedSink): Excha
     connection.send(coinbaseRequest('subscribe', 'level2', options.symbols))
   }
 
-  const onBookEvent = (event: unknown, frameTs: number, recvTs: number, text: string): void => {
+  const onBookEvent = (
+    event: unknown,
+    frameTs: number,
+    recvTs: number,
+    text: string,
+    signal: AbortSignal
+  ): void => {
     const parsed = parseCoinbaseBookEvent(event)
     if (!parsed.ok) return sink.rejected(text, parsed.reason)
     const book = books.get(parsed.value.symbol)
     if (!book) return // a product we did not subscribe to (e.g. -USDC served as -USD)
     const result = book.apply(parsed.value, frameTs)
-    if (result === 'synced') depth.now(parsed.value.symbol, recvTs)
-    else if (result === 'ok') depth.maybe(parsed.value.symbol, recvTs)
+    if (result === 'synced') publisher.now(parsed.value.symbol, recvTs, signal)
+    else if (result === 'ok') publisher.maybe(parsed.value.symbol, recvTs, signal)
   }
 
   return {
@@ -131,12 +77,8 @@ export function coinbaseSession(options: CoinbaseOptions, sink: FeedSink): Excha
       COINBASE_CHANNELS.map((channel) => coinbaseRequest('subscribe', channel, options.symbols)),
     onConnect() {
       check.reset()
-      depth.reset()
+      publisher.reset()
       for (const book of books.values()) book.reset()
-    },
-    async afterConnect(_shouldCancel, connection) {
-      signal = connection.signal
-      connection.signal.addEventListener('abort', () => depth.reset(), { once: true })
     },
     onFrame(text, recvTs, connection) {
       const frame = parseFrame(text, sink)
@@ -166,7 +108,8 @@ export function coinbaseSession(options: CoinbaseOptions, sink: FeedSink): Excha
           }
           return
         case 'l2_data':
-          for (const event of envelope.events) onBookEvent(event, envelope.ts, recvTs, text)
+          for (const event of envelope.events)
+            onBookEvent(event, envelope.ts, recvTs, text, connection.signal)
           return
         case 'heartbeats':
           for (const event of envelope.events) {

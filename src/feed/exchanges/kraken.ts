@@ -9,6 +9,7 @@ import {
   parseKrakenBook
 } from '../../core/mappers/kraken.ts'
 import type { ExchangeSession, SessionConnection } from '../session.ts'
+import { BookPublisher } from './book-publisher.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface KrakenOptions {
@@ -29,60 +30,12 @@ export interface KrakenOptions {
   log?: { warn(details: object, message: string): void }
 }
 
-const LEVELS = 20
-
 interface BookState {
   book: KrakenBook
   /** unsubscribing: a mismatch was seen, the unsubscribe is on its way; refused: the exchange said no. */
   phase: 'awaiting-snapshot' | 'synced' | 'unsubscribing' | 'refused'
   /** When the current wait for a snapshot began (epoch ms). */
   since: number
-}
-
-/**
- * Publishes a symbol's book as canonical `depth` messages: at once if the interval has passed, else once at
- * its end (the latest book always gets out). The same throttle as the Binance session's; kept here rather
- * than extracted so this branch leaves binance.ts untouched.
- */
-class ThrottledDepth {
-  readonly #intervalMs: number
-  readonly #publish: (symbol: string, now: number) => void
-  readonly #lastEmit = new Map<string, number>()
-  readonly #trailing = new Map<string, NodeJS.Timeout>()
-
-  constructor(intervalMs: number, publish: (symbol: string, now: number) => void) {
-    this.#intervalMs = intervalMs
-    this.#publish = publish
-  }
-
-  now(symbol: string, now: number): void {
-    this.#clear(symbol)
-    this.#lastEmit.set(symbol, now)
-    this.#publish(symbol, now)
-  }
-
-  maybe(symbol: string, now: number): void {
-    const wait = (this.#lastEmit.get(symbol) ?? Number.NEGATIVE_INFINITY) + this.#intervalMs - now
-    if (wait <= 0) return this.now(symbol, now)
-    if (!this.#trailing.has(symbol))
-      this.#trailing.set(
-        symbol,
-        setTimeout(() => {
-          this.#trailing.delete(symbol)
-          this.now(symbol, Date.now())
-        }, wait).unref()
-      )
-  }
-
-  reset(): void {
-    for (const symbol of [...this.#trailing.keys()]) this.#clear(symbol)
-    this.#lastEmit.clear()
-  }
-
-  #clear(symbol: string): void {
-    clearTimeout(this.#trailing.get(symbol))
-    this.#trailing.delete(symbol)
-  }
 }
 
 /**
@@ -99,8 +52,6 @@ export function krakenSession(options: KrakenOptions, sink: FeedSink): ExchangeS
   const states = new Map<string, BookState>()
   let reqId = 0
   const nextReqId = () => ++reqId
-  /** The current connection's signal: a trailing depth message of a closed connection is not published. */
-  let live: AbortSignal | null = null
 
   const stateOf = (symbol: string): BookState => {
     let state = states.get(symbol)
@@ -112,12 +63,12 @@ export function krakenSession(options: KrakenOptions, sink: FeedSink): ExchangeS
   }
   for (const symbol of options.symbols) stateOf(symbol)
 
-  const depthOut = new ThrottledDepth(options.depthIntervalMs, (symbol, now) => {
-    const state = states.get(symbol)
-    if (!state?.book.synced || !live || live.aborted) return
-    const { bids, asks } = state.book.top(LEVELS)
-    const ts = state.book.lastTs ?? now
-    sink.message({ v: 1, type: 'depth', exchange: KRAKEN, symbol, ts, bids, asks, recv_ts: now })
+  const publisher = new BookPublisher({
+    exchange: KRAKEN,
+    intervalMs: options.depthIntervalMs,
+    sink,
+    book: (symbol) => states.get(symbol)?.book,
+    exchangeTs: (book) => book.lastTs
   })
 
   const resync = (symbol: string, state: BookState, connection: SessionConnection, why: string) => {
@@ -143,11 +94,11 @@ export function krakenSession(options: KrakenOptions, sink: FeedSink): ExchangeS
       const verdict = state.book.snapshot(parsed.value)
       if (verdict === 'mismatch') return resync(symbol, state, connection, 'snapshot checksum')
       state.phase = 'synced'
-      return depthOut.now(symbol, recvTs)
+      return publisher.now(symbol, recvTs, connection.signal)
     }
     if (state.phase !== 'synced') return // updates before the (new) snapshot belong to the old book
     const verdict = state.book.update(parsed.value)
-    if (verdict === 'ok') return depthOut.maybe(symbol, recvTs)
+    if (verdict === 'ok') return publisher.maybe(symbol, recvTs, connection.signal)
     if (verdict === 'mismatch') resync(symbol, state, connection, 'update checksum')
   }
 
@@ -178,7 +129,7 @@ export function krakenSession(options: KrakenOptions, sink: FeedSink): ExchangeS
     url: options.url,
     subscribeMessages: () => krakenSubscriptions(options.symbols, depth, nextReqId),
     onConnect() {
-      depthOut.reset()
+      publisher.reset()
       const now = Date.now()
       for (const state of states.values()) {
         state.book.reset()
@@ -187,12 +138,8 @@ export function krakenSession(options: KrakenOptions, sink: FeedSink): ExchangeS
       }
     },
     async afterConnect(shouldCancel, connection) {
-      live = connection.signal
       const ping = setInterval(() => connection.send({ method: 'ping', req_id: nextReqId() }), pingIntervalMs)
-      connection.signal.addEventListener('abort', () => {
-        clearInterval(ping)
-        depthOut.reset()
-      })
+      connection.signal.addEventListener('abort', () => clearInterval(ping))
       // Watchdog: a book that never gets its snapshot (a lost ack, a silent resubscribe) costs a reconnect.
       while (!shouldCancel()) {
         await sleep(Math.min(1_000, snapshotTimeoutMs), undefined, { signal: connection.signal }).catch(

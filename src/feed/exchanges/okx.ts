@@ -12,6 +12,7 @@ import {
 } from '../../core/mappers/okx.ts'
 import type { ExchangeSession, SessionConnection } from '../session.ts'
 import { retryAfterMs } from '../trade-history.ts'
+import { BookPublisher } from './book-publisher.ts'
 import { parseFrame, type FeedSink } from './frames.ts'
 
 export interface OkxOptions {
@@ -35,7 +36,6 @@ export interface OkxOptions {
   }
 }
 
-const LEVELS = 20
 const REST_TIMEOUT_MS = 10_000
 
 /**
@@ -50,8 +50,6 @@ interface SymbolState {
   phase: Phase
   /** A REST book is wanted (or on its way). */
   needsRest: boolean
-  lastEmit: number
-  trailing: NodeJS.Timeout | null
 }
 
 type RestOutcome = { done: true } | { done: false; reason: string | null; retryInMs: number }
@@ -77,36 +75,15 @@ export function okxSession(options: OkxOptions, sink: FeedSink): ExchangeSession
 
   for (const symbol of options.symbols) states.set(symbol, newState())
   function newState(): SymbolState {
-    return {
-      book: new OkxBookSync(),
-      phase: 'awaiting-first',
-      needsRest: false,
-      lastEmit: Number.NEGATIVE_INFINITY,
-      trailing: null
-    }
+    return { book: new OkxBookSync(), phase: 'awaiting-first', needsRest: false }
   }
-  const clearTrailing = (state: SymbolState) => {
-    if (state.trailing) clearTimeout(state.trailing)
-    state.trailing = null
-  }
-
-  const emit = (symbol: string, state: SymbolState, now: number, signal: AbortSignal): void => {
-    clearTrailing(state)
-    if (!state.book.synced || signal.aborted) return
-    state.lastEmit = now
-    const { bids, asks } = state.book.top(LEVELS)
-    const ts = state.book.lastTs ?? now
-    sink.message({ v: 1, type: 'depth', exchange: OKX, symbol, ts, bids, asks, recv_ts: now })
-  }
-  /** Throttled: at once if the interval has passed, else once at its end (the latest book gets out). */
-  const maybeEmit = (symbol: string, state: SymbolState, now: number, signal: AbortSignal): void => {
-    const wait = state.lastEmit + options.depthIntervalMs - now
-    if (wait <= 0) return emit(symbol, state, now, signal)
-    state.trailing ??= setTimeout(() => {
-      state.trailing = null
-      emit(symbol, state, Date.now(), signal)
-    }, wait).unref()
-  }
+  const publisher = new BookPublisher({
+    exchange: OKX,
+    intervalMs: options.depthIntervalMs,
+    sink,
+    book: (symbol) => states.get(symbol)?.book,
+    exchangeTs: (book) => book.lastTs
+  })
 
   const requestRest = (state: SymbolState): void => {
     state.phase = 'rest'
@@ -118,7 +95,7 @@ export function okxSession(options: OkxOptions, sink: FeedSink): ExchangeSession
 
   const resync = (symbol: string, state: SymbolState, reason: string, connection: SessionConnection) => {
     options.log?.warn({ symbol, reason }, 'order book out of sync; resyncing')
-    clearTrailing(state)
+    publisher.cancel(symbol)
     if (snapshotsSeen && resubscribes < maxResubscribes) {
       state.book.reset() // pushes before the new snapshot are dropped
       resubscribes++
@@ -147,11 +124,11 @@ export function okxSession(options: OkxOptions, sink: FeedSink): ExchangeSession
       state.phase = 'synced'
       const verdict = state.book.snapshot(frame.value)
       if (verdict.kind === 'resync') return resync(symbol, state, verdict.reason, connection)
-      return emit(symbol, state, recvTs, connection.signal) // the first book right after each sync
+      return publisher.now(symbol, recvTs, connection.signal) // the first book right after each sync
     }
     if (state.phase === 'awaiting-first') requestRest(state) // an update first: OKX sent no snapshot
     const verdict = state.book.update(frame.value)
-    if (verdict.kind === 'applied') maybeEmit(symbol, state, recvTs, connection.signal)
+    if (verdict.kind === 'applied') publisher.maybe(symbol, recvTs, connection.signal)
     else if (verdict.kind === 'resync') resync(symbol, state, verdict.reason, connection)
   }
 
@@ -213,7 +190,7 @@ export function okxSession(options: OkxOptions, sink: FeedSink): ExchangeSession
         state.needsRest = false
         if (seeded) {
           state.phase = 'synced'
-          emit(symbol, state, Date.now(), connection.signal) // the first book right after each sync
+          publisher.now(symbol, Date.now(), connection.signal) // the first book right after each sync
         }
         return
       }
@@ -249,19 +226,15 @@ export function okxSession(options: OkxOptions, sink: FeedSink): ExchangeSession
       lastFrameAt = Date.now()
       snapshotsSeen = false
       resubscribes = 0
+      publisher.reset()
       for (const state of states.values()) {
         state.book.reset()
         state.phase = 'awaiting-first'
         state.needsRest = false
-        clearTrailing(state)
-        state.lastEmit = Number.NEGATIVE_INFINITY
       }
     },
     async afterConnect(shouldCancel, connection) {
       keepAlive(connection)
-      connection.signal.addEventListener('abort', () => {
-        for (const state of states.values()) clearTrailing(state)
-      })
       while (!shouldCancel()) {
         const next = [...states].find(([, state]) => state.needsRest)
         if (next) {
