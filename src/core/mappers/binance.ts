@@ -1,7 +1,7 @@
-import { toDecimalText } from '../decimal-text.ts'
 import type { PriceLevel, TradeMessage } from '../messages.ts'
 import type { BookSnapshot, DepthUpdate } from '../order-book.ts'
 import type { Mapped } from './wallex.ts'
+import { compactSymbol, decimal, integer, object } from './fields.ts'
 
 /**
  * Binance spot frames -> canonical messages (pure). Combined streams wrap each event as
@@ -31,28 +31,6 @@ export function binanceStreams(symbols: string[]): string[] {
   return symbols.flatMap((s) => [`${s.toLowerCase()}@trade`, `${s.toLowerCase()}@depth@100ms`])
 }
 
-/** A non-negative integer field (JSON number literal kept as text, or a number). */
-function integer(value: unknown): number | null {
-  const text = typeof value === 'number' ? String(value) : value
-  if (typeof text !== 'string' || !/^\d{1,16}$/.test(text)) return null
-  const n = Number(text)
-  return Number.isSafeInteger(n) ? n : null
-}
-
-function decimal(value: unknown): string | null {
-  return typeof value === 'string' ? toDecimalText(value) : null
-}
-
-function symbolOf(value: unknown): string | null {
-  return typeof value === 'string' && /^[A-Z0-9]{2,32}$/.test(value) ? value : null
-}
-
-function object(data: unknown): Record<string, unknown> | null {
-  return typeof data === 'object' && data !== null && !Array.isArray(data)
-    ? (data as Record<string, unknown>)
-    : null
-}
-
 /**
  * One trade of the REST trade history (`GET /api/v3/historicalTrades`):
  * `{"id":28457,"price":"4.00000100","qty":"12.00000000","quoteQty":"48.000012","time":1499865549590,
@@ -75,7 +53,7 @@ export function mapBinanceTrade(data: unknown, recvTs: number): Mapped<TradeMess
   const raw = object(data)
   if (!raw) return { ok: false, reason: 'trade payload is not an object' }
   if (raw.e !== 'trade') return { ok: false, reason: `event type ${JSON.stringify(raw.e)} is not "trade"` }
-  const symbol = symbolOf(raw.s)
+  const symbol = compactSymbol(raw.s)
   if (symbol === null) return { ok: false, reason: `trade symbol ${JSON.stringify(raw.s)} is not a symbol` }
   const id = integer(raw.t)
   if (id === null) return { ok: false, reason: `trade id ${JSON.stringify(raw.t)} is not an integer` }
@@ -125,7 +103,7 @@ export function parseBinanceDepthUpdate(data: unknown): Mapped<DepthUpdate> {
   if (!raw) return { ok: false, reason: 'depth payload is not an object' }
   if (raw.e !== 'depthUpdate')
     return { ok: false, reason: `event type ${JSON.stringify(raw.e)} is not "depthUpdate"` }
-  const symbol = symbolOf(raw.s)
+  const symbol = compactSymbol(raw.s)
   if (symbol === null) return { ok: false, reason: `depth symbol ${JSON.stringify(raw.s)} is not a symbol` }
   const eventTs = integer(raw.E)
   if (eventTs === null)

@@ -1,6 +1,6 @@
-import { toDecimalText } from '../decimal-text.ts'
 import type { PriceLevel, TradeMessage } from '../messages.ts'
 import type { Mapped } from './wallex.ts'
+import { compactSymbol, decimal, integer, object } from './fields.ts'
 
 /**
  * Bybit v5 public spot frames -> canonical messages (pure). One socket (`wss://stream.bybit.com/v5/public/spot`)
@@ -53,16 +53,6 @@ export type BybitFrame =
   | { kind: 'book'; symbol: string; depth: number; frame: Record<string, unknown> }
   | { kind: 'unknown'; reason: string }
 
-function object(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null
-}
-
-function symbolOf(value: unknown): string | null {
-  return typeof value === 'string' && /^[A-Z0-9]{2,32}$/.test(value) ? value : null
-}
-
 /** Classifies a frame (parsed with number literals kept as text); never throws. */
 export function classifyBybitFrame(value: unknown): BybitFrame {
   const frame = object(value)
@@ -89,18 +79,6 @@ export function classifyBybitFrame(value: unknown): BybitFrame {
     }
   }
   return { kind: 'unknown', reason: 'neither a topic message nor an answer to a request' }
-}
-
-/** A non-negative integer (a JSON number literal kept as text, a number, or a numeric string). */
-function integer(value: unknown): number | null {
-  const text = typeof value === 'number' ? String(value) : value
-  if (typeof text !== 'string' || !/^\d{1,16}$/.test(text)) return null
-  const n = Number(text)
-  return Number.isSafeInteger(n) ? n : null
-}
-
-function decimal(value: unknown): string | null {
-  return typeof value === 'string' ? toDecimalText(value) : null
 }
 
 /** One element of a `publicTrade` message's `data` -> a canonical trade. */
@@ -186,7 +164,7 @@ export function parseBybitBook(symbol: string, frame: Record<string, unknown>): 
   if (ts === null) return { ok: false, reason: `book ts ${JSON.stringify(frame.ts)} is not epoch ms` }
   const data = object(frame.data)
   if (!data) return { ok: false, reason: 'book data is not an object' }
-  if (symbolOf(data.s) !== symbol)
+  if (compactSymbol(data.s) !== symbol)
     return { ok: false, reason: `book symbol ${JSON.stringify(data.s)} is not the topic's ${symbol}` }
   const updateId = integer(data.u)
   if (updateId === null || updateId < 1)

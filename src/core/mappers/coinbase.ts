@@ -1,6 +1,6 @@
-import { toDecimalText } from '../decimal-text.ts'
 import type { PriceLevel, TradeMessage, TradeSide } from '../messages.ts'
 import type { Mapped } from './wallex.ts'
+import { decimal, integer, object } from './fields.ts'
 
 /**
  * Coinbase Advanced Trade market-data frames -> canonical messages (pure). Every data frame is an envelope
@@ -62,28 +62,10 @@ export function rfc3339Ms(text: unknown): number | null {
   return Number.isFinite(epoch) ? epoch : null
 }
 
-/** A non-negative integer field (JSON number literal kept as text, a number, or a numeric string). */
-function integer(value: unknown): number | null {
-  const text = typeof value === 'number' ? String(value) : value
-  if (typeof text !== 'string' || !/^\d{1,16}$/.test(text)) return null
-  const n = Number(text)
-  return Number.isSafeInteger(n) ? n : null
-}
-
-function decimal(value: unknown): string | null {
-  return typeof value === 'string' ? toDecimalText(value) : null
-}
-
 /** Product ids as Coinbase spells them: BTC-USD, BIT-28JUN24-CDE. */
 function productOf(value: unknown): string | null {
   return typeof value === 'string' && /^[A-Z0-9]+(?:-[A-Z0-9]+)+$/.test(value) && value.length <= 64
     ? value
-    : null
-}
-
-function object(data: unknown): Record<string, unknown> | null {
-  return typeof data === 'object' && data !== null && !Array.isArray(data)
-    ? (data as Record<string, unknown>)
     : null
 }
 

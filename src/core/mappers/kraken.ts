@@ -1,6 +1,7 @@
 import { toDecimalText } from '../decimal-text.ts'
 import type { TradeMessage } from '../messages.ts'
 import type { Mapped } from './wallex.ts'
+import { object, text } from './fields.ts'
 
 /**
  * Kraken spot WebSocket v2 frames -> canonical messages (pure). Frames are parsed with every JSON number kept
@@ -45,16 +46,6 @@ export type KrakenFrame =
 
 const SYMBOL = /^[A-Za-z0-9.]{1,24}\/[A-Za-z0-9.]{1,24}$/
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/
-
-function object(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' ? value : null
-}
 
 /** An RFC 3339 UTC time (`2023-09-25T07:48:36.925533Z`) -> epoch ms, the fraction truncated. No float. */
 export function parseRfc3339Ms(value: unknown): number | null {

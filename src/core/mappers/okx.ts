@@ -1,7 +1,7 @@
-import { toDecimalText } from '../decimal-text.ts'
 import type { TradeMessage } from '../messages.ts'
 import type { OkxBookFrame, OkxLevel, OkxRestBook } from '../books/okx.ts'
 import type { Mapped } from './wallex.ts'
+import { decimal, integer, object, text } from './fields.ts'
 
 /**
  * OKX v5 public frames -> canonical messages (pure). Facts and sources: docs/exchanges/okx.md.
@@ -40,16 +40,6 @@ export function okxArgs(symbols: string[]): OkxArg[] {
   ])
 }
 
-function object(data: unknown): Record<string, unknown> | null {
-  return typeof data === 'object' && data !== null && !Array.isArray(data)
-    ? (data as Record<string, unknown>)
-    : null
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' ? value : null
-}
-
 function argOf(value: unknown): OkxArg | null {
   const raw = object(value)
   const channel = text(raw?.channel)
@@ -75,22 +65,9 @@ export function classifyOkxFrame(value: unknown): OkxFrame | null {
   return { kind: 'push', arg, action: text(raw.action), data: raw.data as unknown[] }
 }
 
-/** A decimal integer as text (or a lossless number literal), optionally negative; null otherwise. */
-function integer(value: unknown, allowNegative = false): number | null {
-  const literal = typeof value === 'number' ? String(value) : value
-  if (typeof literal !== 'string' || !(allowNegative ? /^-?\d{1,16}$/ : /^\d{1,16}$/).test(literal))
-    return null
-  const n = Number(literal)
-  return Number.isSafeInteger(n) ? n : null
-}
-
 /** A trade id: decimal digits without leading zeros, up to 40 digits (kept as text; compared as bigint). */
 function tradeId(value: unknown): string | null {
   return typeof value === 'string' && /^(0|[1-9]\d{0,39})$/.test(value) ? value : null
-}
-
-function decimal(value: unknown): string | null {
-  return typeof value === 'string' ? toDecimalText(value) : null
 }
 
 /**

@@ -1,5 +1,5 @@
-import { toDecimalText } from '../decimal-text.ts'
 import type { CandleMessage, MarketMessage, QuoteMessage, Timeframe, TradeMessage } from '../messages.ts'
+import { decimal } from './fields.ts'
 
 /**
  * Polygon / Massive events -> canonical messages (pure). Every frame is a JSON array of events; prices are
@@ -14,7 +14,6 @@ export type PolygonEvent =
   | { kind: 'data'; message: MarketMessage }
   | { kind: 'rejected'; reason: string }
 
-const dec = (value: unknown): string | null => (typeof value === 'string' ? toDecimalText(value) : null)
 const int = (value: unknown): number | null => {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN
   return Number.isSafeInteger(n) ? n : null
@@ -60,8 +59,8 @@ function trade(e: Raw, recvTs: number): PolygonEvent {
   const missing = need(e, ['p', 's', 't', 'i'])
   if (missing) return { kind: 'rejected', reason: missing }
   const symbol = typeof (e.pair ?? e.sym) === 'string' ? String(e.pair ?? e.sym) : null
-  const price = dec(e.p)
-  const amount = dec(e.s)
+  const price = decimal(e.p)
+  const amount = decimal(e.s)
   const ts = int(e.t)
   if (!symbol || price === null || amount === null || ts === null)
     return { kind: 'rejected', reason: `${String(e.ev)} event with a bad symbol, price, size or time` }
@@ -83,15 +82,15 @@ function trade(e: Raw, recvTs: number): PolygonEvent {
 function quote(e: Raw, recvTs: number): PolygonEvent {
   const forex = e.ev === 'C'
   const [bidKey, askKey] = forex ? ['b', 'a'] : ['bp', 'ap']
-  const bid = dec(e[bidKey])
-  const ask = dec(e[askKey])
+  const bid = decimal(e[bidKey])
+  const ask = decimal(e[askKey])
   const ts = int(e.t)
   const symbol = forex ? (typeof e.p === 'string' ? e.p : null) : symbolOf(e)
   if (!symbol || bid === null || ask === null || ts === null)
     return { kind: 'rejected', reason: `${String(e.ev)} event with a bad pair, bid, ask or time` }
   // Forex quotes carry no sizes.
-  const bidSize = forex ? '0' : dec(e.bs)
-  const askSize = forex ? '0' : dec(e.as)
+  const bidSize = forex ? '0' : decimal(e.bs)
+  const askSize = forex ? '0' : decimal(e.as)
   if (bidSize === null || askSize === null)
     return { kind: 'rejected', reason: `${String(e.ev)} event with bad sizes` }
   const message: QuoteMessage = {
@@ -111,7 +110,7 @@ function quote(e: Raw, recvTs: number): PolygonEvent {
 
 function candle(e: Raw, timeframe: Timeframe, recvTs: number): PolygonEvent {
   const symbol = symbolOf(e)
-  const [open, high, low, close, volume] = [e.o, e.h, e.l, e.c, e.v].map(dec)
+  const [open, high, low, close, volume] = [e.o, e.h, e.l, e.c, e.v].map(decimal)
   const ts = int(e.s)
   if (
     !symbol ||
