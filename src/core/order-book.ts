@@ -1,4 +1,8 @@
+import { BookSide } from './books/book-side.ts'
 import type { PriceLevel } from './messages.ts'
+
+/** Decimal price keys live with the book side (books/book-side.ts); re-exported for existing importers. */
+export { compareDecimalKeys, decimalKey } from './books/book-side.ts'
 
 /**
  * A local order book kept in sync from a snapshot plus diff events, Binance's way (pure, no clock, no IO):
@@ -29,56 +33,9 @@ export interface BookSnapshot {
 export type SnapshotResult = 'applied' | 'refetch' | 'gap'
 export type EventResult = 'buffered' | 'ok' | 'stale' | 'gap'
 
-/** Decimal text -> a key equal for equal values ("0.00240" and "0.0024"), ordered by compareDecimalKeys. */
-export function decimalKey(text: string): string {
-  const [integer = '0', fraction = ''] = text.split('.')
-  const int = integer.replace(/^0+(?=\d)/, '')
-  const frac = fraction.replace(/0+$/, '')
-  return frac ? `${int}.${frac}` : int
-}
-
-/** Numeric order of two canonical keys: integer part by length then digits, then the fraction by digits. */
-export function compareDecimalKeys(a: string, b: string): number {
-  const [ai = '0', af = ''] = a.split('.')
-  const [bi = '0', bf = ''] = b.split('.')
-  if (ai.length !== bi.length) return ai.length - bi.length
-  if (ai !== bi) return ai < bi ? -1 : 1
-  return af === bf ? 0 : af < bf ? -1 : 1
-}
-
-function isZero(text: string): boolean {
-  return /^0*(\.0*)?$/.test(text)
-}
-
-/** One side: key -> [price text as sent, quantity text]. */
-class BookSide {
-  readonly #levels = new Map<string, PriceLevel>()
-
-  set([price, quantity]: PriceLevel): void {
-    const key = decimalKey(price)
-    if (isZero(quantity)) this.#levels.delete(key)
-    else this.#levels.set(key, [price, quantity])
-  }
-
-  clear(): void {
-    this.#levels.clear()
-  }
-
-  get size(): number {
-    return this.#levels.size
-  }
-
-  /** The best n levels: descending for bids, ascending for asks. */
-  top(n: number, descending: boolean): PriceLevel[] {
-    const keys = [...this.#levels.keys()].sort(compareDecimalKeys)
-    if (descending) keys.reverse()
-    return keys.slice(0, n).map((key) => [...(this.#levels.get(key) as PriceLevel)] as PriceLevel)
-  }
-}
-
 export class BinanceBookSync {
-  readonly #bids = new BookSide()
-  readonly #asks = new BookSide()
+  readonly #bids = new BookSide(true)
+  readonly #asks = new BookSide(false)
   readonly #maxBuffered: number
   #buffer: DepthUpdate[] = []
   /** The last applied update id; null while not synced (buffering). */
@@ -145,7 +102,7 @@ export class BinanceBookSync {
 
   /** Best bids (descending) and asks (ascending), at most n each, as [price, quantity] text. */
   top(n: number): { bids: PriceLevel[]; asks: PriceLevel[] } {
-    return { bids: this.#bids.top(n, true), asks: this.#asks.top(n, false) }
+    return { bids: this.#bids.top(n), asks: this.#asks.top(n) }
   }
 
   #apply(update: DepthUpdate): 'ok' | 'stale' | 'gap' {

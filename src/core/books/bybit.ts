@@ -1,6 +1,6 @@
 import type { PriceLevel } from '../messages.ts'
 import type { BybitBookMessage } from '../mappers/bybit.ts'
-import { compareDecimalKeys, decimalKey } from '../order-book.ts'
+import { BookSide } from './book-side.ts'
 
 /**
  * A Bybit v5 `orderbook.<depth>` book kept locally (pure: no clock, no IO). The rules, with their sources, are
@@ -23,50 +23,6 @@ export type BybitBookVerdict =
   | 'gap'
   /** A delta while no snapshot is held: ignored (the caller decides whether that needs a resync). */
   | 'unsynced'
-
-function isZero(text: string): boolean {
-  return /^0*(\.0*)?$/.test(text)
-}
-
-class BookSide {
-  readonly #levels = new Map<string, PriceLevel>()
-  readonly #descending: boolean
-
-  constructor(descending: boolean) {
-    this.#descending = descending
-  }
-
-  set([price, size]: PriceLevel): void {
-    const key = decimalKey(price)
-    if (isZero(size)) this.#levels.delete(key)
-    else this.#levels.set(key, [price, size])
-  }
-
-  clear(): void {
-    this.#levels.clear()
-  }
-
-  get size(): number {
-    return this.#levels.size
-  }
-
-  #sortedKeys(): string[] {
-    const keys = [...this.#levels.keys()].sort(compareDecimalKeys)
-    return this.#descending ? keys.reverse() : keys
-  }
-
-  /** Drops every level beyond the best `n`. */
-  truncate(n: number): void {
-    if (this.#levels.size <= n) return
-    for (const key of this.#sortedKeys().slice(n)) this.#levels.delete(key)
-  }
-
-  top(n: number): PriceLevel[] {
-    return this.#sortedKeys()
-      .slice(0, n)
-      .map((key) => [...(this.#levels.get(key) as PriceLevel)] as PriceLevel)
-  }
-}
 
 export class BybitBook {
   readonly #depth: number

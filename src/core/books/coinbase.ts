@@ -1,6 +1,6 @@
 import type { PriceLevel } from '../messages.ts'
 import type { CoinbaseBookEvent } from '../mappers/coinbase.ts'
-import { compareDecimalKeys, decimalKey } from '../order-book.ts'
+import { BookSide } from './book-side.ts'
 
 /**
  * Coinbase Advanced Trade book keeping (pure, no clock, no IO). `level2` sends a `snapshot` event on every
@@ -56,36 +56,10 @@ export class CoinbaseStreamCheck {
   }
 }
 
-function isZero(text: string): boolean {
-  return /^0*(\.0*)?$/.test(text)
-}
-
-/** One side: canonical price key -> [price text as sent, quantity text as sent]. */
-class Side {
-  readonly #levels = new Map<string, PriceLevel>()
-
-  set([price, quantity]: PriceLevel): void {
-    const key = decimalKey(price)
-    if (isZero(quantity)) this.#levels.delete(key)
-    else this.#levels.set(key, [price, quantity])
-  }
-
-  clear(): void {
-    this.#levels.clear()
-  }
-
-  /** The best n levels: descending for bids, ascending for asks. */
-  top(n: number, descending: boolean): PriceLevel[] {
-    const keys = [...this.#levels.keys()].sort(compareDecimalKeys)
-    if (descending) keys.reverse()
-    return keys.slice(0, n).map((key) => [...(this.#levels.get(key) as PriceLevel)] as PriceLevel)
-  }
-}
-
 /** One product's book: synced by a snapshot event, kept by update events, forgotten on reset. */
 export class CoinbaseBook {
-  readonly #bids = new Side()
-  readonly #asks = new Side()
+  readonly #bids = new BookSide(true)
+  readonly #asks = new BookSide(false)
   #synced = false
   /** Exchange time of the book: the latest event_time applied, or the snapshot frame's timestamp. */
   ts: number | null = null
@@ -120,6 +94,6 @@ export class CoinbaseBook {
 
   /** Best bids (descending) and asks (ascending), at most n each, as [price, quantity] text. */
   top(n: number): { bids: PriceLevel[]; asks: PriceLevel[] } {
-    return { bids: this.#bids.top(n, true), asks: this.#asks.top(n, false) }
+    return { bids: this.#bids.top(n), asks: this.#asks.top(n) }
   }
 }

@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib'
 import { toDecimalText } from '../decimal-text.ts'
 import type { KrakenLevel } from '../mappers/kraken.ts'
 import type { PriceLevel } from '../messages.ts'
-import { compareDecimalKeys, decimalKey } from '../order-book.ts'
+import { compareDecimalKeys, decimalKey } from './book-side.ts'
 
 /**
  * A Kraken WebSocket v2 `book` kept locally, Kraken's way (pure: no clock, no IO; node:zlib's crc32 is plain

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib'
 import type { PriceLevel } from '../messages.ts'
-import { compareDecimalKeys, decimalKey } from '../order-book.ts'
+import { compareDecimalKeys, decimalKey, isZeroDecimal } from './book-side.ts'
 import { toDecimalText } from '../decimal-text.ts'
 
 /**
@@ -61,10 +61,6 @@ export type OkxBookVerdict =
 export const OKX_BOOK_DEPTH = 400
 const CHECKSUM_LEVELS = 25
 
-function isZero(text: string): boolean {
-  return /^0*(\.0*)?$/.test(text)
-}
-
 class BookSide {
   readonly #levels = new Map<string, OkxLevel>()
   readonly #descending: boolean
@@ -75,7 +71,7 @@ class BookSide {
 
   set(level: OkxLevel): void {
     const key = decimalKey(level.price)
-    if (isZero(level.size)) this.#levels.delete(key)
+    if (isZeroDecimal(level.size)) this.#levels.delete(key)
     else this.#levels.set(key, level)
   }
 
