@@ -1,9 +1,14 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
-import type { PriceLevel, TradeSide } from '../core/messages.ts'
-import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { WebSocket } from 'ws'
+import type { PriceLevel } from '../core/messages.ts'
+import { fixedDecimal, priceTicks, seedBook, sortedPrices } from './kit/book.ts'
+import { FailNext, replyJson, retryAfterHeader } from './kit/http.ts'
+import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
+import { ExchangeSockets } from './kit/sockets.ts'
+import { TradePacer, TradeRecord, type SentTrade } from './kit/trades.ts'
+import { TradeGenerator, seededRandom, specFor } from './market.ts'
+
+export type { SentTrade } from './kit/trades.ts'
 
 /**
  * A local Binance spot server, protocol-accurate for what the feed uses: one HTTP server with the REST depth
@@ -15,13 +20,7 @@ import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.
  * (one update id per change) and sends one depthUpdate with consecutive U..u; trades follow TradeGenerator's
  * prices and move the book's mid. Test hooks: inject a gap, drop connections, pause, read the book.
  */
-export interface BinanceServerOptions {
-  port?: number
-  host?: string
-  symbols: string[]
-  seed: number
-  /** Trades per second over all symbols. */
-  tradesPerSecond: number
+export interface BinanceServerOptions extends ExchangeServerOptions {
   /** Diff depth cadence (Binance: 100 or 1000 ms). */
   depthEveryMs?: number
   /** Level changes per depth event. */
@@ -32,16 +31,7 @@ export interface BinanceServerOptions {
   snapshotDelayMs?: number
 }
 
-export interface SentTrade {
-  connection: number
-  symbol: string
-  id: string
-  price: string
-  quantity: string
-  side: TradeSide
-}
-
-export interface RunningBinanceServer {
+export interface RunningBinanceServer extends RunningExchangeServer {
   /** WebSocket base (append /stream?streams=...). */
   url: string
   /** REST base (append /api/v3/depth?...). */
@@ -50,30 +40,20 @@ export interface RunningBinanceServer {
   book(symbol: string, levels?: number): { lastUpdateId: number; bids: PriceLevel[]; asks: PriceLevel[] }
   /** The next depth event of `symbol` is applied but not sent: clients see a hole in the update ids. */
   injectGap(symbol: string): void
-  /** Terminates every WebSocket connection (clients reconnect). */
-  dropConnections(): void
-  /** Terminates every connection and refuses new ones for `ms` while trading goes on (a gap to backfill). */
-  disconnectFor(ms: number): void
   /** The next `n` trade-history requests fail with HTTP 503, or 429 with a Retry-After (rate limited). */
   failHistory(n: number, rateLimit?: { retryAfterS: number }): void
   /** Trade-history requests served so far (any status). */
   historyRequests(): { fromId: string | null; status: number }[]
   /** Every trade made, connected clients or not (what the trade history serves). */
   madeTrades: SentTrade[]
-  /** Stops (and resumes) trades and book changes, so a client can catch up with a still book. */
-  pause(): void
-  resume(): void
   /** The next `n` snapshot requests fail with HTTP 503, or 429 with a Retry-After (rate limited). */
   failSnapshots(n: number, rateLimit?: { retryAfterS: number }): void
   /** Every snapshot request: symbol, arrival time (epoch ms) and the status answered. */
   snapshotLog(): { symbol: string; at: number; status: number }[]
   /** REST snapshot requests served so far, per symbol (uppercase). */
   snapshotRequests(symbol: string): number
-  /** WebSocket connections accepted so far (the index of each SentTrade's connection). */
-  connections(): number
-  /** Every trade sent, with the connection it went to. */
+  /** Every trade sent, with the connection it went to (its index among connections()). */
   sentTrades: SentTrade[]
-  close(): Promise<void>
 }
 
 const DECIMALS = 8 // Binance sends prices and quantities with 8 decimals: "0.00100000"
@@ -95,13 +75,9 @@ interface Client {
   streams: Set<string>
 }
 
-function format(ticks: bigint, scale: number): string {
-  return ticksToDecimal(ticks * 10n ** BigInt(DECIMALS - scale), DECIMALS)
-}
+type Reply = (status: number, body: unknown, headers?: Record<string, string>) => void
 
-function sorted(side: Map<bigint, string>, descending: boolean): bigint[] {
-  return [...side.keys()].sort((a, b) => (a === b ? 0 : a < b !== descending ? -1 : 1))
-}
+const format = (ticks: bigint, scale: number): string => fixedDecimal(ticks, scale, DECIMALS)
 
 export async function startBinanceServer(options: BinanceServerOptions): Promise<RunningBinanceServer> {
   const depthEveryMs = options.depthEveryMs ?? 100
@@ -128,44 +104,37 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
       asks: new Map(),
       gap: false
     }
-    for (let level = 1n; level <= BigInt(options.bookLevels ?? 100); level++) {
-      if (book.mid - level > 0n) book.bids.set(book.mid - level, quantity(book))
-      book.asks.set(book.mid + level, quantity(book))
-    }
+    seedBook(book, options.bookLevels ?? 100, () => quantity(book))
     books.set(symbol, book)
   }
 
-  const clients = new Set<Client>()
-  let connections = 0
-  let paused = false
-  let failing = 0
-  let rateLimited: { retryAfterS: number } | undefined
+  const pacer = new TradePacer(options.tradesPerSecond)
+  /** How a failing request fails: rate limited (429 + Retry-After), or 503 without a rate limit. */
+  type Failure = { rateLimit: { retryAfterS: number } | undefined }
+  const snapshotFailures = new FailNext<Failure>()
   const snapshotLog: { symbol: string; at: number; status: number }[] = []
   const snapshotCounts = new Map<string, number>()
-  const sentTrades: SentTrade[] = []
-  const madeTrades: SentTrade[] = []
+  const record = new TradeRecord()
   const history = new Map<
     string,
     { id: number; price: string; qty: string; time: number; isBuyerMaker: boolean }[]
   >()
   for (const symbol of options.symbols) history.set(symbol, [])
-  let refuseUntil = 0
-  let historyFailing = 0
-  let historyRateLimited: { retryAfterS: number } | undefined
+  const historyFailures = new FailNext<Failure>()
   const historyLog: { fromId: string | null; status: number }[] = []
 
   const topOf = (book: SymbolBook, levels: number) => ({
     lastUpdateId: book.updateId,
-    bids: sorted(book.bids, true)
+    bids: sortedPrices(book.bids, true)
       .slice(0, levels)
       .map((p): PriceLevel => [format(p, book.priceScale), book.bids.get(p) as string]),
-    asks: sorted(book.asks, false)
+    asks: sortedPrices(book.asks, false)
       .slice(0, levels)
       .map((p): PriceLevel => [format(p, book.priceScale), book.asks.get(p) as string])
   })
 
   const send = (stream: string, data: unknown, onSent?: (client: Client) => void): void => {
-    for (const client of clients) {
+    for (const client of sockets.clients) {
       if (!client.streams.has(stream) || client.socket.readyState !== client.socket.OPEN) continue
       client.socket.send(JSON.stringify({ stream, data }))
       onSent?.(client)
@@ -174,10 +143,8 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
 
   const rest = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://localhost')
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      response.writeHead(status, { 'content-type': 'application/json', ...headers })
-      response.end(JSON.stringify(body))
-    }
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      replyJson(response, status, body, headers)
     if (request.method === 'GET' && url.pathname === '/api/v3/historicalTrades')
       return historicalTrades(url, reply)
     if (request.method !== 'GET' || url.pathname !== '/api/v3/depth')
@@ -186,47 +153,21 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     const book = books.get(symbol)
     if (!book) return reply(400, { code: -1121, msg: 'Invalid symbol.' })
     snapshotCounts.set(symbol, (snapshotCounts.get(symbol) ?? 0) + 1)
-    const status = failing > 0 ? (rateLimited ? 429 : 503) : 200
-    snapshotLog.push({ symbol, at: Date.now(), status })
-    if (failing > 0) {
-      failing--
-      if (rateLimited) {
-        const retryAfter = String(rateLimited.retryAfterS)
-        return reply(429, { code: -1003, msg: 'Too many requests.' }, { 'retry-after': retryAfter })
-      }
-      return reply(503, {
-        code: -1001,
-        msg: 'Internal error; unable to process your request. Please try again.'
-      })
-    }
+    const failure = snapshotFailures.take()
+    snapshotLog.push({ symbol, at: Date.now(), status: statusOf(failure) })
+    if (failure) return fail(failure, reply)
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 100) || 100, 1), 5_000)
     const snapshot = topOf(book, limit) // taken now, answered after the delay: events keep flowing
     setTimeout(() => reply(200, snapshot), options.snapshotDelayMs ?? 0)
   }
 
-  const historicalTrades = (
-    url: URL,
-    reply: (status: number, body: unknown, headers?: Record<string, string>) => void
-  ): void => {
+  const historicalTrades = (url: URL, reply: Reply): void => {
     const fromId = url.searchParams.get('fromId')
     const trades = history.get(url.searchParams.get('symbol') ?? '')
     if (!trades) return reply(400, { code: -1121, msg: 'Invalid symbol.' })
-    if (historyFailing > 0) {
-      historyFailing--
-      const status = historyRateLimited ? 429 : 503
-      historyLog.push({ fromId, status })
-      if (historyRateLimited)
-        return reply(
-          429,
-          { code: -1003, msg: 'Too many requests.' },
-          { 'retry-after': String(historyRateLimited.retryAfterS) }
-        )
-      return reply(503, {
-        code: -1001,
-        msg: 'Internal error; unable to process your request. Please try again.'
-      })
-    }
-    historyLog.push({ fromId, status: 200 })
+    const failure = historyFailures.take()
+    historyLog.push({ fromId, status: statusOf(failure) })
+    if (failure) return fail(failure, reply)
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 500) || 500, 1), 1_000)
     const from =
       fromId === null ? Math.max(0, trades.length - limit) : trades.findIndex((t) => t.id >= Number(fromId))
@@ -238,25 +179,18 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     )
   }
 
-  const server = createServer(rest)
-  const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    const streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean)
-    if (url.pathname !== '/stream' || streams.length === 0) {
-      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')
-      return
-    }
-    if (Date.now() < refuseUntil) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      const client: Client = { index: connections++, socket: ws, streams: new Set(streams) }
-      clients.add(client)
-      ws.on('close', () => clients.delete(client))
-      ws.on('error', () => clients.delete(client))
-    })
+  const statusOf = (failure: Failure | null): number => (failure ? (failure.rateLimit ? 429 : 503) : 200)
+  const fail = ({ rateLimit }: Failure, reply: Reply): void => {
+    if (rateLimit)
+      return reply(429, { code: -1003, msg: 'Too many requests.' }, retryAfterHeader(rateLimit.retryAfterS))
+    reply(503, { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' })
+  }
+
+  const streamsOf = (url: URL) => (url.searchParams.get('streams') ?? '').split('/').filter(Boolean)
+  const sockets = new ExchangeSockets<Client>({
+    rest,
+    route: (url) => (url.pathname !== '/stream' || streamsOf(url).length === 0 ? '400 Bad Request' : null),
+    accept: (socket, index, url) => ({ index, socket, streams: new Set(streamsOf(url)) })
   })
 
   /** One change: set a level near the mid to a new quantity, or delete it; one update id. */
@@ -311,19 +245,15 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     send(`${lower}@depth`, data)
   }
 
-  let due = 0
-  let last = Date.now()
   const timer = setInterval(() => {
     const now = Date.now()
-    const elapsed = now - last
-    last = now
-    if (paused) return
-    for (due += (options.tradesPerSecond * elapsed) / 1000; due >= 1; due--) {
+    const due = pacer.due(now)
+    if (pacer.paused) return
+    for (let i = 0; i < due; i++) {
       const { message } = generator.next(now)
       const book = books.get(message.symbol)
       if (!book) continue
-      const [integer = '0', fraction = ''] = message.price.split('.')
-      book.mid = BigInt(integer + fraction.padEnd(book.priceScale, '0').slice(0, book.priceScale))
+      book.mid = priceTicks(message.price, book.priceScale)
       const price = format(book.mid, book.priceScale)
       const qty = format(BigInt(message.amount.replace('.', '')), book.amountScale)
       const data = {
@@ -337,36 +267,18 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
         m: message.side === 'sell', // the buyer was the maker: the taker sold
         M: true
       }
-      const made = {
-        connection: -1,
-        symbol: message.symbol,
-        id: message.id,
-        price,
-        quantity: qty,
-        side: message.side
-      }
-      madeTrades.push(made)
+      const made = { symbol: message.symbol, id: message.id, price, quantity: qty, side: message.side }
+      record.make(made)
       history.get(message.symbol)?.push({ id: data.t, price, qty, time: now, isBuyerMaker: data.m })
-      send(`${message.symbol.toLowerCase()}@trade`, data, (client) =>
-        sentTrades.push({
-          connection: client.index,
-          symbol: message.symbol,
-          id: message.id,
-          price,
-          quantity: qty,
-          side: message.side
-        })
-      )
+      send(`${message.symbol.toLowerCase()}@trade`, data, (client) => record.sentOn(client.index, made))
     }
     for (const book of books.values()) depthTick(book, now)
   }, depthEveryMs)
 
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
-  const port = (server.address() as AddressInfo).port
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   return {
-    url: `ws://${host}:${port}`,
-    restUrl: `http://${host}:${port}`,
+    url: wsBase,
+    restUrl,
     book: (symbol, levels = 20) => {
       const book = books.get(symbol)
       if (!book) throw new Error(`unknown symbol ${symbol}`)
@@ -376,41 +288,21 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
       const book = books.get(symbol)
       if (book) book.gap = true
     },
-    dropConnections: () => {
-      for (const client of clients) client.socket.terminate()
-    },
-    disconnectFor: (ms) => {
-      refuseUntil = Date.now() + ms
-      for (const client of clients) client.socket.terminate()
-    },
-    failHistory: (n, rateLimit) => {
-      historyRateLimited = rateLimit
-      historyFailing = n
-    },
+    dropConnections: () => sockets.dropConnections(),
+    disconnectFor: (ms) => sockets.disconnectFor(ms),
+    failHistory: (n, rateLimit) => historyFailures.arm(n, { rateLimit }),
     historyRequests: () => [...historyLog],
-    madeTrades,
-    pause: () => {
-      paused = true
-    },
-    resume: () => {
-      paused = false
-      last = Date.now()
-    },
+    madeTrades: record.made,
+    pause: () => pacer.pause(),
+    resume: () => pacer.resume(),
     snapshotLog: () => [...snapshotLog],
-    failSnapshots: (n, rateLimit) => {
-      rateLimited = rateLimit
-      failing = n
-    },
+    failSnapshots: (n, rateLimit) => snapshotFailures.arm(n, { rateLimit }),
     snapshotRequests: (symbol) => snapshotCounts.get(symbol) ?? 0,
-    connections: () => connections,
-    sentTrades,
-    close: () =>
-      new Promise((resolve) => {
-        clearInterval(timer)
-        for (const client of clients) client.socket.terminate()
-        wss.close()
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    connections: () => sockets.connections(),
+    sentTrades: record.sent,
+    close: () => {
+      clearInterval(timer)
+      return sockets.close()
+    }
   }
 }

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
-import type { PriceLevel, TradeSide } from '../core/messages.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { WebSocket } from 'ws'
+import type { PriceLevel } from '../core/messages.ts'
+import { bestLevels, priceTicks, seedBook, sortedPrices } from './kit/book.ts'
+import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
+import { replyJson } from './kit/http.ts'
+import { ExchangeSockets } from './kit/sockets.ts'
+import { TradePacer, TradeRecord, type SentTrade } from './kit/trades.ts'
 import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.ts'
 
 /**
@@ -21,15 +24,10 @@ import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.
  *   are deleted, levels entering it inserted) with `u` = previous `u` + 1, or a snapshot instead when more
  *   than 100 levels changed. `u` is per topic and shared by all subscribers.
  * Test hooks: a hole in `u` (injectGap), a service restart (`u` = 1 snapshot), dropped and refused
- * connections while trading goes on, pause, the server's own book, every request and trade.
+ * connections while trading goes on, pause (pings are still answered), the server's own book, every
+ * request and trade.
  */
-export interface BybitServerOptions {
-  port?: number
-  host?: string
-  symbols: string[]
-  seed: number
-  /** Trades per second over all symbols. */
-  tradesPerSecond: number
+export interface BybitServerOptions extends ExchangeServerOptions {
   /** Tick: trades are batched and the book pushed at this cadence (Bybit spot level 50: 20 ms). */
   tickMs?: number
   /** Random level changes per symbol per tick. */
@@ -38,15 +36,8 @@ export interface BybitServerOptions {
   bookLevels?: number
 }
 
-export interface BybitSentTrade {
-  /** The connection the trade was sent on (-1 in madeTrades). */
-  connection: number
-  symbol: string
-  id: string
-  price: string
-  quantity: string
-  side: TradeSide
-}
+/** A trade made (connection -1, in madeTrades) or sent on a connection. */
+export type BybitSentTrade = SentTrade
 
 export interface BybitClientRequest {
   connection: number
@@ -56,7 +47,7 @@ export interface BybitClientRequest {
   at: number
 }
 
-export interface RunningBybitServer {
+export interface RunningBybitServer extends RunningExchangeServer {
   /** The WebSocket URL: ws://host:port/v5/public/spot. */
   url: string
   /** The REST base (append /v5/market/recent-trade?…). */
@@ -67,22 +58,12 @@ export interface RunningBybitServer {
   injectGap(symbol: string): void
   /** A service restart for `symbol`'s book topic: `u` starts again at 1 with a snapshot to every subscriber. */
   restartService(symbol: string): void
-  /** Terminates every WebSocket connection (clients reconnect). */
-  dropConnections(): void
-  /** Terminates every connection and refuses new ones for `ms` while trading goes on. */
-  disconnectFor(ms: number): void
-  /** Stops (and resumes) trades and book changes; pings are still answered. */
-  pause(): void
-  resume(): void
   /** Every request received (subscribe, unsubscribe, ping, anything else), in order. */
   requests(): BybitClientRequest[]
-  /** WebSocket connections accepted so far (the index of each sent trade's connection). */
-  connections(): number
   /** Every trade sent, with the connection it went to. */
   sentTrades: BybitSentTrade[]
   /** Every trade made, connected clients or not. */
   madeTrades: BybitSentTrade[]
-  close(): Promise<void>
 }
 
 const DEPTH = 50
@@ -126,9 +107,6 @@ interface RecentTrade {
   seq: string
 }
 
-const best = (side: Map<bigint, string>, descending: boolean, n: number): bigint[] =>
-  [...side.keys()].sort((a, b) => (a === b ? 0 : a < b !== descending ? -1 : 1)).slice(0, n)
-
 export async function startBybitServer(options: BybitServerOptions): Promise<RunningBybitServer> {
   const tickMs = options.tickMs ?? 20
   const changes = options.changesPerTick ?? 3
@@ -155,33 +133,24 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
       u: 1_000_000 + Math.floor(random() * 1_000_000),
       gap: false
     }
-    for (let level = 1n; level <= BigInt(options.bookLevels ?? 100); level++) {
-      if (book.mid - level > 0n) book.bids.set(book.mid - level, quantity(book))
-      book.asks.set(book.mid + level, quantity(book))
-    }
+    seedBook(book, options.bookLevels ?? 100, () => quantity(book))
     book.view = viewOf(book)
     books.set(symbol, book)
   }
 
-  const clients = new Set<Client>()
-  let connections = 0
-  let paused = false
-  let refuseUntil = 0
+  const pacer = new TradePacer(options.tradesPerSecond)
   let nextTradeId = FIRST_TRADE_ID
   let seq = 7_961_638_724
-  const sentTrades: BybitSentTrade[] = []
-  const madeTrades: BybitSentTrade[] = []
+  const record = new TradeRecord()
   const requestLog: BybitClientRequest[] = []
   const recent = new Map<string, RecentTrade[]>(options.symbols.map((s) => [s, []]))
 
   function viewOf(book: SymbolBook): { bids: Map<bigint, string>; asks: Map<bigint, string> } {
-    const pick = (side: Map<bigint, string>, descending: boolean) =>
-      new Map(best(side, descending, DEPTH).map((p) => [p, side.get(p) as string]))
-    return { bids: pick(book.bids, true), asks: pick(book.asks, false) }
+    return { bids: bestLevels(book.bids, true, DEPTH), asks: bestLevels(book.asks, false, DEPTH) }
   }
 
   const levelsOf = (book: SymbolBook, side: Map<bigint, string>, descending: boolean): string[][] =>
-    best(side, descending, side.size).map((p) => [price(book, p), side.get(p) as string])
+    sortedPrices(side, descending).map((p) => [price(book, p), side.get(p) as string])
 
   const bookMessage = (
     book: SymbolBook,
@@ -209,7 +178,7 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
     )
 
   const publish = (topic: string, text: string, onSent?: (client: Client) => void): void => {
-    for (const client of clients) {
+    for (const client of sockets.clients) {
       if (!client.topics.has(topic) || client.socket.readyState !== client.socket.OPEN) continue
       client.socket.send(text)
       onSent?.(client)
@@ -282,10 +251,8 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
   }
 
   const recentTrades = (url: URL, response: ServerResponse): void => {
-    const reply = (body: Record<string, unknown>) => {
-      response.writeHead(200, { 'content-type': 'application/json' })
-      response.end(JSON.stringify({ ...body, retExtInfo: {}, time: Date.now() }))
-    }
+    const reply = (body: Record<string, unknown>) =>
+      replyJson(response, 200, { ...body, retExtInfo: {}, time: Date.now() })
     const trades = recent.get(url.searchParams.get('symbol') ?? '')
     // ⚠ The exact retMsg texts of Bybit's parameter errors are not documented for this endpoint.
     if (url.searchParams.get('category') !== 'spot' || !trades)
@@ -294,36 +261,25 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
     reply({ retCode: 0, retMsg: 'OK', result: { category: 'spot', list: trades.slice(-limit).reverse() } })
   }
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    if (request.method === 'GET' && url.pathname === '/v5/market/recent-trade')
-      return recentTrades(url, response)
-    response.writeHead(404, { 'content-type': 'text/plain' })
-    response.end('404 page not found')
-  })
-  const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    if (url.pathname !== '/v5/public/spot') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n')
-      return
-    }
-    if (Date.now() < refuseUntil) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
+  const sockets = new ExchangeSockets<Client>({
+    rest: (request: IncomingMessage, response: ServerResponse) => {
+      const url = new URL(request.url ?? '/', 'http://localhost')
+      if (request.method === 'GET' && url.pathname === '/v5/market/recent-trade')
+        return recentTrades(url, response)
+      response.writeHead(404, { 'content-type': 'text/plain' })
+      response.end('404 page not found')
+    },
+    route: (url) => (url.pathname === '/v5/public/spot' ? null : '404 Not Found'),
+    accept: (socket, index) => {
       const client: Client = {
-        index: connections++,
+        index,
         connId: `${randomBytes(10).toString('hex')}-${randomBytes(2).toString('hex')}`,
-        socket: ws,
+        socket,
         topics: new Set()
       }
-      clients.add(client)
-      ws.on('message', (data) => onRequest(client, data.toString()))
-      ws.on('close', () => clients.delete(client))
-      ws.on('error', () => clients.delete(client))
-    })
+      socket.on('message', (data) => onRequest(client, data.toString()))
+      return client
+    }
   })
 
   /** One random change of the full book near the mid: a new size, or the level deleted. */
@@ -373,20 +329,19 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
     )
   }
 
-  let due = 0
-  let last = Date.now()
   const timer = setInterval(() => {
     const now = Date.now()
-    const elapsed = now - last
-    last = now
-    if (paused) return
-    const batches = new Map<string, Record<string, unknown>[]>()
-    for (due += (options.tradesPerSecond * elapsed) / 1000; due >= 1; due--) {
+    const due = pacer.due(now)
+    if (pacer.paused) return
+    const batches = new Map<
+      string,
+      { trade: Record<string, unknown>; made: Omit<SentTrade, 'connection'> }[]
+    >()
+    for (let i = 0; i < due; i++) {
       const { message } = generator.next(now)
       const book = books.get(message.symbol)
       if (!book) continue
-      const [integer = '0', fraction = ''] = message.price.split('.')
-      book.mid = BigInt(integer + fraction.padEnd(book.priceScale, '0').slice(0, book.priceScale))
+      book.mid = priceTicks(message.price, book.priceScale)
       const id = String(nextTradeId++)
       seq += 1
       const trade = {
@@ -400,14 +355,8 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
         RPI: false,
         seq
       }
-      madeTrades.push({
-        connection: -1,
-        symbol: message.symbol,
-        id,
-        price: trade.p,
-        quantity: trade.v,
-        side: message.side
-      })
+      const made = { symbol: message.symbol, id, price: trade.p, quantity: trade.v, side: message.side }
+      record.make(made)
       const kept = recent.get(message.symbol) as RecentTrade[]
       kept.push({
         execId: id,
@@ -422,44 +371,37 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
       })
       if (kept.length > RECENT_TRADES_KEPT) kept.shift()
       const batch = batches.get(message.symbol) ?? []
-      batch.push(trade)
+      batch.push({ trade, made })
       batches.set(message.symbol, batch)
     }
     for (const [symbol, trades] of batches) {
       for (let i = 0; i < trades.length; i += MAX_TRADES_PER_MESSAGE) {
-        const data = trades.slice(i, i + MAX_TRADES_PER_MESSAGE)
+        const slice = trades.slice(i, i + MAX_TRADES_PER_MESSAGE)
+        const data = slice.map((t) => t.trade)
         const text = JSON.stringify({ topic: `publicTrade.${symbol}`, type: 'snapshot', ts: now, data })
         publish(`publicTrade.${symbol}`, text, (client) => {
-          for (const t of data)
-            sentTrades.push({
-              connection: client.index,
-              symbol,
-              id: t.i as string,
-              price: t.p as string,
-              quantity: t.v as string,
-              side: t.S === 'Buy' ? 'buy' : 'sell'
-            })
+          for (const t of slice) record.sentOn(client.index, t.made)
         })
       }
     }
     for (const book of books.values()) pushBook(book, now)
   }, tickMs)
 
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
-  const port = (server.address() as AddressInfo).port
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   const bookOf = (symbol: string): SymbolBook => {
     const book = books.get(symbol)
     if (!book) throw new Error(`unknown symbol ${symbol}`)
     return book
   }
   return {
-    url: `ws://${host}:${port}/v5/public/spot`,
-    restUrl: `http://${host}:${port}`,
+    url: `${wsBase}/v5/public/spot`,
+    restUrl,
     book: (symbol, levels = 20) => {
       const book = bookOf(symbol)
       const top = (side: Map<bigint, string>, descending: boolean): PriceLevel[] =>
-        best(side, descending, levels).map((p): PriceLevel => [price(book, p), side.get(p) as string])
+        sortedPrices(side, descending)
+          .slice(0, levels)
+          .map((p): PriceLevel => [price(book, p), side.get(p) as string])
       return { updateId: book.u, bids: top(book.view.bids, true), asks: top(book.view.asks, false) }
     },
     injectGap: (symbol) => {
@@ -471,31 +413,17 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
       book.view = viewOf(book)
       publish(`orderbook.${DEPTH}.${symbol}`, snapshotOf(book, Date.now()))
     },
-    dropConnections: () => {
-      for (const client of clients) client.socket.terminate()
-    },
-    disconnectFor: (ms) => {
-      refuseUntil = Date.now() + ms
-      for (const client of clients) client.socket.terminate()
-    },
-    pause: () => {
-      paused = true
-    },
-    resume: () => {
-      paused = false
-      last = Date.now()
-    },
+    dropConnections: () => sockets.dropConnections(),
+    disconnectFor: (ms) => sockets.disconnectFor(ms),
+    pause: () => pacer.pause(),
+    resume: () => pacer.resume(),
     requests: () => [...requestLog],
-    connections: () => connections,
-    sentTrades,
-    madeTrades,
-    close: () =>
-      new Promise((resolve) => {
-        clearInterval(timer)
-        for (const client of clients) client.socket.terminate()
-        wss.close()
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    connections: () => sockets.connections(),
+    sentTrades: record.sent,
+    madeTrades: record.made,
+    close: () => {
+      clearInterval(timer)
+      return sockets.close()
+    }
   }
 }

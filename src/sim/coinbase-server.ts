@@ -1,9 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { WebSocket } from 'ws'
 import type { PriceLevel, TradeSide } from '../core/messages.ts'
-import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.ts'
+import { bestLevels, fixedDecimal, priceTicks, seedBook, sortedPrices, trimmedDecimal } from './kit/book.ts'
+import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
+import { FailNext, replyJson, retryAfterHeader } from './kit/http.ts'
+import { ExchangeSockets } from './kit/sockets.ts'
+import { TradePacer } from './kit/trades.ts'
+import { TradeGenerator, seededRandom, specFor } from './market.ts'
 
 /**
  * A local Coinbase server, protocol-accurate for what the feed uses (facts: docs/exchanges/coinbase.md; it
@@ -22,16 +25,12 @@ import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.
  *   `trade_id`, prices and sizes with 8 decimals, `side` the maker's (buy/sell).
  * Per product it keeps a real book and sequential trade ids; trades follow TradeGenerator's prices and move
  * the book's mid. Every trade made is in the REST history, including while no client can connect.
- * Test hooks: drop or refuse connections (trading goes on), lose a book update, pause, rate-limit the REST.
+ * Test hooks: drop or refuse connections (trading goes on, the REST history keeps every trade), lose a book
+ * update, pause (heartbeats go on), rate-limit the REST.
  */
-export interface CoinbaseServerOptions {
-  port?: number
-  host?: string
+export interface CoinbaseServerOptions extends ExchangeServerOptions {
   /** Product ids, e.g. BTC-USD. */
   symbols: string[]
-  seed: number
-  /** Trades per second over all products. */
-  tradesPerSecond: number
   /** Book changes (and trade making) cadence. */
   tickMs?: number
   /** market_trades batching (Coinbase: 250 ms). */
@@ -65,7 +64,7 @@ export interface SentCoinbaseTrade {
   deliveredTo: number[]
 }
 
-export interface RunningCoinbaseServer {
+export interface RunningCoinbaseServer extends RunningExchangeServer {
   /** WebSocket URL (the feed's --url). */
   url: string
   /** REST base (the feed's --coinbase-rest-url). */
@@ -74,24 +73,14 @@ export interface RunningCoinbaseServer {
   book(symbol: string, levels?: number): { bids: PriceLevel[]; asks: PriceLevel[] }
   /** The next level2 update of `symbol` is applied but never sent: its sequence_num is skipped on every connection. */
   injectGap(symbol: string): void
-  /** Terminates every WebSocket connection (clients reconnect). */
-  dropConnections(): void
-  /** Terminates every connection and refuses new ones for `ms`, while trading goes on (REST keeps every trade). */
-  disconnectFor(ms: number): void
-  /** Stops (and resumes) making trades and changing books; heartbeats go on. */
-  pause(): void
-  resume(): void
   /** The next `n` REST trade-history requests answer 429, with a Retry-After header if `retryAfterS` is given. */
   failTradeHistory(n: number, rateLimit?: { retryAfterS?: number }): void
   /** Every REST trade-history request: product, query, time and status. */
   tradeHistoryLog(): { symbol: string; query: string; at: number; status: number }[]
   /** Every message a client sent, parsed (connection index and the message). */
   received: { connection: number; message: unknown }[]
-  /** WebSocket connections accepted so far. */
-  connections(): number
   /** Every trade made, in order, including those made while no client was connected. */
   sentTrades: SentCoinbaseTrade[]
-  close(): Promise<void>
 }
 
 const MAX_SCALE = 8
@@ -139,15 +128,10 @@ interface Client {
 }
 
 /** Ticks -> decimal text at `scale`, trailing zeros removed (the socket's spelling: "21921.3", "0.3", "5"). */
-function socketDecimal(ticks: bigint, scale: number): string {
-  const text = ticksToDecimal(ticks, scale)
-  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text
-}
+const socketDecimal = trimmedDecimal
 
 /** Ticks -> decimal text with 8 decimals (the Exchange REST API's spelling: "6225.32000000"). */
-function restDecimal(ticks: bigint, scale: number): string {
-  return ticksToDecimal(ticks * 10n ** BigInt(MAX_SCALE - scale), MAX_SCALE)
-}
+const restDecimal = (ticks: bigint, scale: number): string => fixedDecimal(ticks, scale, MAX_SCALE)
 
 /** RFC 3339 with nanoseconds, trailing zeros trimmed (Go's RFC3339Nano, as Coinbase's envelopes). */
 function nanoTimestamp(ms: number, nanos: number): string {
@@ -166,10 +150,6 @@ function microTimestamp(ms: number, micros: number): string {
 function goTime(ms: number, uptimeS: number): string {
   const iso = new Date(ms).toISOString()
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000000 +0000 UTC m=+${uptimeS.toFixed(9)}`
-}
-
-function sortedPrices(side: Map<bigint, bigint>, descending: boolean): bigint[] {
-  return [...side.keys()].sort((a, b) => (a === b ? 0 : a < b !== descending ? -1 : 1))
 }
 
 export async function startCoinbaseServer(options: CoinbaseServerOptions): Promise<RunningCoinbaseServer> {
@@ -202,22 +182,15 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
       history: [],
       pending: []
     }
-    for (let level = 1n; level <= BigInt(options.bookLevels ?? 100); level++) {
-      if (product.mid - level > 0n) product.bids.set(product.mid - level, quantityTicks(product))
-      product.asks.set(product.mid + level, quantityTicks(product))
-    }
+    seedBook(product, options.bookLevels ?? 100, () => quantityTicks(product))
     products.set(symbol, product)
   }
 
-  const clients = new Set<Client>()
   const received: { connection: number; message: unknown }[] = []
   const sentTrades: SentCoinbaseTrade[] = []
   const historyLog: { symbol: string; query: string; at: number; status: number }[] = []
-  let connections = 0
-  let paused = false
-  let refuseUntil = 0
-  let failing = 0
-  let retryAfterS: number | undefined
+  const pacer = new TradePacer(options.tradesPerSecond)
+  const historyFailures = new FailNext<{ retryAfterS?: number }>()
   let heartbeatCounter = 1_000 + Math.floor(random() * 10_000) // server-wide, not per connection
   let nanos = 0
 
@@ -247,8 +220,7 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     }))
 
   const sendBookSnapshot = (client: Client, product: Product): void => {
-    const levels = (side: Map<bigint, bigint>, descending: boolean) =>
-      new Map(sortedPrices(side, descending).map((p) => [p, side.get(p) as bigint]))
+    const levels = (side: Map<bigint, bigint>, descending: boolean) => bestLevels(side, descending, side.size)
     send(client, 'l2_data', [
       {
         type: 'snapshot',
@@ -339,10 +311,8 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
 
   const rest = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://localhost')
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
-      response.end(JSON.stringify(body))
-    }
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      replyJson(response, status, body, { 'content-type': 'application/json; charset=utf-8', ...headers })
     const match = /^\/products\/([^/]+)\/trades$/.exec(url.pathname)
     if (request.method !== 'GET' || !match) return reply(404, { message: 'NotFound' })
     const symbol = decodeURIComponent(match[1] as string)
@@ -352,12 +322,10 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
       log(404)
       return reply(404, { message: 'NotFound' })
     }
-    if (failing > 0) {
-      failing--
+    const failure = historyFailures.take()
+    if (failure) {
       log(429)
-      const headers: Record<string, string> =
-        retryAfterS === undefined ? {} : { 'retry-after': String(retryAfterS) }
-      return reply(429, { message: 'Public rate limit exceeded' }, headers)
+      return reply(429, { message: 'Public rate limit exceeded' }, retryAfterHeader(failure.retryAfterS))
     }
     const limitText = url.searchParams.get('limit') ?? '1000'
     const limit = /^\d{1,4}$/.test(limitText) ? Number(limitText) : Number.NaN
@@ -398,39 +366,23 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     )
   }
 
-  const server = createServer(rest)
-  const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    if (now() < refuseUntil) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
-      return
-    }
-    if (url.pathname !== '/') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      const client: Client = {
-        index: connections++,
-        socket: ws,
-        sequence: 0,
-        subscriptions: new Map(),
-        timeout: null
-      }
+  const sockets = new ExchangeSockets<Client>({
+    rest,
+    route: (url) => (url.pathname === '/' ? null : '404 Not Found'),
+    accept: (socket, index) => {
+      const client: Client = { index, socket, sequence: 0, subscriptions: new Map(), timeout: null }
       client.timeout = setTimeout(
-        () => ws.close(1008, 'no subscribe within 5 seconds'),
+        () => socket.close(1008, 'no subscribe within 5 seconds'),
         options.subscribeTimeoutMs ?? 5_000
       )
-      clients.add(client)
-      ws.on('message', (data) => onClientMessage(client, data.toString()))
+      socket.on('message', (data) => onClientMessage(client, data.toString()))
       const gone = () => {
         if (client.timeout) clearTimeout(client.timeout)
-        clients.delete(client)
       }
-      ws.on('close', gone)
-      ws.on('error', gone)
-    })
+      socket.on('close', gone)
+      socket.on('error', gone)
+      return client
+    }
   })
 
   /** One change: a level near the mid set to a new quantity, or deleted. */
@@ -468,7 +420,7 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     const updates = [...bookUpdates(product, 'bid', bids, time), ...bookUpdates(product, 'offer', asks, time)]
     const lose = product.gap
     product.gap = false
-    for (const client of clients) {
+    for (const client of sockets.clients) {
       if (!subscribed(client, 'level2', product.symbol)) continue
       if (lose)
         client.sequence++ // the message is lost on its way: its number is never seen
@@ -480,8 +432,7 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     const { message } = generator.next(at)
     const product = products.get(message.symbol)
     if (!product) return
-    const [integer = '0', fraction = ''] = message.price.split('.')
-    product.mid = BigInt(integer + fraction.padEnd(product.priceScale, '0').slice(0, product.priceScale))
+    product.mid = priceTicks(message.price, product.priceScale)
     const sizeTicks = BigInt(message.amount.replace('.', ''))
     const id = BigInt(message.id)
     const sent: SentCoinbaseTrade = {
@@ -513,7 +464,7 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
       if (product.pending.length === 0) continue
       const batch = product.pending.reverse() // newest first
       product.pending = []
-      for (const client of clients) {
+      for (const client of sockets.clients) {
         if (
           !subscribed(client, 'market_trades', product.symbol) ||
           client.socket.readyState !== client.socket.OPEN
@@ -525,15 +476,12 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     }
   }
 
-  let due = 0
-  let last = now()
   let lastFlush = now()
   const timer = setInterval(() => {
     const at = now()
-    const elapsed = at - last
-    last = at
-    if (!paused) {
-      for (due += (options.tradesPerSecond * elapsed) / 1000; due >= 1; due--) makeTrade(at)
+    const due = pacer.due(at)
+    if (!pacer.paused) {
+      for (let i = 0; i < due; i++) makeTrade(at)
       for (const product of products.values()) bookTick(product, at)
     }
     if (at - lastFlush >= batchMs) {
@@ -545,7 +493,7 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
   const heartbeats = setInterval(() => {
     heartbeatCounter++
     const at = now()
-    for (const client of clients) {
+    for (const client of sockets.clients) {
       if (!subscribed(client, 'heartbeats')) continue
       send(client, 'heartbeats', [
         { current_time: goTime(at, (at - startedAt) / 1000), heartbeat_counter: String(heartbeatCounter) }
@@ -553,20 +501,15 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     }
   }, options.heartbeatMs ?? 1_000)
 
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
-  const port = (server.address() as AddressInfo).port
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   const productNamed = (symbol: string): Product => {
     const product = products.get(symbol)
     if (!product) throw new Error(`unknown product ${symbol}`)
     return product
   }
-  const terminateAll = () => {
-    for (const client of clients) client.socket.terminate()
-  }
   return {
-    url: `ws://${host}:${port}`,
-    restUrl: `http://${host}:${port}`,
+    url: wsBase,
+    restUrl,
     book: (symbol, levels = 20) => {
       const product = productNamed(symbol)
       const side = (map: Map<bigint, bigint>, descending: boolean) =>
@@ -581,34 +524,19 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     injectGap: (symbol) => {
       productNamed(symbol).gap = true
     },
-    dropConnections: terminateAll,
-    disconnectFor: (ms) => {
-      refuseUntil = now() + ms
-      terminateAll()
-    },
-    pause: () => {
-      paused = true
-    },
-    resume: () => {
-      paused = false
-      last = now()
-    },
-    failTradeHistory: (n, rateLimit) => {
-      failing = n
-      retryAfterS = rateLimit?.retryAfterS
-    },
+    dropConnections: () => sockets.dropConnections(),
+    disconnectFor: (ms) => sockets.disconnectFor(ms),
+    pause: () => pacer.pause(),
+    resume: () => pacer.resume(),
+    failTradeHistory: (n, rateLimit) => historyFailures.arm(n, { retryAfterS: rateLimit?.retryAfterS }),
     tradeHistoryLog: () => [...historyLog],
     received,
-    connections: () => connections,
+    connections: () => sockets.connections(),
     sentTrades,
-    close: () =>
-      new Promise((resolve) => {
-        clearInterval(timer)
-        clearInterval(heartbeats)
-        terminateAll()
-        wss.close()
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    close: () => {
+      clearInterval(timer)
+      clearInterval(heartbeats)
+      return sockets.close()
+    }
   }
 }

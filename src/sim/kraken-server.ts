@@ -1,9 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { crc32 } from 'node:zlib'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import type { PriceLevel, TradeSide } from '../core/messages.ts'
+import { bestLevels, priceTicks, seedBook, sortedPrices } from './kit/book.ts'
+import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
+import { FailNext, replyJsonText, retryAfterHeader } from './kit/http.ts'
+import { ExchangeSockets } from './kit/sockets.ts'
+import { TradePacer } from './kit/trades.ts'
 import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.ts'
 
 /**
@@ -17,16 +20,11 @@ import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.
  * client that reformats them through a float computes a wrong checksum. `{"channel":"heartbeat"}` after a
  * second without other frames; a client that sends nothing for `idleTimeoutMs` is disconnected.
  * REST `GET /0/public/Trades?pair=XBTUSD&since=<ns>&count=` pages the full trade history by time.
- * The market keeps trading while clients are disconnected (`disconnectFor`).
+ * The market keeps trading while clients are disconnected (`disconnectFor`); heartbeats go on while paused.
  */
-export interface KrakenServerOptions {
-  port?: number
-  host?: string
+export interface KrakenServerOptions extends ExchangeServerOptions {
   /** WebSocket v2 symbols, e.g. BTC/USD. */
   symbols: string[]
-  seed: number
-  /** Trades per second over all symbols. */
-  tradesPerSecond: number
   /** Market cadence: trades and book changes are made (and sent) every tickMs. */
   tickMs?: number
   /** Level changes per symbol per tick. */
@@ -49,7 +47,7 @@ export interface KrakenSentTrade {
   connections: number[]
 }
 
-export interface RunningKrakenServer {
+export interface RunningKrakenServer extends RunningExchangeServer {
   /** WebSocket endpoint (…/v2). */
   url: string
   /** REST base (append /0/public/Trades?...). */
@@ -58,13 +56,6 @@ export interface RunningKrakenServer {
   book(symbol: string, levels?: number): { bids: PriceLevel[]; asks: PriceLevel[] }
   /** The next book update of `symbol` carries a wrong quantity for the best bid: clients' checksums fail. */
   corruptNextBookUpdate(symbol: string): void
-  /** Terminates every WebSocket connection (clients reconnect). */
-  dropConnections(): void
-  /** Drops every connection and refuses new ones for `ms`, while the market keeps trading. */
-  disconnectFor(ms: number): void
-  /** Stops (and resumes) trades and book changes; heartbeats go on. */
-  pause(): void
-  resume(): void
   /** The next `n` trade-history requests are rate limited: HTTP 429 + Retry-After, or Kraken's in-body error. */
   failTradeHistory(n: number, how: { retryAfterS: number } | { inBody: true }): void
   /** Every trade-history request: query and the HTTP status answered. */
@@ -79,11 +70,8 @@ export interface RunningKrakenServer {
   bookSubscriptions(symbol: string): number
   /** Application-level pings received. */
   pings(): number
-  /** WebSocket connections accepted so far (the indexes in KrakenSentTrade.connections). */
-  connections(): number
   /** Every trade made, including while no client was connected. */
   sentTrades: KrakenSentTrade[]
-  close(): Promise<void>
 }
 
 const QTY_DECIMALS = 8 // Kraken quantities: 8 decimals
@@ -123,17 +111,6 @@ interface Client {
 }
 type Change = { side: 'bids' | 'asks'; price: bigint; qty: bigint } // qty 0: deleted
 
-const ranked = (side: Side, descending: boolean): bigint[] =>
-  [...side.keys()].sort((a, b) => (a === b ? 0 : a < b !== descending ? -1 : 1))
-
-function topOf(side: Side, descending: boolean, n: number): Side {
-  return new Map(
-    ranked(side, descending)
-      .slice(0, n)
-      .map((p) => [p, side.get(p) as bigint])
-  )
-}
-
 function rfc3339(timeNs: bigint): string {
   const iso = new Date(Number(timeNs / 1_000_000n)).toISOString() // …:36.925Z
   return `${iso.slice(0, 23)}${String((timeNs / 1_000n) % 1_000n).padStart(3, '0')}Z`
@@ -162,10 +139,7 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
       trades: [],
       lastTimeNs: 0n
     }
-    for (let level = 1n; level <= BigInt(options.bookLevels ?? 100); level++) {
-      if (book.mid - level > 0n) book.bids.set(book.mid - level, randomQty())
-      book.asks.set(book.mid + level, randomQty())
-    }
+    seedBook(book, options.bookLevels ?? 100, randomQty)
     books.set(symbol, book)
   }
   const price = (book: SymbolBook, ticks: bigint) => ticksToDecimal(ticks, book.priceScale)
@@ -178,22 +152,16 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
       [view.asks, false],
       [view.bids, true]
     ] as const)
-      for (const p of ranked(side, descending).slice(0, 10))
+      for (const p of sortedPrices(side, descending).slice(0, 10))
         text += digits(price(book, p)) + digits(qty(side.get(p) as bigint))
     return crc32(text) >>> 0
   }
   const levelsJson = (book: SymbolBook, levels: [bigint, bigint][]) =>
     `[${levels.map(([p, q]) => `{"price":${price(book, p)},"qty":${qty(q)}}`).join(',')}]`
 
-  const clients = new Set<Client>()
-  let connections = 0
-  let paused = false
-  let refuseUntil = 0
+  const pacer = new TradePacer(options.tradesPerSecond)
   let pings = 0
-  let failing: { n: number; how: { retryAfterS: number } | { inBody: true } } = {
-    n: 0,
-    how: { inBody: true }
-  }
+  const historyFailures = new FailNext<{ retryAfterS: number } | { inBody: true }>()
   const corrupt = new Set<string>()
   const subscriptions = new Map<string, number>()
   const historyLog: ReturnType<RunningKrakenServer['historyRequests']> = []
@@ -217,7 +185,7 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     `{"channel":"book","type":"${type}","data":[{"symbol":"${book.symbol}","bids":${bids},"asks":${asks},"checksum":${sum},"timestamp":"${stamp()}"}]}`
 
   const subscribeBook = (client: Client, book: SymbolBook, depth: number) => {
-    const view = { bids: topOf(book.bids, true, depth), asks: topOf(book.asks, false, depth) }
+    const view = { bids: bestLevels(book.bids, true, depth), asks: bestLevels(book.asks, false, depth) }
     client.books.set(book.symbol, { depth, view })
     subscriptions.set(book.symbol, (subscriptions.get(book.symbol) ?? 0) + 1)
     const bids = levelsJson(book, [...view.bids])
@@ -307,8 +275,7 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     const { message } = generator.next(now)
     const book = books.get(message.symbol)
     if (!book) return null
-    const [integer = '0', fraction = ''] = message.price.split('.')
-    book.mid = BigInt(integer + fraction.padEnd(book.priceScale, '0').slice(0, book.priceScale))
+    book.mid = priceTicks(message.price, book.priceScale)
     const floor = BigInt(now) * 1_000_000n + BigInt(Math.floor(random() * 1000)) * 1_000n
     book.lastTimeNs = floor > book.lastTimeNs ? floor : book.lastTimeNs + 1_000n
     const [int = '0', frac = ''] = message.amount.split('.')
@@ -354,7 +321,10 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
   /** The update one subscriber gets for this tick's changes (null: nothing in its scope changed). */
   const updateFor = (book: SymbolBook, sub: BookSub, changes: Change[]): string | null => {
     const out = { bids: [] as [bigint, bigint][], asks: [] as [bigint, bigint][] }
-    const next = { bids: topOf(book.bids, true, sub.depth), asks: topOf(book.asks, false, sub.depth) }
+    const next = {
+      bids: bestLevels(book.bids, true, sub.depth),
+      asks: bestLevels(book.asks, false, sub.depth)
+    }
     const touched = { bids: new Set<bigint>(), asks: new Set<bigint>() }
     for (const c of changes) {
       if (!next[c.side].has(c.price) && !sub.view[c.side].has(c.price)) continue // out of scope
@@ -368,7 +338,7 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     sub.view = next
     if (out.bids.length === 0 && out.asks.length === 0 && !corrupt.has(book.symbol)) return null
     if (corrupt.has(book.symbol)) {
-      const [best] = ranked(next.bids, true)
+      const [best] = sortedPrices(next.bids, true)
       if (best !== undefined) out.bids.push([best, (next.bids.get(best) as bigint) + 1n]) // not in the checksum
     }
     return bookMessage(
@@ -380,28 +350,25 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     )
   }
 
-  let due = 0
-  let last = Date.now()
   const timer = setInterval(() => {
     const now = Date.now()
-    const elapsed = now - last
-    last = now
-    if (!paused) {
+    const due = pacer.due(now)
+    if (!pacer.paused) {
       const made = new Map<string, Trade[]>()
-      for (due += (options.tradesPerSecond * elapsed) / 1000; due >= 1; due--) {
+      for (let i = 0; i < due; i++) {
         const t = trade(now)
         if (t) made.set(t.symbol, [...(made.get(t.symbol) ?? []), t])
       }
       for (const [symbol, trades] of made) {
         const text = tradeMessage(books.get(symbol) as SymbolBook, 'update', trades)
-        for (const client of clients)
+        for (const client of sockets.clients)
           if (client.trades.has(symbol) && send(client, text))
             for (const t of trades) t.connections.push(client.index)
       }
       for (const book of books.values()) {
         const changes = changeBook(book)
         let subscribers = 0
-        for (const client of clients) {
+        for (const client of sockets.clients) {
           const sub = client.books.get(book.symbol)
           if (!sub) continue
           subscribers++
@@ -411,7 +378,7 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
         if (subscribers > 0) corrupt.delete(book.symbol) // sent (corrupted) to every subscriber once
       }
     }
-    for (const client of clients) {
+    for (const client of sockets.clients) {
       if (now - client.lastReceived > idleTimeoutMs) client.socket.terminate()
       else if (now - client.lastSent >= 1_000 && (client.trades.size > 0 || client.books.size > 0))
         send(client, '{"channel":"heartbeat"}')
@@ -420,26 +387,23 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
 
   const rest = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://localhost')
-    const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
-      response.writeHead(status, { 'content-type': 'application/json', ...headers })
-      response.end(body)
-    }
+    const reply = (status: number, body: string, headers: Record<string, string> = {}) =>
+      replyJsonText(response, status, body, headers)
     if (request.method !== 'GET' || url.pathname !== '/0/public/Trades')
       return reply(404, '{"error":["EGeneral:Unknown method"]}')
     const pair = url.searchParams.get('pair') ?? ''
     const since = url.searchParams.get('since')
     const count = url.searchParams.get('count')
     const log = (status: number) => historyLog.push({ pair, since, count, at: Date.now(), status })
-    if (failing.n > 0) {
-      failing.n--
-      if ('retryAfterS' in failing.how) {
+    const failure = historyFailures.take()
+    if (failure) {
+      const rateLimited = '{"error":["EGeneral:Too many requests"]}'
+      if ('retryAfterS' in failure) {
         log(429)
-        return reply(429, '{"error":["EGeneral:Too many requests"]}', {
-          'retry-after': String(failing.how.retryAfterS)
-        })
+        return reply(429, rateLimited, retryAfterHeader(failure.retryAfterS))
       }
       log(200)
-      return reply(200, '{"error":["EGeneral:Too many requests"]}')
+      return reply(200, rateLimited)
     }
     log(200)
     const book = [...books.values()].find((b) => {
@@ -473,26 +437,20 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     reply(200, `{"error":[],"result":{"${key}":[${body}],"last":"${lastNs}"}}`)
   }
 
-  const server = createServer(rest)
-  const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    if (url.pathname !== '/v2') return void socket.end('HTTP/1.1 404 Not Found\r\n\r\n')
-    if (Date.now() < refuseUntil) return void socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
-    wss.handleUpgrade(request, socket, head, (ws) => {
+  const sockets = new ExchangeSockets<Client>({
+    rest,
+    route: (url) => (url.pathname === '/v2' ? null : '404 Not Found'),
+    accept: (socket, index) => {
       const now = Date.now()
       const client: Client = {
-        index: connections++,
-        socket: ws,
+        index,
+        socket,
         trades: new Set(),
         books: new Map(),
         lastSent: now,
         lastReceived: now
       }
-      clients.add(client)
-      ws.on('close', () => clients.delete(client))
-      ws.on('error', () => clients.delete(client))
-      ws.on('message', (data) => {
+      socket.on('message', (data) => {
         client.lastReceived = Date.now()
         onRequest(client, data.toString())
       })
@@ -501,56 +459,37 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
         client,
         `{"channel":"status","data":[{"api_version":"v2","connection_id":${connectionId},"system":"online","version":"2.0.0"}],"type":"update"}`
       )
-    })
+      return client
+    }
   })
 
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
-  const port = (server.address() as AddressInfo).port
-  const dropAll = () => {
-    for (const client of clients) client.socket.terminate()
-  }
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   return {
-    url: `ws://${host}:${port}/v2`,
-    restUrl: `http://${host}:${port}`,
+    url: `${wsBase}/v2`,
+    restUrl,
     book: (symbol, levels = 20) => {
       const book = books.get(symbol)
       if (!book) throw new Error(`unknown symbol ${symbol}`)
       const side = (s: Side, descending: boolean) =>
-        ranked(s, descending)
+        sortedPrices(s, descending)
           .slice(0, levels)
           .map((p): PriceLevel => [price(book, p), qty(s.get(p) as bigint)])
       return { bids: side(book.bids, true), asks: side(book.asks, false) }
     },
     corruptNextBookUpdate: (symbol) => void corrupt.add(symbol),
-    dropConnections: dropAll,
-    disconnectFor: (ms) => {
-      refuseUntil = Date.now() + ms
-      dropAll()
-    },
-    pause: () => {
-      paused = true
-    },
-    resume: () => {
-      paused = false
-      last = Date.now()
-      due = 0
-    },
-    failTradeHistory: (n, how) => {
-      failing = { n, how }
-    },
+    dropConnections: () => sockets.dropConnections(),
+    disconnectFor: (ms) => sockets.disconnectFor(ms),
+    pause: () => pacer.pause(),
+    resume: () => pacer.resume(true),
+    failTradeHistory: (n, how) => historyFailures.arm(n, how),
     historyRequests: () => [...historyLog],
     bookSubscriptions: (symbol) => subscriptions.get(symbol) ?? 0,
     pings: () => pings,
-    connections: () => connections,
+    connections: () => sockets.connections(),
     sentTrades,
-    close: () =>
-      new Promise((resolve) => {
-        clearInterval(timer)
-        dropAll()
-        wss.close()
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    close: () => {
+      clearInterval(timer)
+      return sockets.close()
+    }
   }
 }

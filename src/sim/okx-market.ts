@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib'
 import type { PriceLevel, TradeSide } from '../core/messages.ts'
+import { priceTicks, seedBook, sortedPrices, trimmedDecimal } from './kit/book.ts'
 import { TradeGenerator, seededRandom, specFor, ticksToDecimal } from './market.ts'
 
 /**
@@ -71,14 +72,7 @@ interface SymbolBook {
 }
 
 /** Integer ticks to OKX's price text: trailing zeros trimmed ("8477", "8476.98"). */
-function priceText(ticks: bigint, scale: number): string {
-  const text = ticksToDecimal(ticks, scale)
-  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text
-}
-
-function sorted<T>(side: Map<bigint, T>, descending: boolean): bigint[] {
-  return [...side.keys()].sort((a, b) => (a === b ? 0 : a < b !== descending ? -1 : 1))
-}
+const priceText = trimmedDecimal
 
 const ZERO = '0'
 
@@ -120,10 +114,10 @@ export class OkxMarket {
         corrupt: false,
         reset: false
       }
-      for (let level = 1n; level <= BigInt(options.bookLevels ?? 100); level++) {
-        if (book.mid - level > 0n) book.bids.set(book.mid - level, { size: this.#newSize(book), orders: 1 })
-        book.asks.set(book.mid + level, { size: this.#newSize(book), orders: 2 })
-      }
+      seedBook(book, options.bookLevels ?? 100, (side) => ({
+        size: this.#newSize(book),
+        orders: side === 'bids' ? 1 : 2
+      }))
       book.rest = this.#restSnapshot(book, now)
       this.#books.set(symbol, book)
     }
@@ -158,8 +152,7 @@ export class OkxMarket {
     const { message } = this.#generator.next(now)
     const book = this.#books.get(message.symbol)
     if (!book) return null
-    const [integer = '0', fraction = ''] = message.price.split('.')
-    book.mid = BigInt(integer + fraction.padEnd(book.priceScale, '0').slice(0, book.priceScale))
+    book.mid = priceTicks(message.price, book.priceScale)
     const price = priceText(book.mid, book.priceScale)
     const count = 1 + Math.floor(this.#random() * this.#maxFills)
     const fills: Fill[] = []
@@ -284,7 +277,7 @@ export class OkxMarket {
 
   #levels(book: SymbolBook, depth: number): { bids: Level[]; asks: Level[] } {
     const side = (levels: SymbolBook['bids'], descending: boolean): Level[] =>
-      sorted(levels, descending)
+      sortedPrices(levels, descending)
         .slice(0, depth)
         .map((p) => {
           const level = levels.get(p) as { size: string; orders: number }
@@ -363,7 +356,7 @@ export class OkxMarket {
     }
     if (book.corrupt) {
       book.corrupt = false // a wrong size for the best bid; the checksum (of the true book) stays right
-      const best = sorted(book.bids, true)[0]
+      const best = sortedPrices(book.bids, true)[0]
       const level = best === undefined ? undefined : book.bids.get(best)
       if (best !== undefined && level) {
         const wrong = ticksToDecimal(BigInt(level.size.replace('.', '')) + 1n, book.amountScale)

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { WebSocket } from 'ws'
 import type { PriceLevel } from '../core/messages.ts'
+import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
+import { FailNext, replyJson, retryAfterHeader } from './kit/http.ts'
+import { ExchangeSockets } from './kit/sockets.ts'
+import { TradePacer } from './kit/trades.ts'
 import { OkxMarket, type OkxMarketOptions, type OkxSentTrade } from './okx-market.ts'
 
 export type { OkxFill, OkxSentTrade } from './okx-market.ts'
@@ -15,11 +17,9 @@ export type { OkxFill, OkxSentTrade } from './okx-market.ts'
  * (sim/okx-market.ts), the text `ping` answered `pong`, connections dropped after idleTimeoutMs without a
  * subscription or a push — and REST `/api/v5/market/books` and `/api/v5/market/history-trades` (429 with
  * code 50011 on demand). Trading goes on while clients are away (`disconnectFor`), so REST has what the
- * socket missed.
+ * socket missed; while paused, keep-alive updates and pongs go on.
  */
-export interface OkxServerOptions extends OkxMarketOptions {
-  port?: number
-  host?: string
+export interface OkxServerOptions extends OkxMarketOptions, ExchangeServerOptions {
   /** Taker orders per second over all instruments. */
   tradesPerSecond: number
   /** `books` push cadence (OKX: 100 ms). */
@@ -32,7 +32,7 @@ export interface OkxServerOptions extends OkxMarketOptions {
   restBookDelayMs?: number
 }
 
-export interface RunningOkxServer {
+export interface RunningOkxServer extends RunningExchangeServer {
   /** WebSocket URL (…/ws/v5/public). */
   url: string
   /** REST base (append /api/v5/market/…). */
@@ -45,13 +45,6 @@ export interface RunningOkxServer {
   corruptNextBookUpdate(symbol: string): void
   /** The next books update of `symbol` restarts the sequence (seqId < prevSeqId), as after maintenance. */
   resetSequence(symbol: string): void
-  /** Terminates every WebSocket connection (clients reconnect). */
-  dropConnections(): void
-  /** Drops every connection and refuses new ones for `ms`, trading on (REST keeps serving). */
-  disconnectFor(ms: number): void
-  /** Stops (and resumes) trades and book changes; keep-alive updates and pongs go on. */
-  pause(): void
-  resume(): void
   /** The next `n` history-trades (or books) requests answer 429, code 50011, with Retry-After if given. */
   rateLimitHistory(n: number, retryAfterS?: number): void
   rateLimitBooks(n: number, retryAfterS?: number): void
@@ -59,8 +52,6 @@ export interface RunningOkxServer {
   restLog(): { path: string; query: string; at: number; status: number }[]
   /** Every subscribe/unsubscribe arg received: connection, op, channel, instId. */
   requests(): { connection: number; op: string; channel: string; instId: string }[]
-  /** WebSocket connections accepted so far (the index in OkxSentTrade.connection). */
-  connections(): number
   /** Connections dropped for being idle (no subscription, or nothing pushed, for idleTimeoutMs). */
   idleDrops(): number
   /** Pings answered. */
@@ -69,7 +60,6 @@ export interface RunningOkxServer {
   keepAlives(): number
   /** Every taker order made, including while no one was connected. */
   sentTrades: OkxSentTrade[]
-  close(): Promise<void>
 }
 
 interface Client {
@@ -87,13 +77,14 @@ const HISTORY = '/api/v5/market/history-trades'
 export async function startOkxServer(options: OkxServerOptions): Promise<RunningOkxServer> {
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000
   const market = new OkxMarket(options)
-  const clients = new Set<Client>()
-  let connections = 0
-  let paused = false
-  let refuseUntil = 0
+  const pacer = new TradePacer(options.tradesPerSecond)
   let idleDrops = 0
   let pongs = 0
-  const limits = new Map<string, { n: number; retryAfterS: number | undefined }>()
+  /** Rate limits armed per REST path (BOOKS, HISTORY). */
+  const limits = new Map<string, FailNext<{ retryAfterS: number | undefined }>>([
+    [BOOKS, new FailNext()],
+    [HISTORY, new FailNext()]
+  ])
   const restLog: { path: string; query: string; at: number; status: number }[] = []
   const requestLog: { connection: number; op: string; channel: string; instId: string }[] = []
   const sentTrades: OkxSentTrade[] = []
@@ -105,7 +96,7 @@ export async function startOkxServer(options: OkxServerOptions): Promise<Running
     return true
   }
   const subscribers = (channel: string, instId: string) =>
-    [...clients].filter((client) => client.subscriptions.has(`${channel}:${instId}`))
+    [...sockets.clients].filter((client) => client.subscriptions.has(`${channel}:${instId}`))
 
   const onRequest = (client: Client, text: string): void => {
     if (text === 'ping') {
@@ -149,16 +140,15 @@ export async function startOkxServer(options: OkxServerOptions): Promise<Running
     restLog.push(log)
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       log.status = status
-      response.writeHead(status, { 'content-type': 'application/json', ...headers })
-      response.end(JSON.stringify(body))
+      replyJson(response, status, body, headers)
     }
-    const limit = limits.get(url.pathname)
-    if (limit && limit.n > 0) {
-      limit.n--
-      const headers: Record<string, string> =
-        limit.retryAfterS === undefined ? {} : { 'retry-after': String(limit.retryAfterS) }
-      return reply(429, { code: '50011', msg: 'Too Many Requests', data: [] }, headers)
-    }
+    const limited = limits.get(url.pathname)?.take()
+    if (limited)
+      return reply(
+        429,
+        { code: '50011', msg: 'Too Many Requests', data: [] },
+        retryAfterHeader(limited.retryAfterS)
+      )
     if (url.pathname !== BOOKS && url.pathname !== HISTORY)
       return reply(404, { code: '404', msg: 'Not Found', data: [] })
     const instId = url.searchParams.get('instId') ?? ''
@@ -171,50 +161,37 @@ export async function startOkxServer(options: OkxServerOptions): Promise<Running
     setTimeout(() => reply(200, { code: '0', msg: '', data }), options.restBookDelayMs ?? 0)
   }
 
-  const server = createServer(rest)
-  const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    if (url.pathname !== '/ws/v5/public') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n')
-      return
-    }
-    if (Date.now() < refuseUntil) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
+  const sockets = new ExchangeSockets<Client>({
+    rest,
+    route: (url) => (url.pathname === '/ws/v5/public' ? null : '404 Not Found'),
+    accept: (socket, index) => {
       const now = Date.now()
+      const connId = randomBytes(4).toString('hex')
       const client: Client = {
-        index: connections++,
-        connId: randomBytes(4).toString('hex'),
-        socket: ws,
+        index,
+        connId,
+        socket,
         subscriptions: new Set(),
         lastPushAt: now,
         openedAt: now
       }
-      clients.add(client)
-      ws.on('message', (data) => onRequest(client, String(data)))
-      ws.on('close', () => clients.delete(client))
-      ws.on('error', () => clients.delete(client))
-    })
+      socket.on('message', (data) => onRequest(client, String(data)))
+      return client
+    }
   })
 
-  let due = 0
-  let last = Date.now()
   const timer = setInterval(() => {
     const now = Date.now()
-    const elapsed = now - last
-    last = now
-    for (const client of clients) {
+    const due = pacer.due(now)
+    for (const client of sockets.clients) {
       const idle = client.subscriptions.size === 0 ? now - client.openedAt : now - client.lastPushAt
       if (idle <= idleTimeoutMs) continue
       idleDrops++
       client.socket.terminate()
-      clients.delete(client)
+      sockets.clients.delete(client)
     }
-    if (!paused) {
-      for (due += (options.tradesPerSecond * elapsed) / 1000; due >= 1; due--) {
+    if (!pacer.paused) {
+      for (let i = 0; i < due; i++) {
         const trade = market.trade(now)
         if (!trade) continue
         sentTrades.push(trade.sent)
@@ -222,51 +199,34 @@ export async function startOkxServer(options: OkxServerOptions): Promise<Running
           if (push(client, trade.push)) trade.sent.connection = client.index
       }
     }
-    for (const { instId, push: message } of market.tick(now, paused))
+    for (const { instId, push: message } of market.tick(now, pacer.paused))
       for (const client of subscribers('books', instId)) push(client, message)
   }, options.depthEveryMs ?? 100)
 
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve))
-  const port = (server.address() as AddressInfo).port
-  const dropAll = () => {
-    for (const client of clients) client.socket.terminate()
-  }
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   return {
-    url: `ws://${host}:${port}/ws/v5/public`,
-    restUrl: `http://${host}:${port}`,
+    url: `${wsBase}/ws/v5/public`,
+    restUrl,
     book: (symbol, levels) => market.book(symbol, levels),
     injectGap: (symbol) => market.injectGap(symbol),
     corruptNextBookUpdate: (symbol) => market.corruptNextUpdate(symbol),
     resetSequence: (symbol) => market.resetSequence(symbol),
-    dropConnections: dropAll,
-    disconnectFor: (ms) => {
-      refuseUntil = Date.now() + ms
-      dropAll()
-    },
-    pause: () => {
-      paused = true
-    },
-    resume: () => {
-      paused = false
-      last = Date.now()
-    },
-    rateLimitHistory: (n, retryAfterS) => void limits.set(HISTORY, { n, retryAfterS }),
-    rateLimitBooks: (n, retryAfterS) => void limits.set(BOOKS, { n, retryAfterS }),
+    dropConnections: () => sockets.dropConnections(),
+    disconnectFor: (ms) => sockets.disconnectFor(ms),
+    pause: () => pacer.pause(),
+    resume: () => pacer.resume(),
+    rateLimitHistory: (n, retryAfterS) => limits.get(HISTORY)?.arm(n, { retryAfterS }),
+    rateLimitBooks: (n, retryAfterS) => limits.get(BOOKS)?.arm(n, { retryAfterS }),
     restLog: () => [...restLog],
     requests: () => [...requestLog],
-    connections: () => connections,
+    connections: () => sockets.connections(),
     idleDrops: () => idleDrops,
     pongs: () => pongs,
     keepAlives: () => market.keepAlives,
     sentTrades,
-    close: () =>
-      new Promise((resolve) => {
-        clearInterval(timer)
-        dropAll()
-        wss.close()
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    close: () => {
+      clearInterval(timer)
+      return sockets.close()
+    }
   }
 }

@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+
+/** A connected client of a local exchange server: at least its socket. */
+export interface SocketClient {
+  readonly socket: WebSocket
+}
+
+export interface ExchangeSocketsOptions<C extends SocketClient> {
+  /** Plain HTTP requests: the exchange's REST API. */
+  rest(request: IncomingMessage, response: ServerResponse): void
+  /**
+   * A WebSocket upgrade to `url`: the status to refuse it with (e.g. '404 Not Found' for another path), or
+   * null to go on. Asked first; an accepted route is still refused with 503 while disconnectFor holds.
+   */
+  route(url: URL): string | null
+  /**
+   * An accepted connection: build its client (`index` counts the connections accepted before it, from 0) and
+   * wire its messages. The client is tracked until its socket closes or errors.
+   */
+  accept(socket: WebSocket, index: number, url: URL): C
+}
+
+/**
+ * The HTTP and WebSocket server of a local exchange (sim/*-server.ts): one HTTP server for REST and
+ * upgrades, the connected clients, the count of connections accepted, and the test hooks every local
+ * exchange offers — drop every connection, or drop them and refuse new ones for a while (trading goes on).
+ */
+export class ExchangeSockets<C extends SocketClient> {
+  /** The connected clients (a server may also forget one itself, e.g. when it drops it for being idle). */
+  readonly clients = new Set<C>()
+  readonly #server: Server
+  readonly #wss = new WebSocketServer({ noServer: true })
+  #accepted = 0
+  #refuseUntil = 0
+
+  constructor(options: ExchangeSocketsOptions<C>) {
+    this.#server = createServer(options.rest)
+    this.#server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(request.url ?? '/', 'http://localhost')
+      const refusal =
+        options.route(url) ?? (Date.now() < this.#refuseUntil ? '503 Service Unavailable' : null)
+      if (refusal !== null) {
+        socket.end(`HTTP/1.1 ${refusal}\r\n\r\n`)
+        return
+      }
+      this.#wss.handleUpgrade(request, socket, head, (ws) => {
+        const client = options.accept(ws, this.#accepted++, url)
+        this.clients.add(client)
+        ws.on('close', () => this.clients.delete(client))
+        ws.on('error', () => this.clients.delete(client))
+      })
+    })
+  }
+
+  /** WebSocket connections accepted so far. */
+  connections(): number {
+    return this.#accepted
+  }
+
+  /** Terminates every WebSocket connection (clients reconnect). */
+  dropConnections(): void {
+    for (const client of this.clients) client.socket.terminate()
+  }
+
+  /** Terminates every connection and refuses new ones (503) for `ms`. */
+  disconnectFor(ms: number): void {
+    this.#refuseUntil = Date.now() + ms
+    this.dropConnections()
+  }
+
+  /** Listens on `host` (default 127.0.0.1) and `port` (default: any free one); the bases of its URLs. */
+  async listen(host = '127.0.0.1', port = 0): Promise<{ wsBase: string; restUrl: string }> {
+    await new Promise<void>((resolve) => this.#server.listen(port, host, resolve))
+    const bound = (this.#server.address() as AddressInfo).port
+    return { wsBase: `ws://${host}:${bound}`, restUrl: `http://${host}:${bound}` }
+  }
+
+  /** Terminates every connection and closes the server. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.dropConnections()
+      this.#wss.close()
+      this.#server.closeAllConnections()
+      this.#server.close(() => resolve())
+    })
+  }
+}
