@@ -1,25 +1,17 @@
 import { startBinanceServer } from './binance-server.ts'
 import { startBybitServer } from './bybit-server.ts'
 import { startCoinbaseServer } from './coinbase-server.ts'
+import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
 import { startKrakenServer } from './kraken-server.ts'
 import { startOkxServer } from './okx-server.ts'
 
-/** What every local exchange server takes, and gives back. */
-export interface LocalServerOptions {
+/** What every local exchange server takes (here with its port and host given), and gives back. */
+export interface LocalServerOptions extends ExchangeServerOptions {
   port: number
   host: string
-  symbols: string[]
-  seed: number
-  tradesPerSecond: number
 }
 
-export interface RunningLocalServer {
-  /** Where a feed connects (its --url). */
-  url: string
-  /** The REST base (snapshots, trade history). */
-  restUrl: string
-  close(): Promise<void>
-}
+export type RunningLocalServer = Pick<RunningExchangeServer, 'url' | 'restUrl' | 'close'>
 
 /**
  * The exchanges whose protocol-accurate local server (WebSocket + REST) `tickbridge sim --serve <name>` runs,
