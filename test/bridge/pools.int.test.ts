@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { startBridge, type RunningBridge } from '../../src/bridge/run.ts'
 import { createAdmin } from '../../src/kafka/clients.ts'
 import { groupLag } from '../../src/kafka/lag.ts'
-import { assertCandlesMatchTrades, finalCounts, sameCounts } from '../helpers/assertions.ts'
+import { assertCandlesMatchTrades, finalCounts, waitFinalCounts } from '../helpers/assertions.ts'
 import { configWith, startTestHub } from '../helpers/hub.ts'
 import { mixedMessages, toKafka } from '../helpers/market-data.ts'
 import { eventually, produce, silentLog, testEnv } from '../helpers/stack.ts'
@@ -92,18 +92,7 @@ test('a depth burst holds back the depth pool only: trades land meanwhile, every
   )
   assert.ok(depthBehind > 0, 'the trades did not wait for the depth burst to be consumed')
 
-  const expected = {
-    trades: counts.trades,
-    depth: counts.depth,
-    quotes: counts.quotes,
-    candles: counts.candles
-  }
-  await eventually(
-    async () => sameCounts(await finalCounts(clickhouse, db), expected),
-    async () =>
-      `counts ${JSON.stringify(await finalCounts(clickhouse, db))} expected ${JSON.stringify(expected)}`,
-    240_000
-  )
+  await waitFinalCounts(clickhouse, db, counts, 240_000)
   // Every pool's group commits to the end of its own topics, and only those.
   await eventually(
     async () =>

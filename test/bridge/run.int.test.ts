@@ -7,16 +7,12 @@ import { endOffsets } from '../../src/kafka/lag.ts'
 import { TradeGenerator } from '../../src/sim/market.ts'
 import { readTopic } from '../helpers/kafka-read.ts'
 import {
-  BASE_TS,
-  count,
-  eventually,
-  normalizeDecimal,
-  produce,
-  queryRows,
-  silentLog,
-  testEnv,
-  waitCommittedToEnd
-} from '../helpers/stack.ts'
+  assertTradesStored,
+  storedTradeCount,
+  storedTrades,
+  waitStoredTrades
+} from '../helpers/clickhouse-rows.ts'
+import { BASE_TS, count, produce, silentLog, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
 
 // Integration: real Kafka, real ClickHouse (the stack from `tickbridge stack up`).
 
@@ -46,36 +42,12 @@ test('simulated trades land exactly once with exact decimals, and offsets are co
   const bridge = await startBridge(config, silentLog)
   t.after(() => bridge.stop())
 
-  const finalCount = () => count(clickhouse, `SELECT count() AS n FROM ${db}.trades FINAL`)
-  await eventually(
-    async () => (await finalCount()) === N,
-    async () => `rows=${await finalCount()} expected ${N}`
-  )
+  await waitStoredTrades(env, N)
   await waitCommittedToEnd(env, [env.config.topics.trades])
 
   // Every price and amount is the exchange's decimal, exactly.
-  const rows = await queryRows<{
-    symbol: string
-    id: string
-    price: string
-    amount: string
-    side: string
-    ts: string
-  }>(
-    clickhouse,
-    `SELECT symbol, id, toString(price) AS price, toString(amount) AS amount, toString(side) AS side, ts
-     FROM ${db}.trades FINAL`
-  )
-  const stored = new Map(rows.map((r) => [`${r.symbol}:${r.id}`, r]))
+  const stored = assertTradesStored(await storedTrades(env), trades)
   assert.equal(stored.size, N)
-  for (const m of trades) {
-    const row = stored.get(`${m.symbol}:${m.id}`)
-    assert.ok(row, `trade ${m.symbol}:${m.id} missing`)
-    assert.equal(normalizeDecimal(row.price), normalizeDecimal(m.price), `price of ${m.symbol}:${m.id}`)
-    assert.equal(normalizeDecimal(row.amount), normalizeDecimal(m.amount), `amount of ${m.symbol}:${m.id}`)
-    assert.equal(row.side, m.side)
-    assert.equal(Number(row.ts), m.ts)
-  }
 
   // The same messages produced again: still N rows after FINAL, and offsets again at the (new) end.
   await produce(config, messages)
@@ -87,7 +59,7 @@ test('simulated trades land exactly once with exact decimals, and offsets are co
     'both copies are in Kafka'
   )
   await waitCommittedToEnd(env, [env.config.topics.trades])
-  assert.equal(await finalCount(), N)
+  assert.equal(await storedTradeCount(env), N)
   const raw = await count(clickhouse, `SELECT count() AS n FROM ${db}.trades`)
   assert.ok(raw >= N && raw <= 2 * N, `raw rows ${raw} between N and 2N before merges`)
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBridge, type RunningBridge } from '../../src/bridge/run.ts'
 import { loadConfig } from '../../src/config/load.ts'
-import { assertCandlesMatchTrades, finalCounts, sameCounts } from '../helpers/assertions.ts'
+import { assertCandlesMatchTrades, waitFinalCounts } from '../helpers/assertions.ts'
 import { mixedMessages, toKafka } from '../helpers/market-data.ts'
 import { eventually, produce, silentLog, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
 
@@ -47,18 +47,7 @@ test('3 bridges over 6 partitions: 200k messages of every type, 10% sent twice, 
   }
 
   await produce(config, messages)
-  const expected = {
-    trades: counts.trades,
-    depth: counts.depth,
-    quotes: counts.quotes,
-    candles: counts.candles
-  }
-  await eventually(
-    async () => sameCounts(await finalCounts(clickhouse, db), expected),
-    async () =>
-      `counts ${JSON.stringify(await finalCounts(clickhouse, db))} expected ${JSON.stringify(expected)}`,
-    180_000
-  )
+  await waitFinalCounts(clickhouse, db, counts, 180_000)
   await waitCommittedToEnd(env, env.topics.slice(0, 4))
   // Work was shared: every instance received messages.
   for (const bridge of bridges) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { ClickHouseClient } from '../../src/clickhouse/client.ts'
-import { queryRows } from './stack.ts'
+import { eventually, queryRows } from './stack.ts'
 
 /** Rows per table after FINAL (exchange candles only: candles computed from trades are checked separately). */
 export async function finalCounts(client: ClickHouseClient, db: string): Promise<Record<string, number>> {
@@ -17,6 +17,21 @@ export async function finalCounts(client: ClickHouseClient, db: string): Promise
 export function sameCounts(actual: Record<string, number>, expected: Record<string, number>): boolean {
   const keys = new Set([...Object.keys(actual), ...Object.keys(expected)])
   return [...keys].every((key) => actual[key] === expected[key])
+}
+
+/** Waits until the rows per table after FINAL are exactly `expected` (finalCounts' tables, every one named). */
+export async function waitFinalCounts(
+  client: ClickHouseClient,
+  db: string,
+  expected: Record<string, number>,
+  timeoutMs: number
+): Promise<void> {
+  await eventually(
+    async () => sameCounts(await finalCounts(client, db), expected),
+    async () =>
+      `counts ${JSON.stringify(await finalCounts(client, db))} expected ${JSON.stringify(expected)}`,
+    timeoutMs
+  )
 }
 
 /**

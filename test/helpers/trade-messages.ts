@@ -13,3 +13,8 @@ export function tradeBatches(
       return { topic: config.topics.trades, key, value: JSON.stringify(message) }
     })
 }
+
+/** A trade's identity across the pipeline: `symbol:id` (what ClickHouse deduplicates on within an exchange). */
+export function tradeKey(trade: { symbol: string; id: string }): string {
+  return `${trade.symbol}:${trade.id}`
+}

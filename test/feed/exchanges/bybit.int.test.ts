@@ -1,40 +1,32 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
-import { startBridge } from '../../../src/bridge/run.ts'
-import type { DepthMessage, PriceLevel, TradeMessage } from '../../../src/core/messages.ts'
-import { exchanges, tradeHistoryOf } from '../../../src/feed/exchanges/index.ts'
-import { startFeed, type RunningFeed } from '../../../src/feed/run.ts'
+import { exchanges, tradeHistoryOf, type ExchangeOptions } from '../../../src/feed/exchanges/index.ts'
+import type { RunningFeed } from '../../../src/feed/run.ts'
 import { startBybitServer, type RunningBybitServer } from '../../../src/sim/bybit-server.ts'
-import { readTopic } from '../../helpers/kafka-read.ts'
+import { assertStoredBooks, assertTradesStored, storedTrades } from '../../helpers/clickhouse-rows.ts'
 import {
-  eventually,
-  normalizeDecimal,
-  queryRows,
-  silentLog,
-  testEnv,
-  waitCommittedToEnd,
-  type TestEnv
-} from '../../helpers/stack.ts'
+  produced,
+  readProducedTrades,
+  waitBooksMatch,
+  withFeed,
+  withFeedAndBridge
+} from '../../helpers/exchange-feed.ts'
+import { readTopic } from '../../helpers/kafka-read.ts'
+import { eventually, testEnv, waitCommittedToEnd, type TestEnv } from '../../helpers/stack.ts'
+import { tradeKey } from '../../helpers/trade-messages.ts'
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT']
 /** Not listed on the server: its subscription is refused (success:false), the rest go on. */
 const UNKNOWN = 'NOPEUSDT'
 
-const startBybitFeed = (env: TestEnv, server: RunningBybitServer, symbols: string[]) =>
-  startFeed(
-    env.config,
-    {
-      exchange: 'bybit',
-      url: server.url,
-      symbols,
-      depthIntervalMs: 300,
-      pingIntervalMs: 500,
-      instanceId: `test-feed-${env.id}`,
-      statsIntervalMs: 0
-    },
-    silentLog
-  )
+const bybitFeed = (server: RunningBybitServer, symbols: string[]): ExchangeOptions => ({
+  exchange: 'bybit',
+  url: server.url,
+  symbols,
+  depthIntervalMs: 300,
+  pingIntervalMs: 500
+})
 
 test('Bybit: exact trades, the book equals the server top 20 after the first sync, a u gap, a service restart and a reconnect', async (t) => {
   const env = await testEnv(t)
@@ -45,57 +37,20 @@ test('Bybit: exact trades, the book equals the server top 20 after the first syn
     tickMs: 100,
     changesPerTick: 4
   })
-  const feed = await startBybitFeed(env, server, [...SYMBOLS, UNKNOWN])
-  // Stopped before testEnv's cleanup deletes the topics (its t.after runs first), or the flush never ends.
-  try {
-    await scenario(feed, server, env)
-  } finally {
-    await feed.stop()
-    await server.close()
-  }
+  await withFeed(env, server, bybitFeed(server, [...SYMBOLS, UNKNOWN]), (feed) => scenario(feed, server, env))
 })
 
 async function scenario(feed: RunningFeed, server: RunningBybitServer, env: TestEnv): Promise<void> {
-  const produced = (type: string) => feed.publisher.counts.get(type) ?? 0
-  const latestDepth = async (): Promise<Map<string, DepthMessage>> => {
-    await feed.publisher.flush()
-    const messages = await readTopic(env.config, env.config.topics.depth, produced('depth'), 10_000)
-    const latest = new Map<string, DepthMessage>()
-    for (const m of messages) {
-      const depth = JSON.parse(m.value) as DepthMessage
-      latest.set(depth.symbol, depth)
-    }
-    return latest
-  }
   /** Pauses the server and waits until the feed's latest published book equals the server's, per symbol. */
   const booksMatch = async (what: string) => {
-    server.pause()
-    let last = ''
-    await eventually(
-      async () => {
-        const latest = await latestDepth()
-        const diffs = SYMBOLS.filter((symbol) => {
-          const depth = latest.get(symbol)
-          const book = server.book(symbol, 20)
-          return !depth || JSON.stringify([depth.bids, depth.asks]) !== JSON.stringify([book.bids, book.asks])
-        })
-        last = diffs.map((s) => `${s}: ${JSON.stringify(latest.get(s)?.bids.slice(0, 3))}`).join('\n')
-        return diffs.length === 0
-      },
-      () => `${what}: books differ\n${last}`,
-      20_000
-    )
-    const depth = (await latestDepth()).get('BTCUSDT') as DepthMessage
-    assert.equal(depth.bids.length, 20)
-    assert.equal(depth.asks.length, 20)
+    const depth = await waitBooksMatch({ env, feed, server, symbols: SYMBOLS, timeoutMs: 20_000 }, what)
     assert.equal(depth.exchange, 'bybit')
-    server.resume()
   }
   const requests = (op: string, topic?: string) =>
     server.requests().filter((r) => r.op === op && (!topic || (r.args as string[]).includes(topic)))
 
   await eventually(
-    async () => produced('trade') >= 20 && produced('depth') >= SYMBOLS.length,
+    async () => produced(feed, 'trade') >= 20 && produced(feed, 'depth') >= SYMBOLS.length,
     () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
     20_000
   )
@@ -158,15 +113,12 @@ async function scenario(feed: RunningFeed, server: RunningBybitServer, env: Test
 
   server.pause() // no more trades while we read (frames already sent get 300 ms to arrive)
   await sleep(300)
-  await feed.publisher.flush()
-  const trades = (await readTopic(env.config, env.config.topics.trades, produced('trade'))).map(
-    (m) => JSON.parse(m.value) as TradeMessage
-  )
+  const trades = await readProducedTrades(env, feed)
   assert.equal(trades.length, server.sentTrades.length, 'every trade sent arrived once')
-  const byId = new Map(trades.map((trade) => [`${trade.symbol}:${trade.id}`, trade]))
+  const byId = new Map(trades.map((trade) => [tradeKey(trade), trade]))
   assert.equal(byId.size, trades.length, 'no trade twice')
   for (const sent of server.sentTrades) {
-    const trade = byId.get(`${sent.symbol}:${sent.id}`)
+    const trade = byId.get(tradeKey(sent))
     assert.ok(trade, `trade ${sent.symbol}:${sent.id} is in Kafka`)
     assert.deepEqual(
       [trade.price, trade.amount, trade.side, trade.exchange],
@@ -197,7 +149,7 @@ async function scenario(feed: RunningFeed, server: RunningBybitServer, env: Test
   )
   // (Ids are 19 digits: compared as BigInt. One counter for all symbols, so per symbol they skip.)
   const firstSent = BigInt(server.sentTrades[0]?.id ?? '0')
-  const missed = server.madeTrades.filter((m) => !byId.has(`${m.symbol}:${m.id}`) && BigInt(m.id) > firstSent)
+  const missed = server.madeTrades.filter((m) => !byId.has(tradeKey(m)) && BigInt(m.id) > firstSent)
   assert.ok(missed.length >= 20, `the disconnect made ${missed.length} trades the feed never saw`)
   const recent = (await (
     await fetch(`${server.restUrl}/v5/market/recent-trade?category=spot&symbol=BTCUSDT&limit=1000`)
@@ -210,15 +162,12 @@ async function scenario(feed: RunningFeed, server: RunningBybitServer, env: Test
 
 test('Bybit end to end: local server -> feed -> Kafka -> bridge -> ClickHouse, exact counts and decimals', async (t) => {
   const env = await testEnv(t)
-  const { config, clickhouse } = env
+  const { config } = env
   const symbols = ['BTCUSDT', 'ETHUSDT']
   const server = await startBybitServer({ symbols, seed: 7, tradesPerSecond: 50, tickMs: 100 })
-  const feed = await startBybitFeed(env, server, symbols)
-  const bridge = await startBridge(config, silentLog)
-  try {
+  await withFeedAndBridge(env, server, bybitFeed(server, symbols), async (feed) => {
     await eventually(
-      async () =>
-        (feed.publisher.counts.get('trade') ?? 0) >= 100 && (feed.publisher.counts.get('depth') ?? 0) >= 4,
+      async () => produced(feed, 'trade') >= 100 && produced(feed, 'depth') >= 4,
       () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
       20_000
     )
@@ -227,43 +176,13 @@ test('Bybit end to end: local server -> feed -> Kafka -> bridge -> ClickHouse, e
     await feed.publisher.flush()
     await waitCommittedToEnd(env, [config.topics.trades, config.topics.depth])
 
-    const db = config.clickhouse.database
-    // (No GROUP BY on decimal columns: ClickHouse 18.16 crashes on it.)
-    const rows = await queryRows<{ symbol: string; id: string; price: string; amount: string; side: string }>(
-      clickhouse,
-      `SELECT symbol, id, toString(price) AS price, toString(amount) AS amount, side FROM ${db}.trades FINAL WHERE exchange = 'bybit'`
-    )
+    const rows = await storedTrades(env, 'bybit')
     assert.equal(rows.length, server.sentTrades.length, 'one row per trade sent, no more, no fewer')
-    const byKey = new Map(rows.map((row) => [`${row.symbol}:${row.id}`, row]))
-    assert.equal(byKey.size, rows.length)
-    for (const sent of server.sentTrades) {
-      const row = byKey.get(`${sent.symbol}:${sent.id}`)
-      assert.ok(row, `trade ${sent.symbol}:${sent.id} is in ClickHouse`)
-      assert.deepEqual(
-        [normalizeDecimal(row.price), normalizeDecimal(row.amount), row.side],
-        [normalizeDecimal(sent.price), normalizeDecimal(sent.quantity), sent.side],
-        `trade ${sent.id} exact`
-      )
-    }
-
-    const depth = await queryRows<{ symbol: string; ts: string; bids: string[][]; asks: string[][] }>(
-      clickhouse,
-      `SELECT symbol, ts, arrayMap(l -> arrayMap(x -> toString(x), l), bids) AS bids,
-              arrayMap(l -> arrayMap(x -> toString(x), l), asks) AS asks
-       FROM ${db}.depth FINAL WHERE exchange = 'bybit' ORDER BY ts`
+    const byKey = assertTradesStored(
+      rows,
+      server.sentTrades.map((sent) => ({ ...sent, amount: sent.quantity }))
     )
-    const normalized = (levels: PriceLevel[] | string[][]) =>
-      levels.map(([p, q]) => [normalizeDecimal(p ?? ''), normalizeDecimal(q ?? '')])
-    for (const symbol of symbols) {
-      const latest = depth.filter((row) => row.symbol === symbol).at(-1)
-      assert.ok(latest, `a depth row for ${symbol}`)
-      const book = server.book(symbol, 20)
-      assert.deepEqual(normalized(latest.bids), normalized(book.bids), `${symbol} bids in ClickHouse`)
-      assert.deepEqual(normalized(latest.asks), normalized(book.asks), `${symbol} asks in ClickHouse`)
-    }
-  } finally {
-    await feed.stop()
-    await bridge.stop()
-    await server.close()
-  }
+    assert.equal(byKey.size, rows.length)
+    await assertStoredBooks(env, 'bybit', symbols, (symbol) => server.book(symbol, 20))
+  })
 })

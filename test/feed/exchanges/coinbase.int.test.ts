@@ -1,62 +1,45 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
-import { startBridge } from '../../../src/bridge/run.ts'
-import type { DepthMessage, TradeMessage } from '../../../src/core/messages.ts'
+import type { TradeMessage } from '../../../src/core/messages.ts'
 import { coinbaseTradeHistory } from '../../../src/feed/exchanges/coinbase-trade-history.ts'
-import { startFeed, type RunningFeed } from '../../../src/feed/run.ts'
+import type { ExchangeOptions } from '../../../src/feed/exchanges/index.ts'
+import type { RunningFeed } from '../../../src/feed/run.ts'
 import { RateLimited } from '../../../src/feed/trade-history.ts'
 import {
   startCoinbaseServer,
   type RunningCoinbaseServer,
   type SentCoinbaseTrade
 } from '../../../src/sim/coinbase-server.ts'
-import { readTopic } from '../../helpers/kafka-read.ts'
 import {
-  count,
-  eventually,
-  normalizeDecimal,
-  queryRows,
-  silentLog,
-  testEnv,
-  waitCommittedToEnd,
-  type TestEnv
-} from '../../helpers/stack.ts'
+  assertStoredBooks,
+  assertTradesStored,
+  storedTrades,
+  waitStoredTrades
+} from '../../helpers/clickhouse-rows.ts'
+import {
+  produced,
+  producedTrades,
+  waitBooksMatch,
+  withFeed,
+  withFeedAndBridge
+} from '../../helpers/exchange-feed.ts'
+import { eventually, testEnv, waitCommittedToEnd, type TestEnv } from '../../helpers/stack.ts'
+import { tradeKey } from '../../helpers/trade-messages.ts'
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD']
 
-function startCoinbaseFeed(env: TestEnv, server: RunningCoinbaseServer): Promise<RunningFeed> {
-  return startFeed(
-    env.config,
-    {
-      exchange: 'coinbase',
-      url: server.url,
-      restUrl: server.restUrl,
-      symbols: SYMBOLS,
-      depthIntervalMs: 300,
-      instanceId: `test-feed-${env.id}`,
-      statsIntervalMs: 0
-    },
-    silentLog
-  )
-}
+const coinbaseFeed = (server: RunningCoinbaseServer): ExchangeOptions => ({
+  exchange: 'coinbase',
+  url: server.url,
+  restUrl: server.restUrl,
+  symbols: SYMBOLS,
+  depthIntervalMs: 300
+})
 
 /** What a connection sent, in order. */
 const sentBy = (server: RunningCoinbaseServer, connection: number) =>
   server.received.filter((r) => r.connection === connection).map((r) => r.message)
-
-async function readTrades(env: TestEnv, feed: RunningFeed): Promise<Map<string, TradeMessage>> {
-  await feed.publisher.flush()
-  const produced = feed.publisher.counts.get('trade') ?? 0
-  const messages = await readTopic(env.config, env.config.topics.trades, produced)
-  // The market_trades snapshot is re-sent on every subscribe: the same trade twice is one trade.
-  return new Map(
-    messages.map((m) => {
-      const trade = JSON.parse(m.value) as TradeMessage
-      return [`${trade.symbol}:${trade.id}`, trade]
-    })
-  )
-}
 
 function assertExact(trade: TradeMessage, sent: SentCoinbaseTrade, rest = false): void {
   assert.deepEqual(
@@ -76,19 +59,10 @@ test('Coinbase: one channel per subscribe, every trade exact, the book equals th
   const env = await testEnv(t)
   const server = await startCoinbaseServer({ symbols: SYMBOLS, seed: 42, tradesPerSecond: 40, tickMs: 100 })
   server.pause() // no trades before the feed subscribes: then every trade made must reach Kafka
-  const feed = await startCoinbaseFeed(env, server)
-  // Stopped before testEnv's cleanup deletes the topics (its t.after runs first), or the flush never ends.
-  try {
-    await scenario(feed, server, env)
-  } finally {
-    await feed.stop()
-    await server.close()
-  }
+  await withFeed(env, server, coinbaseFeed(server), (feed) => scenario(feed, server, env))
 })
 
 async function scenario(feed: RunningFeed, server: RunningCoinbaseServer, env: TestEnv): Promise<void> {
-  const produced = (type: string) => feed.publisher.counts.get(type) ?? 0
-
   await eventually(
     async () => sentBy(server, 0).length >= 3,
     () => `subscribed with ${JSON.stringify(server.received)}`,
@@ -101,46 +75,14 @@ async function scenario(feed: RunningFeed, server: RunningCoinbaseServer, env: T
   ])
   server.resume()
 
-  /** The last depth message of each product in Kafka (one product stays in one partition, in order). */
-  const latestDepth = async (): Promise<Map<string, DepthMessage>> => {
-    await feed.publisher.flush()
-    const messages = await readTopic(env.config, env.config.topics.depth, produced('depth'), 10_000)
-    const latest = new Map<string, DepthMessage>()
-    for (const m of messages) {
-      const depth = JSON.parse(m.value) as DepthMessage
-      latest.set(depth.symbol, depth)
-    }
-    return latest
-  }
   /** Pauses the server and waits until the feed's latest published book equals the server's, per product. */
   const booksMatch = async (what: string) => {
-    server.pause()
-    let last = ''
-    await eventually(
-      async () => {
-        const latest = await latestDepth()
-        const diffs = SYMBOLS.filter((symbol) => {
-          const depth = latest.get(symbol)
-          const book = server.book(symbol, 20)
-          return !depth || JSON.stringify([depth.bids, depth.asks]) !== JSON.stringify([book.bids, book.asks])
-        })
-        last = diffs
-          .map((s) => `${s}: ${JSON.stringify(latest.get(s))} vs ${JSON.stringify(server.book(s, 5))}`)
-          .join('\n')
-        return diffs.length === 0
-      },
-      () => `${what}: books differ\n${last}`,
-      15_000
-    )
-    const depth = (await latestDepth()).get('BTC-USD') as DepthMessage
-    assert.equal(depth.bids.length, 20)
-    assert.equal(depth.asks.length, 20)
+    const depth = await waitBooksMatch({ env, feed, server, symbols: SYMBOLS, timeoutMs: 15_000 }, what)
     assert.equal(depth.exchange, 'coinbase')
-    server.resume()
   }
 
   await eventually(
-    async () => produced('trade') >= 20 && produced('depth') >= 2,
+    async () => produced(feed, 'trade') >= 20 && produced(feed, 'depth') >= 2,
     () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
     15_000
   )
@@ -172,10 +114,11 @@ async function scenario(feed: RunningFeed, server: RunningCoinbaseServer, env: T
   // So far every trade made reached Kafka (a reconnect's gap is inside the 50-trade snapshot).
   server.pause()
   await sleep(400) // the last 250 ms batch goes out
-  let trades = await readTrades(env, feed)
+  // The market_trades snapshot is re-sent on every subscribe: the same trade twice is one trade.
+  let trades = await producedTrades(env, feed)
   const before = [...server.sentTrades]
   for (const sent of before) {
-    const trade = trades.get(`${sent.symbol}:${sent.id}`)
+    const trade = trades.get(tradeKey(sent))
     assert.ok(trade, `trade ${sent.symbol}:${sent.id} is in Kafka`)
     assertExact(trade, sent)
   }
@@ -199,10 +142,10 @@ async function scenario(feed: RunningFeed, server: RunningCoinbaseServer, env: T
   await eventually(
     async () => {
       await feed.backfill!.idle()
-      trades = await readTrades(env, feed)
-      return server.sentTrades.every((s) => trades.has(`${s.symbol}:${s.id}`))
+      trades = await producedTrades(env, feed)
+      return server.sentTrades.every((s) => trades.has(tradeKey(s)))
     },
-    () => `missing ${server.sentTrades.filter((s) => !trades.has(`${s.symbol}:${s.id}`)).length} trades`,
+    () => `missing ${server.sentTrades.filter((s) => !trades.has(tradeKey(s))).length} trades`,
     20_000
   )
   const stats = feed.backfill!.stats
@@ -212,7 +155,7 @@ async function scenario(feed: RunningFeed, server: RunningCoinbaseServer, env: T
   )
   assert.equal(stats.unfilledTrades, 0)
   for (const sent of server.sentTrades) {
-    const trade = trades.get(`${sent.symbol}:${sent.id}`)!
+    const trade = trades.get(tradeKey(sent))!
     assertExact(trade, sent, trade.backfill === true)
   }
   assert.equal(trades.size, server.sentTrades.length, 'exactly the trades the server made')
@@ -276,13 +219,10 @@ test('Coinbase trade history: pages after an id oldest first with the REST text,
 
 test('Coinbase end to end: local server -> feed -> Kafka -> bridge -> ClickHouse, exact rows and decimals', async (t) => {
   const env = await testEnv(t)
-  const { config, clickhouse } = env
-  const db = config.clickhouse.database
+  const { config } = env
   const server = await startCoinbaseServer({ symbols: SYMBOLS, seed: 11, tradesPerSecond: 60, tickMs: 100 })
   server.pause()
-  const feed = await startCoinbaseFeed(env, server)
-  const bridge = await startBridge(config, silentLog)
-  try {
+  await withFeedAndBridge(env, server, coinbaseFeed(server), async (feed) => {
     await eventually(
       async () => sentBy(server, 0).length >= 3,
       () => 'the feed did not subscribe',
@@ -297,52 +237,13 @@ test('Coinbase end to end: local server -> feed -> Kafka -> bridge -> ClickHouse
 
     const sent = server.sentTrades
     assert.ok(sent.length >= 100, `${sent.length} trades`)
-    await eventually(
-      async () => (await count(clickhouse, `SELECT count() AS n FROM ${db}.trades FINAL`)) === sent.length,
-      async () =>
-        `rows=${await count(clickhouse, `SELECT count() AS n FROM ${db}.trades FINAL`)} expected ${sent.length}`,
-      20_000
+    await waitStoredTrades(env, sent.length, { timeoutMs: 20_000 })
+    const stored = assertTradesStored(
+      await storedTrades(env, 'coinbase'),
+      sent.map((s) => ({ ...s, amount: s.quantity }))
     )
-    const rows = await queryRows<{
-      symbol: string
-      id: string
-      price: string
-      amount: string
-      side: string
-      ts: string
-    }>(
-      clickhouse,
-      `SELECT symbol, id, toString(price) AS price, toString(amount) AS amount, toString(side) AS side, ts
-       FROM ${db}.trades FINAL WHERE exchange = 'coinbase'`
-    )
-    const stored = new Map(rows.map((r) => [`${r.symbol}:${r.id}`, r]))
     assert.equal(stored.size, sent.length)
-    for (const s of sent) {
-      const row = stored.get(`${s.symbol}:${s.id}`)
-      assert.ok(row, `trade ${s.symbol}:${s.id} in ClickHouse`)
-      assert.deepEqual(
-        [normalizeDecimal(row.price), normalizeDecimal(row.amount), row.side, Number(row.ts)],
-        [normalizeDecimal(s.price), normalizeDecimal(s.quantity), s.side, s.ts],
-        `trade ${s.symbol}:${s.id} exact`
-      )
-    }
     // The latest book in ClickHouse is the server's top 20.
-    for (const symbol of SYMBOLS) {
-      const [latest] = await queryRows<{ bids: string[][]; asks: string[][] }>(
-        clickhouse,
-        `SELECT arrayMap(l -> [toString(l[1]), toString(l[2])], bids) AS bids,
-                arrayMap(l -> [toString(l[1]), toString(l[2])], asks) AS asks
-         FROM ${db}.depth FINAL WHERE exchange = 'coinbase' AND symbol = '${symbol}' ORDER BY ts DESC LIMIT 1`
-      )
-      const normalized = (levels: string[][]) => levels.map((l) => l.map(normalizeDecimal))
-      const book = server.book(symbol, 20)
-      assert.ok(latest, `a depth row of ${symbol}`)
-      assert.deepEqual(normalized(latest.bids), normalized(book.bids), `${symbol} bids`)
-      assert.deepEqual(normalized(latest.asks), normalized(book.asks), `${symbol} asks`)
-    }
-  } finally {
-    await feed.stop()
-    await bridge.stop()
-    await server.close()
-  }
+    await assertStoredBooks(env, 'coinbase', SYMBOLS, (symbol) => server.book(symbol, 20))
+  })
 })

@@ -1,60 +1,46 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
-import { startBridge } from '../../../src/bridge/run.ts'
-import type { DepthMessage, TradeMessage } from '../../../src/core/messages.ts'
+import type { TradeMessage } from '../../../src/core/messages.ts'
 import { loadConfig } from '../../../src/config/load.ts'
-import { createSession, exchangeOptionsFromFlags, exchanges } from '../../../src/feed/exchanges/index.ts'
+import {
+  createSession,
+  exchangeOptionsFromFlags,
+  exchanges,
+  type ExchangeOptions
+} from '../../../src/feed/exchanges/index.ts'
 import { krakenTradeHistory } from '../../../src/feed/exchanges/kraken-trade-history.ts'
-import { startFeed, type RunningFeed } from '../../../src/feed/run.ts'
+import type { RunningFeed } from '../../../src/feed/run.ts'
 import { RateLimited } from '../../../src/feed/trade-history.ts'
 import { startKrakenServer, type RunningKrakenServer } from '../../../src/sim/kraken-server.ts'
-import { readTopic } from '../../helpers/kafka-read.ts'
+import { assertTradesStored, storedTradeCount, storedTrades } from '../../helpers/clickhouse-rows.ts'
+import {
+  produced,
+  producedTrades,
+  waitBooksMatch,
+  withFeed,
+  withFeedAndBridge
+} from '../../helpers/exchange-feed.ts'
 import {
   count,
   eventually,
-  normalizeDecimal,
-  queryRows,
   silentLog,
   testEnv,
   waitCommittedToEnd,
   type TestEnv
 } from '../../helpers/stack.ts'
+import { tradeKey } from '../../helpers/trade-messages.ts'
 
 const SYMBOLS = ['BTC/USD', 'ETH/USD']
 
-async function krakenFeed(env: TestEnv, server: RunningKrakenServer): Promise<RunningFeed> {
-  return startFeed(
-    env.config,
-    {
-      exchange: 'kraken',
-      url: server.url,
-      restUrl: server.restUrl,
-      symbols: SYMBOLS,
-      depthIntervalMs: 300,
-      pingIntervalMs: 500, // the server drops clients silent for 2 s: only the pings keep it alive
-      instanceId: `test-feed-${env.id}`,
-      statsIntervalMs: 0
-    },
-    silentLog
-  )
-}
-
-/** Trades the server delivered, and what the feed produced of them, read back from Kafka. */
-async function producedTrades(env: TestEnv, feed: RunningFeed): Promise<Map<string, TradeMessage>> {
-  await feed.publisher.flush()
-  const messages = await readTopic(
-    env.config,
-    env.config.topics.trades,
-    feed.publisher.counts.get('trade') ?? 0
-  )
-  return new Map(
-    messages.map((m) => {
-      const trade = JSON.parse(m.value) as TradeMessage
-      return [`${trade.symbol}:${trade.id}`, trade]
-    })
-  )
-}
+const krakenFeed = (server: RunningKrakenServer): ExchangeOptions => ({
+  exchange: 'kraken',
+  url: server.url,
+  restUrl: server.restUrl,
+  symbols: SYMBOLS,
+  depthIntervalMs: 300,
+  pingIntervalMs: 500 // the server drops clients silent for 2 s: only the pings keep it alive
+})
 
 test('Kraken registry entry: wss://ws.kraken.com/v2 by default, --kraken-rest-url, a trade history', () => {
   const config = loadConfig({}, '/nonexistent/.env')
@@ -98,64 +84,22 @@ test('Kraken: trades exact, the book equals the server top 20 after the first sy
     changesPerTick: 4,
     idleTimeoutMs: 2_000
   })
-  const feed = await krakenFeed(env, server)
-  // Stopped before testEnv's cleanup deletes the topics (its t.after runs first), or the flush never ends.
-  try {
-    await scenario(feed, server, env)
-  } finally {
-    await feed.stop()
-    await server.close()
-  }
+  await withFeed(env, server, krakenFeed(server), (feed) => scenario(feed, server, env))
 })
 
 async function scenario(feed: RunningFeed, server: RunningKrakenServer, env: TestEnv): Promise<void> {
-  const produced = (type: string) => feed.publisher.counts.get(type) ?? 0
-  const latestDepth = async (): Promise<Map<string, DepthMessage>> => {
-    await feed.publisher.flush()
-    const messages = await readTopic(env.config, env.config.topics.depth, produced('depth'), 10_000)
-    return new Map(
-      messages.map((m) => {
-        const depth = JSON.parse(m.value) as DepthMessage
-        return [depth.symbol, depth]
-      })
-    )
-  }
   /** Pauses the market and waits until the feed's latest published book equals the server's, per symbol. */
   const booksMatch = async (what: string) => {
-    server.pause()
-    let last = ''
-    await eventually(
-      async () => {
-        const latest = await latestDepth()
-        const diffs = SYMBOLS.filter((symbol) => {
-          const depth = latest.get(symbol)
-          const book = server.book(symbol, 20)
-          return !depth || JSON.stringify([depth.bids, depth.asks]) !== JSON.stringify([book.bids, book.asks])
-        })
-        last = diffs
-          .map(
-            (s) =>
-              `${s}: ${JSON.stringify(latest.get(s)?.bids.slice(0, 3))} vs ${JSON.stringify(server.book(s, 3).bids)}`
-          )
-          .join('\n')
-        return diffs.length === 0
-      },
-      () => `${what}: books differ\n${last}`,
-      15_000
-    )
-    const depth = (await latestDepth()).get('BTC/USD') as DepthMessage
-    assert.equal(depth.bids.length, 20)
-    assert.equal(depth.asks.length, 20)
+    const depth = await waitBooksMatch({ env, feed, server, symbols: SYMBOLS, timeoutMs: 15_000 }, what)
     assert.match(
       depth.bids[0]?.[1] ?? '',
       /^\d+\.\d{8}$/,
       'quantities as sent: 8 decimals, trailing zeros kept'
     )
-    server.resume()
   }
 
   await eventually(
-    async () => produced('trade') >= 20 && produced('depth') >= 2,
+    async () => produced(feed, 'trade') >= 20 && produced(feed, 'depth') >= 2,
     () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
     15_000
   )
@@ -221,7 +165,7 @@ async function scenario(feed: RunningFeed, server: RunningKrakenServer, env: Tes
   assert.equal(trades.size, made.length, 'every trade the server made since the first one sent, once')
   assert.equal(feed.backfill!.stats.unfilledTrades, 0)
   for (const sent of delivered) {
-    const trade = trades.get(`${sent.symbol}:${sent.id}`)
+    const trade = trades.get(tradeKey(sent))
     assert.ok(trade, `trade ${sent.symbol}:${sent.id} is in Kafka`)
     assert.deepEqual(
       [trade.price, trade.amount, trade.side, trade.ts, trade.exchange],
@@ -291,12 +235,9 @@ test('Kraken trade history: pages by time, filtered by id, the whole gap exact; 
 test('Kraken end to end: local server -> feed -> Kafka -> bridge -> ClickHouse, exact rows and decimal text', async (t) => {
   const env = await testEnv(t)
   const server = await startKrakenServer({ symbols: SYMBOLS, seed: 23, tradesPerSecond: 60, tickMs: 100 })
-  const feed = await krakenFeed(env, server)
-  const bridge = await startBridge(env.config, silentLog)
-  try {
+  await withFeedAndBridge(env, server, krakenFeed(server), async (feed) => {
     await eventually(
-      async () =>
-        (feed.publisher.counts.get('trade') ?? 0) >= 100 && (feed.publisher.counts.get('depth') ?? 0) >= 4,
+      async () => produced(feed, 'trade') >= 100 && produced(feed, 'depth') >= 4,
       () => JSON.stringify([...feed.publisher.counts]),
       15_000
     )
@@ -310,37 +251,16 @@ test('Kraken end to end: local server -> feed -> Kafka -> bridge -> ClickHouse, 
     )
     await feed.publisher.flush()
     await waitCommittedToEnd(env, [env.config.topics.trades, env.config.topics.depth])
-    const db = env.config.clickhouse.database
-    assert.equal(await count(env.clickhouse, `SELECT count() AS n FROM ${db}.trades FINAL`), delivered.length)
-    const rows = await queryRows<{
-      symbol: string
-      id: string
-      price: string
-      amount: string
-      side: string
-      ts: string
-    }>(
-      env.clickhouse,
-      `SELECT symbol, id, toString(price) AS price, toString(amount) AS amount, toString(side) AS side, ts
-       FROM ${db}.trades FINAL WHERE exchange = 'kraken'`
+    assert.equal(await storedTradeCount(env), delivered.length)
+    assertTradesStored(
+      await storedTrades(env, 'kraken'),
+      delivered.map((sent) => ({ ...sent, amount: sent.quantity }))
     )
-    const byId = new Map(rows.map((row) => [`${row.symbol}:${row.id}`, row]))
-    for (const sent of delivered) {
-      const row = byId.get(`${sent.symbol}:${sent.id}`)
-      assert.ok(row, `row ${sent.symbol}:${sent.id}`)
-      assert.equal(normalizeDecimal(row.price), normalizeDecimal(sent.price), `price of ${sent.id}`)
-      assert.equal(normalizeDecimal(row.amount), normalizeDecimal(sent.quantity), `amount of ${sent.id}`)
-      assert.equal(row.side, sent.side)
-      assert.equal(Number(row.ts), sent.ts)
-    }
+    const db = env.config.clickhouse.database
     const depthRows = await count(
       env.clickhouse,
       `SELECT count() AS n FROM ${db}.depth FINAL WHERE exchange = 'kraken' AND length(bids) = 20 AND length(asks) = 20`
     )
     assert.ok(depthRows >= 2, `${depthRows} depth rows of 20 levels`)
-  } finally {
-    await feed.stop()
-    await bridge.stop()
-    await server.close()
-  }
+  })
 })

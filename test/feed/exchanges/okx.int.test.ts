@@ -1,16 +1,27 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBridge } from '../../../src/bridge/run.ts'
 import { okxTradeIdRange, type OkxTradeMessage } from '../../../src/core/mappers/okx.ts'
-import type { DepthMessage } from '../../../src/core/messages.ts'
 import { loadConfig } from '../../../src/config/load.ts'
-import { createSession, exchangeOptionsFromFlags, exchanges } from '../../../src/feed/exchanges/index.ts'
+import {
+  createSession,
+  exchangeOptionsFromFlags,
+  exchanges,
+  type ExchangeOptions
+} from '../../../src/feed/exchanges/index.ts'
 import { okxSession } from '../../../src/feed/exchanges/okx.ts'
 import { okxTradeHistory } from '../../../src/feed/exchanges/okx-trade-history.ts'
-import { startFeed, type RunningFeed } from '../../../src/feed/run.ts'
+import type { RunningFeed } from '../../../src/feed/run.ts'
 import { RateLimited } from '../../../src/feed/trade-history.ts'
 import { startOkxServer, type OkxServerOptions, type RunningOkxServer } from '../../../src/sim/okx-server.ts'
-import { readTopic } from '../../helpers/kafka-read.ts'
+import { storedTrades, waitStoredTrades } from '../../helpers/clickhouse-rows.ts'
+import {
+  dropAndReconnect,
+  produced,
+  readProducedTrades,
+  waitBooksMatch,
+  withFeed,
+  withFeedAndBridge
+} from '../../helpers/exchange-feed.ts'
 import {
   count,
   eventually,
@@ -20,6 +31,7 @@ import {
   testEnv,
   type TestEnv
 } from '../../helpers/stack.ts'
+import { tradeKey } from '../../helpers/trade-messages.ts'
 
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT']
 /** Decimal text -> integer units of 1e-18, exact. */
@@ -29,96 +41,31 @@ const units = (text: string): bigint => {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function withFeed(
-  env: TestEnv,
-  serverOptions: Partial<OkxServerOptions>,
-  scenario: (feed: RunningFeed, server: RunningOkxServer) => Promise<void>,
-  prepare: (server: RunningOkxServer) => void = () => undefined
-): Promise<void> {
-  const server = await startOkxServer({
+const startOkx = (options: Partial<OkxServerOptions>): Promise<RunningOkxServer> =>
+  startOkxServer({
     symbols: SYMBOLS,
     seed: 7,
     tradesPerSecond: 40,
     depthEveryMs: 100,
     changesPerUpdate: 4,
     maxFillsPerOrder: 3,
-    ...serverOptions
+    ...options
   })
-  prepare(server)
-  const feed = await startFeed(
-    env.config,
-    {
-      exchange: 'okx',
-      url: server.url,
-      restUrl: server.restUrl,
-      symbols: SYMBOLS,
-      depthIntervalMs: 300,
-      pingAfterMs: 1_000,
-      retryDelayMs: 200,
-      instanceId: `test-feed-${env.id}`,
-      statsIntervalMs: 0
-    },
-    silentLog
-  )
-  // Stopped before testEnv's cleanup deletes the topics (its t.after runs first), or the flush never ends.
-  try {
-    await scenario(feed, server)
-  } finally {
-    await feed.stop()
-    await server.close()
-  }
-}
 
-const produced = (feed: RunningFeed, type: string) => feed.publisher.counts.get(type) ?? 0
-
-async function readTrades(env: TestEnv, feed: RunningFeed): Promise<OkxTradeMessage[]> {
-  await feed.publisher.flush()
-  const messages = await readTopic(env.config, env.config.topics.trades, produced(feed, 'trade'))
-  return messages.map((m) => JSON.parse(m.value) as OkxTradeMessage)
-}
+const okxFeed = (server: RunningOkxServer): ExchangeOptions => ({
+  exchange: 'okx',
+  url: server.url,
+  restUrl: server.restUrl,
+  symbols: SYMBOLS,
+  depthIntervalMs: 300,
+  pingAfterMs: 1_000,
+  retryDelayMs: 200
+})
 
 /** Pauses the server and waits until the feed's latest published book equals the server's top 20, per symbol. */
 async function booksMatch(env: TestEnv, feed: RunningFeed, server: RunningOkxServer, what: string) {
-  server.pause()
-  const latest = async () => {
-    await feed.publisher.flush()
-    const messages = await readTopic(env.config, env.config.topics.depth, produced(feed, 'depth'), 10_000)
-    const bySymbol = new Map<string, DepthMessage>()
-    for (const m of messages) {
-      const depth = JSON.parse(m.value) as DepthMessage
-      bySymbol.set(depth.symbol, depth)
-    }
-    return bySymbol
-  }
-  let last = ''
-  await eventually(
-    async () => {
-      const books = await latest()
-      const diffs = SYMBOLS.filter((symbol) => {
-        const depth = books.get(symbol)
-        const book = server.book(symbol, 20)
-        return !depth || JSON.stringify([depth.bids, depth.asks]) !== JSON.stringify([book.bids, book.asks])
-      })
-      last = diffs
-        .map((s) => {
-          const book = server.book(s, 20)
-          const depth = books.get(s)
-          const rows = Array.from({ length: 20 }, (_, i) =>
-            JSON.stringify([depth?.bids[i], book.bids[i], depth?.asks[i], book.asks[i]])
-          )
-          return `${s} (server seqId ${book.seqId}):\n${rows.join('\n')}`
-        })
-        .join('\n')
-      return diffs.length === 0
-    },
-    () => `${what}: books differ\n${last}`,
-    15_000
-  )
-  const depth = (await latest()).get('BTC-USDT') as DepthMessage
-  assert.equal(depth.bids.length, 20)
-  assert.equal(depth.asks.length, 20)
+  const depth = await waitBooksMatch({ env, feed, server, symbols: SYMBOLS, timeoutMs: 15_000 }, what)
   assert.equal(depth.exchange, 'okx')
-  server.resume()
 }
 
 const unsubscribes = (server: RunningOkxServer, instId: string) =>
@@ -127,144 +74,123 @@ const unsubscribes = (server: RunningOkxServer, instId: string) =>
 
 test('OKX with WS snapshots and checksums: exact trades, the book equals the server top 20 after sync, checksum and gap resyncs, a sequence reset, pings on a quiet connection, a reconnect', async (t) => {
   const env = await testEnv(t)
-  await withFeed(
-    env,
-    { checksum: 'crc32', keepAliveMs: 4_000, idleTimeoutMs: 2_500 },
-    async (feed, server) => {
+  const server = await startOkx({ checksum: 'crc32', keepAliveMs: 4_000, idleTimeoutMs: 2_500 })
+  await withFeed(env, server, okxFeed(server), async (feed) => {
+    /** The feed resubscribed the book of `instId` once (after `cause`), and the books match again. */
+    const resynced = async (instId: string, cause: string, what: string) => {
       await eventually(
-        async () => produced(feed, 'trade') >= 20 && produced(feed, 'depth') >= 2,
-        () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
-        15_000
-      )
-      await booksMatch(env, feed, server, 'after the first sync')
-      assert.equal(
-        server.restLog().filter((r) => r.path === '/api/v5/market/books').length,
-        0,
-        'WS snapshots: no REST'
-      )
-
-      // A corrupted level: the checksum (of the true book) no longer matches -> unsubscribe, subscribe, snapshot.
-      server.corruptNextBookUpdate('BTC-USDT')
-      await eventually(
-        async () => unsubscribes(server, 'BTC-USDT') === 1,
-        () => 'no resubscribe after a checksum mismatch',
+        async () => unsubscribes(server, instId) === 1,
+        () => `no resubscribe after ${cause}`,
         10_000
       )
-      await booksMatch(env, feed, server, 'after the checksum resync')
-      server.injectGap('ETH-USDT')
-      await eventually(
-        async () => unsubscribes(server, 'ETH-USDT') === 1,
-        () => 'no resubscribe after a gap',
-        10_000
-      )
-      await booksMatch(env, feed, server, 'after the gap resync')
-
-      // After maintenance seqId restarts below prevSeqId: applied, no resync.
-      server.resetSequence('BTC-USDT')
-      await sleep(600)
-      assert.equal(unsubscribes(server, 'BTC-USDT'), 1, 'a sequence reset is not a gap')
-      await booksMatch(env, feed, server, 'after a sequence reset')
-
-      // Quiet: no trades, no book changes for longer than the idle timeout; pings keep the connection,
-      // the empty keep-alive update (prevSeqId == seqId) changes nothing.
-      const connections = server.connections()
-      server.pause()
-      await sleep(4_800)
-      server.resume()
-      assert.equal(server.idleDrops(), 0, 'pings kept the quiet connection open')
-      assert.ok(server.pongs() >= 2, `${server.pongs()} pongs`)
-      assert.ok(server.keepAlives() >= 2, `${server.keepAlives()} keep-alive updates (one per symbol)`)
-      assert.equal(server.connections(), connections)
-      assert.equal(
-        unsubscribes(server, 'BTC-USDT') + unsubscribes(server, 'ETH-USDT'),
-        2,
-        'keep-alive: no resync'
-      )
-
-      server.dropConnections()
-      await eventually(
-        async () => server.connections() > connections,
-        () => 'the feed did not reconnect',
-        10_000
-      )
-      await sleep(1_000)
-      await booksMatch(env, feed, server, 'after the reconnect')
-      server.pause()
-      await sleep(300)
-      const trades = await readTrades(env, feed)
-      const byId = new Map(trades.map((trade) => [`${trade.symbol}:${trade.id}`, trade]))
-      const afterReconnect = server.sentTrades.filter(
-        (s) => s.connection !== null && s.connection >= connections
-      )
-      assert.ok(afterReconnect.length >= 20, `${afterReconnect.length} trades after the reconnect`)
-      for (const sent of afterReconnect)
-        assert.ok(
-          byId.has(`${sent.symbol}:${sent.id}`),
-          `trade ${sent.symbol}:${sent.id} after the reconnect`
-        )
-      let aggregated = 0
-      for (const sent of server.sentTrades) {
-        const trade = byId.get(`${sent.symbol}:${sent.id}`)
-        // Not received live: made before the feed subscribed, or fetched as single fills over REST after the
-        // reconnect (the end-to-end test checks those).
-        if (!trade || trade.backfill) continue
-        assert.deepEqual(
-          [trade.price, trade.amount, trade.side, trade.ts, trade.first_id ?? trade.id],
-          [sent.price, sent.quantity, sent.side, sent.ts, sent.firstId],
-          `trade ${sent.id} exact`
-        )
-        if (sent.count > 1) aggregated++
-      }
-      assert.ok(aggregated > 5, `${aggregated} aggregated trades (count > 1)`)
-      assert.ok(trades.some((t) => t.side === 'buy') && trades.some((t) => t.side === 'sell'), 'both sides')
-      assert.equal(feed.publisher.rejectedCount, 0)
+      await booksMatch(env, feed, server, what)
     }
-  )
+    await eventually(
+      async () => produced(feed, 'trade') >= 20 && produced(feed, 'depth') >= 2,
+      () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
+      15_000
+    )
+    await booksMatch(env, feed, server, 'after the first sync')
+    assert.equal(
+      server.restLog().filter((r) => r.path === '/api/v5/market/books').length,
+      0,
+      'WS snapshots: no REST'
+    )
+
+    // A corrupted level: the checksum (of the true book) no longer matches -> unsubscribe, subscribe, snapshot.
+    server.corruptNextBookUpdate('BTC-USDT')
+    await resynced('BTC-USDT', 'a checksum mismatch', 'after the checksum resync')
+    server.injectGap('ETH-USDT')
+    await resynced('ETH-USDT', 'a gap', 'after the gap resync')
+
+    // After maintenance seqId restarts below prevSeqId: applied, no resync.
+    server.resetSequence('BTC-USDT')
+    await sleep(600)
+    assert.equal(unsubscribes(server, 'BTC-USDT'), 1, 'a sequence reset is not a gap')
+    await booksMatch(env, feed, server, 'after a sequence reset')
+
+    // Quiet: no trades, no book changes for longer than the idle timeout; pings keep the connection,
+    // the empty keep-alive update (prevSeqId == seqId) changes nothing.
+    const connections = server.connections()
+    server.pause()
+    await sleep(4_800)
+    server.resume()
+    assert.equal(server.idleDrops(), 0, 'pings kept the quiet connection open')
+    assert.ok(server.pongs() >= 2, `${server.pongs()} pongs`)
+    assert.ok(server.keepAlives() >= 2, `${server.keepAlives()} keep-alive updates (one per symbol)`)
+    assert.equal(server.connections(), connections)
+    assert.equal(
+      unsubscribes(server, 'BTC-USDT') + unsubscribes(server, 'ETH-USDT'),
+      2,
+      'keep-alive: no resync'
+    )
+
+    await dropAndReconnect(server, connections)
+    await sleep(1_000)
+    await booksMatch(env, feed, server, 'after the reconnect')
+    server.pause()
+    await sleep(300)
+    const trades = await readProducedTrades<OkxTradeMessage>(env, feed)
+    const byId = new Map(trades.map((trade) => [tradeKey(trade), trade]))
+    const afterReconnect = server.sentTrades.filter(
+      (s) => s.connection !== null && s.connection >= connections
+    )
+    assert.ok(afterReconnect.length >= 20, `${afterReconnect.length} trades after the reconnect`)
+    for (const sent of afterReconnect)
+      assert.ok(byId.has(tradeKey(sent)), `trade ${sent.symbol}:${sent.id} after the reconnect`)
+    let aggregated = 0
+    for (const sent of server.sentTrades) {
+      const trade = byId.get(tradeKey(sent))
+      // Not received live: made before the feed subscribed, or fetched as single fills over REST after the
+      // reconnect (the end-to-end test checks those).
+      if (!trade || trade.backfill) continue
+      assert.deepEqual(
+        [trade.price, trade.amount, trade.side, trade.ts, trade.first_id ?? trade.id],
+        [sent.price, sent.quantity, sent.side, sent.ts, sent.firstId],
+        `trade ${sent.id} exact`
+      )
+      if (sent.count > 1) aggregated++
+    }
+    assert.ok(aggregated > 5, `${aggregated} aggregated trades (count > 1)`)
+    assert.ok(trades.some((t) => t.side === 'buy') && trades.some((t) => t.side === 'sell'), 'both sides')
+    assert.equal(feed.publisher.rejectedCount, 0)
+  })
 })
 
 test('OKX without a WS snapshot: books seeded from REST aligned by seqId (429 honoured), resynced from REST, and after a reconnect', async (t) => {
   const env = await testEnv(t)
-  await withFeed(
-    env,
-    { snapshotOnSubscribe: false, restBookDelayMs: 250 },
-    async (feed, server) => {
-      await eventually(
-        async () => produced(feed, 'depth') >= 2,
-        () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
-        15_000
-      )
-      await booksMatch(env, feed, server, 'after the REST seed')
-      const books = () => server.restLog().filter((r) => r.path === '/api/v5/market/books')
-      const limited = books().find((r) => r.status === 429)
-      const retried =
-        limited && books().find((r) => r.status === 200 && r.at > limited.at && r.query === limited.query)
-      assert.ok(limited && retried, JSON.stringify(books()))
-      assert.ok(retried.at - limited.at >= 1_000, `Retry-After honoured: ${retried.at - limited.at} ms`)
-      assert.match(limited.query, /instId=(BTC|ETH)-USDT&sz=400/)
+  const server = await startOkx({ snapshotOnSubscribe: false, restBookDelayMs: 250 })
+  server.rateLimitBooks(1, 1)
+  await withFeed(env, server, okxFeed(server), async (feed) => {
+    await eventually(
+      async () => produced(feed, 'depth') >= 2,
+      () => `produced ${JSON.stringify([...feed.publisher.counts])}`,
+      15_000
+    )
+    await booksMatch(env, feed, server, 'after the REST seed')
+    const books = () => server.restLog().filter((r) => r.path === '/api/v5/market/books')
+    const limited = books().find((r) => r.status === 429)
+    const retried =
+      limited && books().find((r) => r.status === 200 && r.at > limited.at && r.query === limited.query)
+    assert.ok(limited && retried, JSON.stringify(books()))
+    assert.ok(retried.at - limited.at >= 1_000, `Retry-After honoured: ${retried.at - limited.at} ms`)
+    assert.match(limited.query, /instId=(BTC|ETH)-USDT&sz=400/)
 
-      const before = books().length
-      server.injectGap('BTC-USDT')
-      await eventually(
-        async () => books().length > before,
-        () => 'no REST book after a gap',
-        10_000
-      )
-      assert.equal(unsubscribes(server, 'BTC-USDT'), 0, 'no WS snapshots on this server: resync from REST')
-      await booksMatch(env, feed, server, 'after the REST resync')
+    const before = books().length
+    server.injectGap('BTC-USDT')
+    await eventually(
+      async () => books().length > before,
+      () => 'no REST book after a gap',
+      10_000
+    )
+    assert.equal(unsubscribes(server, 'BTC-USDT'), 0, 'no WS snapshots on this server: resync from REST')
+    await booksMatch(env, feed, server, 'after the REST resync')
 
-      const connections = server.connections()
-      server.dropConnections()
-      await eventually(
-        async () => server.connections() > connections,
-        () => 'the feed did not reconnect',
-        10_000
-      )
-      await sleep(1_000)
-      await booksMatch(env, feed, server, 'after the reconnect')
-      assert.equal(feed.publisher.rejectedCount, 0)
-    },
-    (server) => server.rateLimitBooks(1, 1)
-  )
+    await dropAndReconnect(server)
+    await sleep(1_000)
+    await booksMatch(env, feed, server, 'after the reconnect')
+    assert.equal(feed.publisher.rejectedCount, 0)
+  })
 })
 
 test('registry: OKX at wss://ws.okx.com:8443/ws/v5/public, --okx-rest-url reaches the session and the trade history', () => {
@@ -448,9 +374,8 @@ test('end to end: OKX server -> feed -> Kafka -> bridge -> ClickHouse, with the 
   const env = await testEnv(t)
   const { config, clickhouse } = env
   const db = config.clickhouse.database
-  const bridge = await startBridge(config, silentLog)
-  t.after(() => bridge.stop())
-  await withFeed(env, { tradesPerSecond: 30 }, async (feed, server) => {
+  const server = await startOkx({ tradesPerSecond: 30 })
+  await withFeedAndBridge(env, server, okxFeed(server), async (feed) => {
     await eventually(
       async () => produced(feed, 'trade') >= 30,
       () => `${produced(feed, 'trade')} trades`,
@@ -469,7 +394,7 @@ test('end to end: OKX server -> feed -> Kafka -> bridge -> ClickHouse, with the 
     // The feed noticed the gap in the trade ids and fetched the fills inside it over REST (never past it:
     // those belong to a live aggregate).
     await feed.backfill!.idle()
-    const all = await readTrades(env, feed)
+    const all = await readProducedTrades<OkxTradeMessage>(env, feed)
     const live = all.filter((trade) => !trade.backfill)
     const backfilled = all.filter((trade) => trade.backfill)
     assert.ok(backfilled.length >= 20, `${backfilled.length} fills backfilled`)
@@ -516,20 +441,9 @@ test('end to end: OKX server -> feed -> Kafka -> bridge -> ClickHouse, with the 
     assert.ok(aggregatesBackfilled >= 10, `${aggregatesBackfilled} taker orders made while disconnected`)
     assert.equal(expected.size, live.length + backfilled.length)
 
-    const rowCount = () =>
-      count(clickhouse, `SELECT count() AS n FROM ${db}.trades FINAL WHERE exchange = 'okx'`)
-    await eventually(
-      async () => (await rowCount()) === expected.size,
-      async () => `rows=${await rowCount()} expected ${expected.size}`,
-      30_000
-    )
-    const rows = await queryRows<{ symbol: string; id: string; price: string; amount: string; side: string }>(
-      clickhouse,
-      `SELECT symbol, id, toString(price) AS price, toString(amount) AS amount, toString(side) AS side
-       FROM ${db}.trades FINAL WHERE exchange = 'okx'`
-    )
-    for (const row of rows) {
-      const want = expected.get(`${row.symbol}:${row.id}`)
+    await waitStoredTrades(env, expected.size, { exchange: 'okx', timeoutMs: 30_000 })
+    for (const row of await storedTrades(env, 'okx')) {
+      const want = expected.get(tradeKey(row))
       assert.ok(want, `unexpected row ${row.symbol}:${row.id}`)
       assert.deepEqual(
         [normalizeDecimal(row.price), normalizeDecimal(row.amount), row.side],

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { MarketMessage, TradeMessage } from '../../../src/core/messages.ts'
-import { FeedConnection } from '../../../src/feed/connection.ts'
+import { FeedConnection, type ConnectionOptions } from '../../../src/feed/connection.ts'
 import { wallexSession } from '../../../src/feed/exchanges/wallex.ts'
+import type { ExchangeSession } from '../../../src/feed/session.ts'
 import { eventually, silentLog } from '../../helpers/stack.ts'
 
 // A local server that speaks Wallex's v1 socket protocol (JSON arrays).
@@ -20,6 +21,22 @@ async function wallexServer(options: { autoPong?: boolean } = {}) {
   return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`, connections, server }
 }
 
+/** `session` over a started FeedConnection; after the test the connection stops and the server closes. */
+function runConnection(
+  t: TestContext,
+  server: WebSocketServer,
+  session: ExchangeSession,
+  options: ConnectionOptions
+): FeedConnection {
+  const connection = new FeedConnection(session, silentLog, options)
+  connection.start()
+  t.after(() => {
+    connection.stop()
+    server.close()
+  })
+  return connection
+}
+
 const trade = (price: string, quantity: string) =>
   JSON.stringify(['BTCUSDT@trade', { isBuyOrder: true, quantity, price, timestamp: '2025-06-01T09:33:41Z' }])
 
@@ -31,15 +48,10 @@ test('Wallex v1: exact subscribe messages, trades mapped, resubscribe after a dr
     { url, protocol: 1, symbols: ['BTCUSDT', 'ETHUSDT'], depthIntervalMs: 7_000 },
     { message: (m) => messages.push(m), rejected: (_frame, reason) => rejected.push(reason) }
   )
-  const connection = new FeedConnection(session, silentLog, {
+  const connection = runConnection(t, server, session, {
     pingIntervalMs: 100,
     staleAfterMs: 2_000,
     reconnectMaxDelayMs: 200
-  })
-  connection.start()
-  t.after(() => {
-    connection.stop()
-    server.close()
   })
   const expectedSubscribes = ['BTCUSDT', 'ETHUSDT'].flatMap((s) =>
     ['trade', 'buyDepth', 'sellDepth'].map((stream) => ['subscribe', { channel: `${s}@${stream}` }])
@@ -92,15 +104,10 @@ test('a connection that answers nothing (not even pings) is declared stale and r
     { url, protocol: 1, symbols: ['BTCUSDT'], depthIntervalMs: 7_000 },
     { message: () => undefined, rejected: () => undefined }
   )
-  const connection = new FeedConnection(session, silentLog, {
+  const connection = runConnection(t, server, session, {
     pingIntervalMs: 100,
     staleAfterMs: 400,
     reconnectMaxDelayMs: 100
-  })
-  connection.start()
-  t.after(() => {
-    connection.stop()
-    server.close()
   })
   await eventually(
     async () => connections.length >= 2,
@@ -117,15 +124,10 @@ test('Wallex v2 (Centrifugo): connect command first, prefixed channels, {} pings
     { url, protocol: 2, symbols: ['BTCTMN'], depthIntervalMs: 0 },
     { message: (m) => messages.push(m), rejected: () => undefined }
   )
-  const connection = new FeedConnection(session, silentLog, {
+  runConnection(t, server, session, {
     pingIntervalMs: 100,
     staleAfterMs: 2_000,
     reconnectMaxDelayMs: 200
-  })
-  connection.start()
-  t.after(() => {
-    connection.stop()
-    server.close()
   })
   await eventually(
     async () => connections[0]?.received.length === 4,
