@@ -2,6 +2,7 @@ import { ConfigResourceTypes, type Admin } from '@platformatic/kafka'
 import type { TopicsConfig } from '../config/types.ts'
 import type { MessageType } from '../core/messages.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
+import { brokerErrorNames } from './errors.ts'
 
 /** The topic each canonical message type is produced to (docs/wire-format.md#topics). */
 export function topicForType(topics: TopicsConfig, type: MessageType): string {
@@ -29,7 +30,10 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
   try {
     await admin.createTopics({ topics: missing, partitions, replicas: -1 })
   } catch (error) {
-    // Another process may have created them between list and create: check again before failing.
+    // Another process created them between list and create. Its metadata can lag behind the create (a
+    // topic just made may not be listed yet), so "already exists" is the answer itself, not a failure.
+    const names = brokerErrorNames(error)
+    if (names.length > 0 && names.every((name) => name === 'TOPIC_ALREADY_EXISTS')) return []
     const now = await admin.listTopics({ includeInternals: false })
     if (missing.some((topic) => !now.includes(topic))) throw error
   }
