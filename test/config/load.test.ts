@@ -60,6 +60,7 @@ test('an empty environment gives the documented defaults, in the sections every 
       kafkaHeap: '768m',
       clickhouseHttpPort: 8123,
       clickhouseTcpPort: 9000,
+      cluster: false,
       startTimeoutMs: 90000,
       natsPort: 4222
     },

@@ -16,6 +16,11 @@ function statusRows(components: ComponentStatus[]) {
   }))
 }
 
+/** `--cluster` sets TICKBRIDGE_CLUSTER for this command (the variable alone does the same). */
+export function clusterSetting(options: { cluster?: boolean }): Record<string, string> | undefined {
+  return options.cluster ? { TICKBRIDGE_CLUSTER: 'true' } : undefined
+}
+
 export function registerStackCommands(program: Command): void {
   const stack = program
     .command('stack')
@@ -26,9 +31,10 @@ export function registerStackCommands(program: Command): void {
     .description(
       'provision and start Kafka, ClickHouse and NATS with JetStream (idempotent); waits until they accept requests'
     )
+    .option('--cluster', 'the local cluster instead (TICKBRIDGE_CLUSTER): see docs/clusters.md')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const { config } = cliContext()
+    .action(async (options: { json?: boolean; cluster?: boolean }) => {
+      const { config } = cliContext(clusterSetting(options))
       const status = await stackUp(config, progress)
       printResult(
         status,
@@ -42,9 +48,10 @@ export function registerStackCommands(program: Command): void {
   stack
     .command('down')
     .description('stop what `stack up` started (and only that)')
+    .option('--cluster', 'the local cluster instead (TICKBRIDGE_CLUSTER)')
     .option('--purge', 'also delete all local stack data (Kafka logs, ClickHouse tables)')
-    .action(async (options: { purge?: boolean }) => {
-      const { config } = cliContext()
+    .action(async (options: { purge?: boolean; cluster?: boolean }) => {
+      const { config } = cliContext(clusterSetting(options))
       const stopped = await stackDown(config, { purge: options.purge === true })
       console.log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing of the local stack was running')
       if (options.purge) console.log(`removed ${config.stack.home}`)
@@ -53,9 +60,10 @@ export function registerStackCommands(program: Command): void {
   stack
     .command('status')
     .description('what runs: pid, endpoint, version, health (exit 1 when something is down)')
+    .option('--cluster', 'the local cluster instead (TICKBRIDGE_CLUSTER)')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const status = await stackStatus(cliContext().config)
+    .action(async (options: { json?: boolean; cluster?: boolean }) => {
+      const status = await stackStatus(cliContext(clusterSetting(options)).config)
       printResult(status, options.json === true, () => formatTable(statusRows(status)))
       if (status.some((c) => !c.healthy)) process.exitCode = 1
     })

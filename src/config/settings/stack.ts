@@ -54,5 +54,15 @@ export const localStackSettings = {
     description:
       'How long `stack up` waits for each server to accept requests before failing with `TB_START_FAILED`.',
     readBy: '`stack`, `start`'
+  },
+  TICKBRIDGE_CLUSTER: {
+    section: 'stack',
+    key: 'cluster',
+    schema: { type: 'boolean', default: false },
+    description:
+      'Use the local *cluster* stack (`stack up --cluster`: 3 Kafka brokers, ClickHouse 2 shards × 2 replicas ' +
+      'with ZooKeeper) instead of the single-node one, wherever `KAFKA_BROKERS` / `CLICKHOUSE_URL` are unset. ' +
+      'The `--cluster` flag of `stack` and `start` sets it. See [clusters.md](clusters.md).',
+    readBy: '`stack`, `start`, and every command when `KAFKA_BROKERS` / `CLICKHOUSE_URL` are unset'
   }
 } as const satisfies SettingGroup
