@@ -240,7 +240,7 @@ async function drainWithKafkaEngine(bench: Bench, run: number): Promise<PhaseRes
   const ch = target.client
   const capabilities = await detectCapabilities(ch)
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
-  const [tradesDdl] = migrations[0]!.statements({ database, capabilities, retentionDays: 90 })
+  const [tradesDdl] = migrations[0]!.statements({ database, capabilities, retentionDays: 90, cluster: '' })
   await ch.command({ query: tradesDdl!.replace(`${database}.trades (`, `${database}.trades_ke (`) })
   const admin = createAdmin(bench.config.kafka)
   await resetGroupOffsets(admin, groupId, [bench.config.topics.trades], { kind: 'earliest' }).finally(() =>
@@ -401,7 +401,12 @@ try {
   if (privateClickHouse) {
     server = await startPrivateClickHouse('drain')
     target = {
-      client: createClickHouse({ ...bench.config.clickhouse, url: server.url }),
+      client: createClickHouse({
+        ...bench.config.clickhouse,
+        url: server.url,
+        urls: [server.url],
+        cluster: ''
+      }),
       url: server.url,
       server
     }

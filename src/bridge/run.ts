@@ -262,7 +262,8 @@ function startRetentionJob(
       clickhouse,
       config.clickhouse.database,
       config.clickhouse.retentionDays,
-      log
+      log,
+      { cluster: config.clickhouse.cluster }
     ).catch((error: unknown) => log.warn({ err: error }, 'retention job failed; retrying in an hour'))
   run()
   return setInterval(run, RETENTION_INTERVAL_MS).unref()

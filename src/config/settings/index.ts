@@ -1,4 +1,5 @@
 import { bridgeSettings } from './bridge.ts'
+import { clickhouseClusterSettings } from './clickhouse.ts'
 import { feedSettings } from './feed.ts'
 import { hubSettings } from './hub.ts'
 import { localStackSettings } from './stack.ts'
@@ -13,6 +14,7 @@ export type { SectionName, SettingDefinition, SettingSchema } from './definition
 export const settingGroups = {
   where: whereSettings,
   stack: localStackSettings,
+  clickhouse: clickhouseClusterSettings,
   topics: topicSettings,
   bridge: bridgeSettings,
   feed: feedSettings,
@@ -27,6 +29,7 @@ export type GroupName = keyof typeof settingGroups
 export const settings = {
   ...whereSettings,
   ...localStackSettings,
+  ...clickhouseClusterSettings,
   ...topicSettings,
   ...bridgeSettings,
   ...feedSettings,
