@@ -258,13 +258,9 @@ function startRetentionJob(
   log: Logger
 ): NodeJS.Timeout {
   const run = () =>
-    void dropExpiredPartitions(
-      clickhouse,
-      config.clickhouse.database,
-      config.clickhouse.retentionDays,
-      log,
-      { cluster: config.clickhouse.cluster }
-    ).catch((error: unknown) => log.warn({ err: error }, 'retention job failed; retrying in an hour'))
+    void dropExpiredPartitions(clickhouse, config.clickhouse.database, config.clickhouse.retentionDays, log, {
+      cluster: config.clickhouse.cluster
+    }).catch((error: unknown) => log.warn({ err: error }, 'retention job failed; retrying in an hour'))
   run()
   return setInterval(run, RETENTION_INTERVAL_MS).unref()
 }

@@ -56,8 +56,19 @@ export function createTableStatements(spec: TableSpec, cluster: string): string[
   const args = [replicatedArgs(database, local, 'shard'), engineArgs].filter(Boolean).join(', ')
   return [
     `CREATE TABLE IF NOT EXISTS ${database}.${local}${onCluster(cluster)} (\n${columns}\n) ENGINE = Replicated${engine}(${args})\n${tail}`,
-    `CREATE TABLE IF NOT EXISTS ${database}.${name}${onCluster(cluster)} AS ${database}.${local}\nENGINE = Distributed(${quoteIdentifier(cluster)}, ${database}, ${local}, ${spec.shardingKey})`
+    `CREATE TABLE IF NOT EXISTS ${database}.${name}${onCluster(cluster)} (\n${insertableColumns(columns)}\n) ENGINE = Distributed(${quoteIdentifier(cluster)}, ${database}, ${local}, ${spec.shardingKey})`
   ]
+}
+
+/**
+ * The columns without the MATERIALIZED ones (`inserted_at`): 18.16's Distributed table sends a materialized
+ * column to the shards, which refuse it; left out, each shard's local table computes it, as on one server.
+ */
+export function insertableColumns(columns: string): string {
+  return columns
+    .split(/,\n/)
+    .filter((column) => !/\sMATERIALIZED\s/.test(column))
+    .join(',\n')
 }
 
 /** The table of applied migrations: on a cluster, one replicated copy on every node (any node can answer). */

@@ -1,14 +1,20 @@
 import { rmSync } from 'node:fs'
 import { createClickHouse, serverVersion } from '../clickhouse/client.ts'
 import type { Config } from '../config/types.ts'
+import {
+  clickhouseClusterStatus,
+  startClickHouseCluster,
+  stopClickHouseCluster
+} from './clickhouse-cluster.ts'
 import { clickhousePaths, clickhouseReady, startClickHouse, stopClickHouse } from './clickhouse-server.ts'
 import { kafkaPaths, kafkaReady, kafkaVersion, startKafka, stopKafka } from './kafka-server.ts'
 import { localNatsPid, natsPaths, probeNats, startNats, stopNats } from './nats-server.ts'
 import { runningPid } from './processes.ts'
+import { startZookeeper, stopZookeeper } from './zookeeper.ts'
 
 /** `tickbridge stack up | down | status`: the local single-node Kafka + ClickHouse + NATS, or the external ones. */
 export interface ComponentStatus {
-  name: 'kafka' | 'clickhouse' | 'nats'
+  name: 'kafka' | 'clickhouse' | 'nats' | 'zookeeper' | `clickhouse-${number}`
   mode: 'local' | 'external'
   endpoint: string
   pid: number | null
@@ -25,7 +31,9 @@ export async function stackUp(config: Config, progress: (line: string) => void):
       : startKafka(config, progress).then((r) => report(progress, 'Kafka', r)),
     config.clickhouse.external
       ? Promise.resolve()
-      : startClickHouse(config, progress).then((r) => report(progress, 'ClickHouse', r)),
+      : config.stack.cluster
+        ? startLocalClickHouseCluster(config, progress)
+        : startClickHouse(config, progress).then((r) => report(progress, 'ClickHouse', r)),
     config.nats.external
       ? Promise.resolve()
       : startNats(config, progress).then((r) => {
@@ -33,6 +41,13 @@ export async function stackUp(config: Config, progress: (line: string) => void):
         })
   ])
   return stackStatus(config)
+}
+
+/** ZooKeeper first: the four nodes need it to start their replicated tables. */
+async function startLocalClickHouseCluster(config: Config, progress: (line: string) => void): Promise<void> {
+  report(progress, 'ZooKeeper', await startZookeeper(config, progress))
+  for (const { node, ...result } of await startClickHouseCluster(config, progress))
+    report(progress, `ClickHouse node ${node.node}`, result)
 }
 
 function report(
@@ -55,6 +70,12 @@ export async function stackDown(config: Config, options: { purge?: boolean } = {
   if (kafkaPid !== null) stopped.push(`kafka (pid ${kafkaPid})`)
   if (clickhousePid !== null) stopped.push(`clickhouse (pid ${clickhousePid})`)
   if (natsPid !== null) stopped.push(`nats (pid ${natsPid})`)
+  if (config.stack.cluster && !config.clickhouse.external) {
+    for (const { node, pid } of await stopClickHouseCluster(config))
+      stopped.push(`clickhouse node ${node.node} (pid ${pid})`)
+    const zookeeperPid = await stopZookeeper(config)
+    if (zookeeperPid !== null) stopped.push(`zookeeper (pid ${zookeeperPid})`)
+  }
   if (options.purge) rmSync(config.stack.home, { recursive: true, force: true })
   return stopped
 }
@@ -74,6 +95,20 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
     chVersion = await serverVersion(client).catch(() => 'unknown')
     await client.close()
   }
+  const clickhouseStatus: ComponentStatus[] =
+    config.stack.cluster && !config.clickhouse.external
+      ? await clickhouseClusterStatus(config)
+      : [
+          {
+            name: 'clickhouse',
+            mode: config.clickhouse.external ? 'external' : 'local',
+            endpoint: config.clickhouse.urls.join(','),
+            pid: config.clickhouse.external ? null : runningPid(clickhouse.pid, clickhouse.config),
+            healthy: clickhouseHealthy,
+            version: chVersion,
+            log: config.clickhouse.external ? null : clickhouse.log
+          }
+        ]
   return [
     {
       name: 'kafka',
@@ -84,15 +119,7 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
       version: config.kafka.external ? 'unknown' : kafkaVersion(kafka),
       log: config.kafka.external ? null : kafka.log
     },
-    {
-      name: 'clickhouse',
-      mode: config.clickhouse.external ? 'external' : 'local',
-      endpoint: config.clickhouse.url,
-      pid: config.clickhouse.external ? null : runningPid(clickhouse.pid, clickhouse.config),
-      healthy: clickhouseHealthy,
-      version: chVersion,
-      log: config.clickhouse.external ? null : clickhouse.log
-    },
+    ...clickhouseStatus,
     {
       name: 'nats',
       // A server already listening on the local port, not started by the stack, is external to it.
