@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
+import { migrate } from '../../src/clickhouse/migrate.ts'
+import { dropExpiredPartitions } from '../../src/clickhouse/retention.ts'
 import { startClickHouseCluster } from '../../src/stack/clickhouse-cluster.ts'
 import type { CheckResult } from '../../src/validate/checks.ts'
 import { assertCandlesMatchTrades, finalCounts } from '../helpers/assertions.ts'
@@ -10,7 +12,7 @@ import { streamTrades, uniqueTrades } from '../helpers/load.ts'
 import { pipelineVars } from '../helpers/pipeline.ts'
 import { freePort } from '../helpers/ports.ts'
 import { killAll, spawnBridge } from '../helpers/processes.ts'
-import { count, eventually, produce, queryRows, waitCommittedToEnd } from '../helpers/stack.ts'
+import { count, eventually, produce, queryRows, silentLog, waitCommittedToEnd } from '../helpers/stack.ts'
 
 /** What one replica holds of a local table: rows and an order-independent checksum of them. */
 async function replicaContent(node: NodeClient, table: string): Promise<string> {
@@ -129,6 +131,49 @@ test('a message produced twice and consumed by two bridges through different nod
     'the instruments are spread over both shards'
   )
   assert.ok((await assertCandlesMatchTrades(clickhouse, db)) > 0)
+})
+
+test('retention on a cluster: expired days are dropped on every shard and every replica', async (t) => {
+  const env = await clusterTestEnv(t)
+  const { config, clickhouse } = env
+  const db = config.clickhouse.database
+  const nodes = nodeClients(t, env)
+  await migrate(clickhouse, config.clickhouse, silentLog)
+  const day = 86_400_000
+  const old = Date.now() - 200 * day
+  const recent = Date.now() - day
+  const rows = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT'].flatMap((symbol) =>
+    [old, old + day, recent].map(
+      (ts) =>
+        `{"exchange":"sim","symbol":"${symbol}","id":"${ts}","price":1,"amount":1,"side":"buy","ts":${ts},"recv_ts":${ts}}`
+    )
+  )
+  await clickhouse.command({ query: `INSERT INTO ${db}.trades FORMAT JSONEachRow ${rows.join('\n')}` })
+  const perNode = () =>
+    Promise.all(nodes.map((n) => count(n.client, `SELECT count() AS n FROM ${db}.trades_local`)))
+  // Replication is asynchronous: wait until each replica has its shard's rows.
+  await eventually(
+    async () => {
+      const [a, b, c, d] = await perNode()
+      return a === b && c === d && a! + c! === rows.length
+    },
+    async () => `rows per node ${(await perNode()).join(', ')}`
+  )
+  const dropped = await dropExpiredPartitions(clickhouse, db, config.clickhouse.retentionDays, silentLog, {
+    cluster: config.clickhouse.cluster
+  })
+  assert.ok(
+    dropped.some((d) => d.startsWith('trades/')),
+    dropped.join(', ')
+  )
+  await eventually(
+    async () => {
+      const [a, b, c, d] = await perNode()
+      return a === b && c === d && a! + c! === 6
+    },
+    async () => `rows per node after retention ${(await perNode()).join(', ')}`
+  )
+  assert.equal(await count(clickhouse, `SELECT count() AS n FROM ${db}.trades WHERE ts = ${recent}`), 6)
 })
 
 test('tickbridge validate passes against the ClickHouse cluster', async (t) => {
