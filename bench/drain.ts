@@ -210,7 +210,9 @@ async function drainWithBridges(bench: Bench, run: number): Promise<PhaseResult>
     CLICKHOUSE_DATABASE: database,
     BRIDGE_GROUP_ID: groupId,
     CANDLES_FROM_TRADES: String(candles),
-    CLICKHOUSE_URL: target.url
+    CLICKHOUSE_URL: target.url,
+    // The stack's ClickHouse may be the local cluster (TICKBRIDGE_CLUSTER): its tables are Distributed.
+    CLICKHOUSE_CLUSTER: target.server ? '' : bench.config.clickhouse.cluster
   })
   bridges.forEach((b, i) => meter.track({ name: `bridge-${i + 1}`, group: 'bridges', pids: () => b.pid }))
   await waitForRows(`${database}.trades`, started, () => meter.sample())
@@ -395,7 +397,7 @@ const onSignal = () => {
 }
 process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
 let server: PrivateClickHouse | null = null
-target = { client: bench.clickhouse, url: bench.config.clickhouse.url, server: null }
+target = { client: bench.clickhouse, url: bench.config.clickhouse.urls.join(','), server: null }
 const results: PhaseResult[] = []
 try {
   if (privateClickHouse) {
