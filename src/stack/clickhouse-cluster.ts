@@ -176,3 +176,11 @@ async function versionOf(config: Config, url: string): Promise<string> {
     await client.close()
   }
 }
+
+/** `stack logs clickhouse` on the cluster: ZooKeeper's log, then each node's error log and log. */
+export function clickhouseClusterLogFiles(config: Config): string[] {
+  return [
+    zookeeperPaths(config).log,
+    ...clusterNodes(config).flatMap((node) => [node.paths.errorLog, node.paths.log])
+  ]
+}

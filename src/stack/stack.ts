@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs'
 import { createClickHouse, serverVersion } from '../clickhouse/client.ts'
 import type { Config } from '../config/types.ts'
 import {
+  clickhouseClusterLogFiles,
   clickhouseClusterStatus,
   startClickHouseCluster,
   stopClickHouseCluster
@@ -137,7 +138,9 @@ export function stackLogFiles(config: Config): Record<'kafka' | 'clickhouse' | '
   const clickhouse = clickhousePaths(config)
   return {
     kafka: [kafkaPaths(config).log],
-    clickhouse: [clickhouse.errorLog, clickhouse.log, clickhouse.stdout],
+    clickhouse: config.stack.cluster
+      ? clickhouseClusterLogFiles(config)
+      : [clickhouse.errorLog, clickhouse.log, clickhouse.stdout],
     nats: [natsPaths(config).log]
   }
 }

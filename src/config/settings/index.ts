@@ -14,13 +14,13 @@ export type { SectionName, SettingDefinition, SettingSchema } from './definition
 export const settingGroups = {
   where: whereSettings,
   stack: localStackSettings,
-  clickhouse: clickhouseClusterSettings,
   topics: topicSettings,
   bridge: bridgeSettings,
   feed: feedSettings,
   nats: natsSettings,
   hub: hubSettings,
-  log: logSettings
+  log: logSettings,
+  clickhouse: clickhouseClusterSettings
 } as const
 
 export type GroupName = keyof typeof settingGroups
