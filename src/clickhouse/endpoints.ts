@@ -65,3 +65,8 @@ export function isConnectionError(error: unknown): boolean {
   }
   return false
 }
+
+/** A URL to show (status, messages): credentials written into it (`https://user:secret@host`) are masked. */
+export function displayUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@')
+}

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
@@ -130,6 +130,8 @@ function writeClickHouseConfig(config: Config, layout: ServerLayout): void {
 ${extraXml}</yandex>
 `
   )
+  // A cluster node's config may hold the password of its peers (remote_servers): readable by the owner only.
+  chmodSync(paths.config, 0o600)
   writeFileSync(
     paths.users,
     `<?xml version="1.0"?>

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs'
 import { createClickHouse, serverVersion } from '../clickhouse/client.ts'
+import { displayUrl } from '../clickhouse/endpoints.ts'
 import type { Config } from '../config/types.ts'
 import {
   clickhouseClusterLogFiles,
@@ -103,7 +104,7 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
           {
             name: 'clickhouse',
             mode: config.clickhouse.external ? 'external' : 'local',
-            endpoint: config.clickhouse.urls.join(','),
+            endpoint: config.clickhouse.urls.map(displayUrl).join(','),
             pid: config.clickhouse.external ? null : runningPid(clickhouse.pid, clickhouse.config),
             healthy: clickhouseHealthy,
             version: chVersion,

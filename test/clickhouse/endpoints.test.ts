@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { EndpointRotation, isConnectionError } from '../../src/clickhouse/endpoints.ts'
+import { displayUrl, EndpointRotation, isConnectionError } from '../../src/clickhouse/endpoints.ts'
 
 test('a client sticks to the node that answers, skips a dead one, and tries it again later', () => {
   const rotation = new EndpointRotation(3, 10_000, 1)
@@ -37,4 +37,9 @@ test('connection errors move to another node; answers of ClickHouse do not', () 
   const clickhouse = Object.assign(new Error('Syntax error: failed at position 1'), { code: '62' })
   assert.equal(isConnectionError(clickhouse), false)
   assert.equal(isConnectionError('ECONNREFUSED'), false)
+})
+
+test('credentials written into a URL are masked wherever it is shown', () => {
+  assert.equal(displayUrl('https://tb:s3cret@ch.internal:8443/x'), 'https://***@ch.internal:8443/x')
+  assert.equal(displayUrl('http://127.0.0.1:8123'), 'http://127.0.0.1:8123')
 })

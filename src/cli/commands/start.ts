@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
 import { createClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts'
+import { displayUrl } from '../../clickhouse/endpoints.ts'
 import { instanceRows, clusterLine } from '../../ops/format.ts'
 import { describeLayout, layoutPresets, parseLayout, poolPresets } from '../../core/pools.ts'
 import {
@@ -131,10 +132,10 @@ async function start(flags: StartFlags): Promise<void> {
       '',
       clusterLine(snapshot),
       '',
-      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${pipelineBridges(options)} bridge(s)${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${config.clickhouse.url}`,
+      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${pipelineBridges(options)} bridge(s)${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${displayUrl(config.clickhouse.url)}`,
       `Dashboard: ${hubUrl}/`,
       `Watch:     tickbridge monitor | tickbridge status | tickbridge lag | tickbridge logs bridge -f`,
-      `Query:     tickbridge query trades --exchange ${options.exchange} --symbol ${options.symbols[0] ?? localExchanges[options.exchange]?.symbols[0] ?? 'BTCUSDT'}   (or curl '${config.clickhouse.url}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
+      `Query:     tickbridge query trades --exchange ${options.exchange} --symbol ${options.symbols[0] ?? localExchanges[options.exchange]?.symbols[0] ?? 'BTCUSDT'}   (or curl '${displayUrl(config.clickhouse.url)}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
       `Stop:      tickbridge stop   (the stack keeps running; \`tickbridge stack down\` stops it)`
     ].join('\n')
   )
