@@ -35,8 +35,7 @@ export function createClickHouse(
       // Failures reach our own code (and pino) as exceptions; the client's console logger would only duplicate them.
       log: { level: ClickHouseLogLevel.OFF },
       ...(caCert ? { tls: { ca_cert: caCert } } : {}),
-      // Through a Distributed table, an insert returns once every shard it touches has its rows (not queued).
-      ...(config.cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {})
+      ...(config.cluster ? { clickhouse_settings: clusterSettings } : {})
     })
   )
   const [first] = clients
@@ -44,6 +43,15 @@ export function createClickHouse(
   if (clients.length === 1) return first
   return failoverClient(clients, config.endpointRetryMs ?? 10_000)
 }
+
+/**
+ * Every request of a cluster-mode client. insert_distributed_sync: through a Distributed table, an insert
+ * returns once every shard it touches has its rows (not queued; docs/decisions/cluster-inserts.md).
+ * load_balancing in_order: inserts and reads of a shard go to its first live replica (the node's own replica
+ * first, prefer_localhost_replica), so a read through the node that took an insert sees it before replication
+ * has copied it to the other replica (the candle recompute and validate read right after they insert).
+ */
+const clusterSettings = { insert_distributed_sync: 1, load_balancing: 'in_order' } as const
 
 const failoverMethods = new Set(['query', 'insert', 'command', 'exec', 'ping'])
 
