@@ -1,6 +1,6 @@
 import { startBinanceServer } from './binance-server.ts'
 import { startBybitServer } from './bybit-server.ts'
-import { startCoinbaseServer } from './coinbase-server.ts'
+import { startCoinbaseServer } from './coinbase/server.ts'
 import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
 import { startKrakenServer } from './kraken-server.ts'
 import { startOkxServer } from './okx-server.ts'

@@ -169,7 +169,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => coinbaseSession({ ...options, log }, sink),
     tradeHistory: (options) => coinbaseTradeHistory(options),
-    simulators: {} // its local server (sim/coinbase-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/coinbase/server.ts) serves REST too; tests start it
   }),
   okx: defineExchange<OkxOptions>({
     title: 'OKX v5 public (trades; local order book by seqId, WS or REST snapshot; REST trade backfill)',

@@ -88,3 +88,23 @@ export class ExchangeSockets<C extends SocketClient> {
     })
   }
 }
+
+/** Sends `text` if the socket is open; whether it was sent. */
+export function sendIfOpen(socket: WebSocket, text: string): boolean {
+  if (socket.readyState !== socket.OPEN) return false
+  socket.send(text)
+  return true
+}
+
+/** Sends `text` to every open client that `wants` it; `onSent` hears of each client it went to. */
+export function broadcast<C extends SocketClient>(
+  clients: Iterable<C>,
+  wants: (client: C) => boolean,
+  text: string,
+  onSent?: (client: C) => void
+): void {
+  for (const client of clients) {
+    if (!wants(client) || !sendIfOpen(client.socket, text)) continue
+    onSent?.(client)
+  }
+}
