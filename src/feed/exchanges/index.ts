@@ -149,7 +149,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => krakenSession({ ...options, log }, sink),
     tradeHistory: (options) => krakenTradeHistory({ restUrl: options.restUrl }),
-    simulators: {} // its local server (sim/kraken-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/kraken/server.ts) serves REST too; tests start it
   }),
   coinbase: defineExchange<CoinbaseOptions>({
     title: 'Coinbase Advanced Trade (level2 book checked by sequence_num, REST trade history)',
