@@ -1,5 +1,5 @@
 import { startBinanceServer } from './binance-server.ts'
-import { startBybitServer } from './bybit-server.ts'
+import { startBybitServer } from './bybit/server.ts'
 import { startCoinbaseServer } from './coinbase/server.ts'
 import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
 import { startKrakenServer } from './kraken/server.ts'

@@ -203,7 +203,7 @@ export const exchanges = {
     session: (options, sink, log) => bybitSession({ ...options, log }, sink),
     // No tradeHistory: Bybit's trade ids are not sequential per symbol and its REST recent-trade cannot page
     // by id or time, so gaps can be neither detected nor filled (docs/exchanges/bybit.md).
-    simulators: {} // its local server (sim/bybit-server.ts) is started by tests
+    simulators: {} // its local server (sim/bybit/server.ts) is started by tests
   })
 }
 
