@@ -189,7 +189,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => okxSession({ ...options, log }, sink),
     tradeHistory: (options) => okxTradeHistory({ restUrl: options.restUrl }),
-    simulators: {} // its local server (sim/okx-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/okx/server.ts) serves REST too; tests start it
   }),
   bybit: defineExchange<BybitOptions>({
     title: 'Bybit v5 public spot (local order book from orderbook.50 snapshot + deltas)',
