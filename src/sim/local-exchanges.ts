@@ -1,4 +1,4 @@
-import { startBinanceServer } from './binance-server.ts'
+import { startBinanceServer } from './binance/server.ts'
 import { startBybitServer } from './bybit/server.ts'
 import { startCoinbaseServer } from './coinbase/server.ts'
 import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'

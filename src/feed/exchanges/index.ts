@@ -129,7 +129,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => binanceSession({ ...options, log }, sink),
     tradeHistory: (options) => binanceTradeHistory(options),
-    simulators: {} // its local server (sim/binance-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/binance/server.ts) serves REST too; tests start it
   }),
   kraken: defineExchange<KrakenOptions>({
     title: 'Kraken spot WebSocket v2 (book at depth 25 verified by CRC32, REST trade history)',
