@@ -1,17 +1,7 @@
 import type { PriceLevel } from '../../core/messages.ts'
-import {
-  bookPerSymbol,
-  fixedDecimal,
-  named,
-  nearMid,
-  priceTicks,
-  randomLots,
-  removeCrossed,
-  seedBook,
-  topLevels
-} from '../kit/book.ts'
+import * as kit from '../kit/book.ts'
+import { SeededMarket } from '../kit/market.ts'
 import { TradeRecord, type SentTrade } from '../kit/trades.ts'
-import { TradeGenerator, seededRandom } from '../market.ts'
 import type { BinanceServerOptions } from './types.ts'
 
 /**
@@ -22,7 +12,7 @@ import type { BinanceServerOptions } from './types.ts'
 const DECIMALS = 8 // Binance sends prices and quantities with 8 decimals: "0.00100000"
 
 /** Ticks at `scale` -> Binance's 8-decimal text. */
-export const format = (ticks: bigint, scale: number): string => fixedDecimal(ticks, scale, DECIMALS)
+export const format = (ticks: bigint, scale: number): string => kit.fixedDecimal(ticks, scale, DECIMALS)
 
 type Levels = Map<bigint, string>
 
@@ -54,42 +44,34 @@ export interface DepthChange {
   a: Levels
 }
 
-export class BinanceMarket {
+export class BinanceMarket extends SeededMarket {
   readonly books: Map<string, SymbolBook>
   readonly record = new TradeRecord()
   readonly history = new Map<string, HistoryTrade[]>()
-  readonly #random: () => number
-  readonly #generator: TradeGenerator
   readonly #changes: number
 
   constructor(options: BinanceServerOptions) {
+    super('binance', options, 1_000)
     this.#changes = options.changesPerUpdate ?? 3
-    this.#random = seededRandom(options.seed)
-    this.#generator = new TradeGenerator({
-      exchange: 'binance',
-      symbols: options.symbols,
-      seed: options.seed,
-      firstId: 1_000
-    })
-    this.books = bookPerSymbol(options.symbols, (spec): SymbolBook => {
+    this.books = kit.bookPerSymbol(options.symbols, (spec): SymbolBook => {
       const book: SymbolBook = {
         symbol: spec.symbol,
         priceScale: Math.min(spec.priceScale, DECIMALS),
         amountScale: Math.min(spec.amountScale, DECIMALS),
         mid: spec.priceTicks,
-        updateId: 1_000_000 + Math.floor(this.#random() * 1_000_000),
+        updateId: 1_000_000 + Math.floor(this.random() * 1_000_000),
         bids: new Map(),
         asks: new Map(),
         gap: false
       }
-      seedBook(book, options.bookLevels ?? 100, () => this.#quantity(book))
+      kit.seedBook(book, options.bookLevels ?? 100, () => this.#quantity(book))
       return book
     })
     for (const symbol of options.symbols) this.history.set(symbol, [])
   }
 
   named(symbol: string): SymbolBook {
-    return named(this.books, symbol)
+    return kit.named(this.books, symbol)
   }
 
   /** The best `levels` per side, as the REST snapshot sends them. */
@@ -97,17 +79,17 @@ export class BinanceMarket {
     const level = (p: bigint, q: string): PriceLevel => [format(p, book.priceScale), q]
     return {
       lastUpdateId: book.updateId,
-      bids: topLevels(book.bids, true, levels, level),
-      asks: topLevels(book.asks, false, levels, level)
+      bids: kit.topLevels(book.bids, true, levels, level),
+      asks: kit.topLevels(book.asks, false, levels, level)
     }
   }
 
   /** One trade at the generator's price (the mid follows it), recorded and kept in the history. */
   trade(now: number): { book: SymbolBook; trade: HistoryTrade; made: Omit<SentTrade, 'connection'> } | null {
-    const { message } = this.#generator.next(now)
+    const { message } = this.generator.next(now)
     const book = this.books.get(message.symbol)
     if (!book) return null
-    book.mid = priceTicks(message.price, book.priceScale)
+    book.mid = kit.priceTicks(message.price, book.priceScale)
     const price = format(book.mid, book.priceScale)
     const qty = format(BigInt(message.amount.replace('.', '')), book.amountScale)
     const trade = { id: Number(message.id), price, qty, time: now, isBuyerMaker: message.side === 'sell' }
@@ -127,10 +109,10 @@ export class BinanceMarket {
       else book[side].set(price, qty)
       change[side === 'bids' ? 'b' : 'a'].set(price, qty)
     }
-    removeCrossed(book, (side, price) => set(side, price, format(0n, 0)))
+    kit.removeCrossed(book, (side, price) => set(side, price, format(0n, 0)))
     for (let i = 0; i < this.#changes; i++) {
-      const level = nearMid(this.#random, book.mid, 40)
-      if (level) set(level.side, level.price, this.#random() < 0.25 ? format(0n, 0) : this.#quantity(book))
+      const level = kit.nearMid(this.random, book.mid, 40)
+      if (level) set(level.side, level.price, this.random() < 0.25 ? format(0n, 0) : this.#quantity(book))
     }
     if (book.updateId < U) return null // nothing changed: Binance sends nothing
     if (book.gap) {
@@ -142,6 +124,6 @@ export class BinanceMarket {
   }
 
   #quantity(book: SymbolBook): string {
-    return format(randomLots(this.#random, book.amountScale), book.amountScale)
+    return format(kit.randomLots(this.random, book.amountScale), book.amountScale)
   }
 }

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws'
+import { commonHooks } from '../kit/exchange-server.ts'
 import { FailNext } from '../kit/http.ts'
 import { ExchangeSockets, broadcast } from '../kit/sockets.ts'
 import { TradePacer } from '../kit/trades.ts'
@@ -66,21 +67,13 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
       const book = market.books.get(symbol)
       if (book) book.gap = true
     },
-    dropConnections: () => sockets.dropConnections(),
-    disconnectFor: (ms) => sockets.disconnectFor(ms),
+    ...commonHooks(sockets, pacer, [timer]),
     failHistory: (n, rateLimit) => rest.historyFailures.arm(n, { rateLimit }),
     historyRequests: () => [...rest.historyLog],
     madeTrades: market.record.made,
-    pause: () => pacer.pause(),
-    resume: () => pacer.resume(),
     snapshotLog: () => [...rest.snapshotLog],
     failSnapshots: (n, rateLimit) => rest.snapshotFailures.arm(n, { rateLimit }),
     snapshotRequests: (symbol) => rest.snapshotCounts.get(symbol) ?? 0,
-    connections: () => sockets.connections(),
-    sentTrades: market.record.sent,
-    close: () => {
-      clearInterval(timer)
-      return sockets.close()
-    }
+    sentTrades: market.record.sent
   }
 }

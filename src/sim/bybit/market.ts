@@ -1,16 +1,8 @@
 import type { PriceLevel } from '../../core/messages.ts'
-import {
-  bookPerSymbol,
-  named,
-  nearMid,
-  priceTicks,
-  randomLots,
-  removeCrossed,
-  seedBook,
-  topLevels
-} from '../kit/book.ts'
+import * as kit from '../kit/book.ts'
+import { SeededMarket } from '../kit/market.ts'
 import { TradeRecord, type SentTrade } from '../kit/trades.ts'
-import { TradeGenerator, seededRandom, ticksToDecimal } from '../market.ts'
+import { ticksToDecimal } from '../market.ts'
 import type { BybitServerOptions } from './types.ts'
 import { levelsOf, priceText, viewOf, type Levels, type SymbolBook } from './view.ts'
 
@@ -40,22 +32,19 @@ export interface MadeTrade {
   made: Omit<SentTrade, 'connection'>
 }
 
-export class BybitMarket {
+export class BybitMarket extends SeededMarket {
   readonly books: Map<string, SymbolBook>
   readonly record = new TradeRecord()
   readonly recent: Map<string, RecentTrade[]>
   /** Server-wide sequence: +1 per trade, +1..5 per book push. */
   seq = 7_961_638_724
-  readonly #random: () => number
-  readonly #generator: TradeGenerator
   readonly #changes: number
   #nextTradeId = FIRST_TRADE_ID
 
   constructor(options: BybitServerOptions) {
+    super('bybit', options)
     this.#changes = options.changesPerTick ?? 3
-    this.#random = seededRandom(options.seed)
-    this.#generator = new TradeGenerator({ exchange: 'bybit', symbols: options.symbols, seed: options.seed })
-    this.books = bookPerSymbol(options.symbols, (spec): SymbolBook => {
+    this.books = kit.bookPerSymbol(options.symbols, (spec): SymbolBook => {
       const book: SymbolBook = {
         symbol: spec.symbol,
         priceScale: spec.priceScale,
@@ -64,10 +53,10 @@ export class BybitMarket {
         bids: new Map(),
         asks: new Map(),
         view: { bids: new Map(), asks: new Map() },
-        u: 1_000_000 + Math.floor(this.#random() * 1_000_000),
+        u: 1_000_000 + Math.floor(this.random() * 1_000_000),
         gap: false
       }
-      seedBook(book, options.bookLevels ?? 100, () => this.#quantity(book))
+      kit.seedBook(book, options.bookLevels ?? 100, () => this.#quantity(book))
       book.view = viewOf(book)
       return book
     })
@@ -75,7 +64,7 @@ export class BybitMarket {
   }
 
   named(symbol: string): SymbolBook {
-    return named(this.books, symbol)
+    return kit.named(this.books, symbol)
   }
 
   /** The topic's view: best `levels` per side and `u`. */
@@ -85,8 +74,8 @@ export class BybitMarket {
     const { bids, asks } = book.view
     return {
       updateId: book.u,
-      bids: topLevels(bids, true, levels, level),
-      asks: topLevels(asks, false, levels, level)
+      bids: kit.topLevels(bids, true, levels, level),
+      asks: kit.topLevels(asks, false, levels, level)
     }
   }
 
@@ -94,10 +83,10 @@ export class BybitMarket {
   trades(now: number, due: number): Map<string, MadeTrade[]> {
     const batches = new Map<string, MadeTrade[]>()
     for (let i = 0; i < due; i++) {
-      const { message } = this.#generator.next(now)
+      const { message } = this.generator.next(now)
       const book = this.books.get(message.symbol)
       if (!book) continue
-      book.mid = priceTicks(message.price, book.priceScale)
+      book.mid = kit.priceTicks(message.price, book.priceScale)
       const id = String(this.#nextTradeId++)
       this.seq += 1
       const side = message.side === 'buy' ? 'Buy' : 'Sell'
@@ -140,11 +129,11 @@ export class BybitMarket {
    * deleted), with `u` advanced. Null: the view did not change, or the change is an injected gap (not sent).
    */
   moveBook(book: SymbolBook): { b: string[][]; a: string[][] } | null {
-    removeCrossed(book, (side, p) => book[side].delete(p))
+    kit.removeCrossed(book, (side, p) => book[side].delete(p))
     for (let i = 0; i < this.#changes; i++) {
-      const level = nearMid(this.#random, book.mid, 60)
+      const level = kit.nearMid(this.random, book.mid, 60)
       if (!level) continue
-      if (this.#random() < 0.25) book[level.side].delete(level.price)
+      if (this.random() < 0.25) book[level.side].delete(level.price)
       else book[level.side].set(level.price, this.#quantity(book))
     }
     const next = viewOf(book)
@@ -159,7 +148,7 @@ export class BybitMarket {
     if (b.length + a.length === 0) return null // nothing changed: nothing is sent
     book.view = next
     book.u++
-    this.seq += 1 + Math.floor(this.#random() * 5)
+    this.seq += 1 + Math.floor(this.random() * 5)
     if (book.gap) {
       book.gap = false // made, never sent: subscribers' next u skips one
       return null
@@ -176,6 +165,6 @@ export class BybitMarket {
   }
 
   #quantity(book: SymbolBook): string {
-    return ticksToDecimal(randomLots(this.#random, book.amountScale), book.amountScale)
+    return ticksToDecimal(kit.randomLots(this.random, book.amountScale), book.amountScale)
   }
 }

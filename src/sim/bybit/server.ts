@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { WebSocket } from 'ws'
+import { commonHooks } from '../kit/exchange-server.ts'
 import { ExchangeSockets, broadcast } from '../kit/sockets.ts'
 import { TradePacer } from '../kit/trades.ts'
 import { bookMessage, bookTopic, snapshotOf, tradeMessages, tradeTopic } from './frames.ts'
@@ -86,17 +87,9 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
       const book = market.restart(symbol)
       publish(bookTopic(symbol), snapshotOf(book, Date.now(), market.seq))
     },
-    dropConnections: () => sockets.dropConnections(),
-    disconnectFor: (ms) => sockets.disconnectFor(ms),
-    pause: () => pacer.pause(),
-    resume: () => pacer.resume(),
+    ...commonHooks(sockets, pacer, [timer]),
     requests: () => [...requestLog],
-    connections: () => sockets.connections(),
     sentTrades: market.record.sent,
-    madeTrades: market.record.made,
-    close: () => {
-      clearInterval(timer)
-      return sockets.close()
-    }
+    madeTrades: market.record.made
   }
 }

@@ -1,15 +1,6 @@
 import type { PriceLevel } from '../../core/messages.ts'
-import {
-  bookPerSymbol,
-  named,
-  nearMid,
-  priceTicks,
-  randomLots,
-  removeCrossed,
-  seedBook,
-  topLevels
-} from '../kit/book.ts'
-import { TradeGenerator } from '../market.ts'
+import * as kit from '../kit/book.ts'
+import { SeededMarket } from '../kit/market.ts'
 import { MAX_SCALE, microTimestamp, restDecimal, socketDecimal } from './spelling.ts'
 import type { CoinbaseServerOptions, SentCoinbaseTrade } from './types.ts'
 
@@ -49,25 +40,16 @@ export interface BookChange {
   lost: boolean
 }
 
-export class CoinbaseMarket {
+export class CoinbaseMarket extends SeededMarket {
   readonly products: Map<string, Product>
   /** Every trade made, in order. */
   readonly sentTrades: SentCoinbaseTrade[] = []
-  readonly #random: () => number
   readonly #changes: number
-  readonly #generator: TradeGenerator
 
-  /** `random` is the server's seeded source: the books are seeded from it here, first. */
-  constructor(options: CoinbaseServerOptions, random: () => number) {
-    this.#random = random
+  constructor(options: CoinbaseServerOptions) {
+    super('coinbase', options, options.firstTradeId ?? 500_000_000)
     this.#changes = options.changesPerUpdate ?? 3
-    this.#generator = new TradeGenerator({
-      exchange: 'coinbase',
-      symbols: options.symbols,
-      seed: options.seed,
-      firstId: options.firstTradeId ?? 500_000_000
-    })
-    this.products = bookPerSymbol(options.symbols, (spec): Product => {
+    this.products = kit.bookPerSymbol(options.symbols, (spec): Product => {
       const product: Product = {
         symbol: spec.symbol,
         priceScale: Math.min(spec.priceScale, MAX_SCALE),
@@ -79,13 +61,18 @@ export class CoinbaseMarket {
         history: [],
         pending: []
       }
-      seedBook(product, options.bookLevels ?? 100, () => this.#quantity(product))
+      kit.seedBook(product, options.bookLevels ?? 100, () => this.#quantity(product))
       return product
     })
   }
 
+  /** One draw of the seeded source, after the books' (the server's heartbeat counter starts from it). */
+  draw(): number {
+    return this.random()
+  }
+
   named(symbol: string): Product {
-    return named(this.products, symbol, 'product')
+    return kit.named(this.products, symbol, 'product')
   }
 
   /** The best `levels` per side, as the socket spells the decimals. */
@@ -96,17 +83,17 @@ export class CoinbaseMarket {
       socketDecimal(q, product.amountScale)
     ]
     return {
-      bids: topLevels(product.bids, true, levels, level),
-      asks: topLevels(product.asks, false, levels, level)
+      bids: kit.topLevels(product.bids, true, levels, level),
+      asks: kit.topLevels(product.asks, false, levels, level)
     }
   }
 
   /** One trade at the generator's price: the mid follows it; kept in the history and the pending batch. */
   makeTrade(at: number): void {
-    const { message } = this.#generator.next(at)
+    const { message } = this.generator.next(at)
     const product = this.products.get(message.symbol)
     if (!product) return
-    product.mid = priceTicks(message.price, product.priceScale)
+    product.mid = kit.priceTicks(message.price, product.priceScale)
     const sizeTicks = BigInt(message.amount.replace('.', ''))
     const id = BigInt(message.id)
     const sent: SentCoinbaseTrade = {
@@ -149,19 +136,19 @@ export class CoinbaseMarket {
       else product[side].set(price, qty)
       ;(side === 'bids' ? bids : asks).set(price, qty)
     }
-    removeCrossed(product, (side, price) => set(side, price, 0n))
+    kit.removeCrossed(product, (side, price) => set(side, price, 0n))
     for (let i = 0; i < this.#changes; i++) {
-      const level = nearMid(this.#random, product.mid, 40)
-      if (level) set(level.side, level.price, this.#random() < 0.25 ? 0n : this.#quantity(product))
+      const level = kit.nearMid(this.random, product.mid, 40)
+      if (level) set(level.side, level.price, this.random() < 0.25 ? 0n : this.#quantity(product))
     }
     if (bids.size === 0 && asks.size === 0) return null
-    const time = microTimestamp(at, Math.floor(this.#random() * 1000))
+    const time = microTimestamp(at, Math.floor(this.random() * 1000))
     const lost = product.gap
     product.gap = false
     return { bids, asks, time, lost }
   }
 
   #quantity(product: Product): bigint {
-    return randomLots(this.#random, product.amountScale, MAX_SCALE)
+    return kit.randomLots(this.random, product.amountScale, MAX_SCALE)
   }
 }

@@ -1,8 +1,8 @@
 import type { WebSocket } from 'ws'
+import { commonHooks } from '../kit/exchange-server.ts'
 import { FailNext } from '../kit/http.ts'
 import { ExchangeSockets, sendIfOpen } from '../kit/sockets.ts'
 import { TradePacer } from '../kit/trades.ts'
-import { seededRandom } from '../market.ts'
 import {
   bookSnapshotEvents,
   bookUpdateEvents,
@@ -33,13 +33,12 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
   const batchMs = options.tradeBatchMs ?? 250
   const snapshotTrades = options.snapshotTrades ?? 50
   const startedAt = Date.now()
-  const random = seededRandom(options.seed)
-  const market = new CoinbaseMarket(options, random)
+  const market = new CoinbaseMarket(options)
   const received: { connection: number; message: unknown }[] = []
   const historyLog: TradeHistoryRequest[] = []
   const pacer = new TradePacer(options.tradesPerSecond)
   const historyFailures = new FailNext<{ retryAfterS?: number }>()
-  let heartbeatCounter = 1_000 + Math.floor(random() * 10_000) // server-wide, not per connection
+  let heartbeatCounter = 1_000 + Math.floor(market.draw() * 10_000) // server-wide, not per connection
   let nanos = 0
 
   const send = (client: Client, channel: string, events: unknown[]): void => {
@@ -153,19 +152,10 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
     injectGap: (symbol) => {
       market.named(symbol).gap = true
     },
-    dropConnections: () => sockets.dropConnections(),
-    disconnectFor: (ms) => sockets.disconnectFor(ms),
-    pause: () => pacer.pause(),
-    resume: () => pacer.resume(),
+    ...commonHooks(sockets, pacer, [timer, heartbeats]),
     failTradeHistory: (n, rateLimit) => historyFailures.arm(n, { retryAfterS: rateLimit?.retryAfterS }),
     tradeHistoryLog: () => [...historyLog],
     received,
-    connections: () => sockets.connections(),
-    sentTrades: market.sentTrades,
-    close: () => {
-      clearInterval(timer)
-      clearInterval(heartbeats)
-      return sockets.close()
-    }
+    sentTrades: market.sentTrades
   }
 }

@@ -1,15 +1,6 @@
 import type { PriceLevel } from '../../core/messages.ts'
-import {
-  bookPerSymbol,
-  named,
-  nearMid,
-  priceTicks,
-  randomLots,
-  removeCrossed,
-  seedBook,
-  topLevels
-} from '../kit/book.ts'
-import { TradeGenerator, seededRandom } from '../market.ts'
+import * as kit from '../kit/book.ts'
+import { SeededMarket } from '../kit/market.ts'
 import { QTY_DECIMALS, priceText, qtyText } from './spelling.ts'
 import type { KrakenSentTrade, KrakenServerOptions } from './types.ts'
 
@@ -38,24 +29,16 @@ export interface SymbolBook {
 /** One level change, in the order made (qty 0: deleted). */
 export type Change = { side: 'bids' | 'asks'; price: bigint; qty: bigint }
 
-export class KrakenMarket {
+export class KrakenMarket extends SeededMarket {
   readonly books: Map<string, SymbolBook>
   /** Every trade made, in order. */
   readonly sentTrades: KrakenSentTrade[] = []
-  readonly #random: () => number
-  readonly #generator: TradeGenerator
   readonly #changes: number
 
   constructor(options: KrakenServerOptions) {
-    this.#random = seededRandom(options.seed)
+    super('kraken', options, 4_665_846)
     this.#changes = options.changesPerTick ?? 4
-    this.#generator = new TradeGenerator({
-      exchange: 'kraken',
-      symbols: options.symbols,
-      seed: options.seed,
-      firstId: 4_665_846
-    })
-    this.books = bookPerSymbol(options.symbols, (spec): SymbolBook => {
+    this.books = kit.bookPerSymbol(options.symbols, (spec): SymbolBook => {
       const book: SymbolBook = {
         symbol: spec.symbol,
         priceScale: spec.priceScale,
@@ -65,28 +48,28 @@ export class KrakenMarket {
         trades: [],
         lastTimeNs: 0n
       }
-      seedBook(book, options.bookLevels ?? 100, () => this.#quantity())
+      kit.seedBook(book, options.bookLevels ?? 100, () => this.#quantity())
       return book
     })
   }
 
   /** The best `levels` per side, as the exchange would publish them. */
   book(symbol: string, levels: number): { bids: PriceLevel[]; asks: PriceLevel[] } {
-    const book = named(this.books, symbol)
+    const book = kit.named(this.books, symbol)
     const level = (p: bigint, q: bigint): PriceLevel => [priceText(book, p), qtyText(q)]
     return {
-      bids: topLevels(book.bids, true, levels, level),
-      asks: topLevels(book.asks, false, levels, level)
+      bids: kit.topLevels(book.bids, true, levels, level),
+      asks: kit.topLevels(book.asks, false, levels, level)
     }
   }
 
   /** One trade at the generator's price; the book's mid follows it. */
   trade(now: number): Trade | null {
-    const { message } = this.#generator.next(now)
+    const { message } = this.generator.next(now)
     const book = this.books.get(message.symbol)
     if (!book) return null
-    book.mid = priceTicks(message.price, book.priceScale)
-    const floor = BigInt(now) * 1_000_000n + BigInt(Math.floor(this.#random() * 1000)) * 1_000n
+    book.mid = kit.priceTicks(message.price, book.priceScale)
+    const floor = BigInt(now) * 1_000_000n + BigInt(Math.floor(this.random() * 1000)) * 1_000n
     book.lastTimeNs = floor > book.lastTimeNs ? floor : book.lastTimeNs + 1_000n
     const [int = '0', frac = ''] = message.amount.split('.')
     const t: Trade = {
@@ -98,7 +81,7 @@ export class KrakenMarket {
       ts: Number(book.lastTimeNs / 1_000_000n),
       connections: [],
       timeNs: book.lastTimeNs,
-      ordType: this.#random() < 0.7 ? 'limit' : 'market'
+      ordType: this.random() < 0.7 ? 'limit' : 'market'
     }
     book.trades.push(t)
     this.sentTrades.push(t)
@@ -113,17 +96,17 @@ export class KrakenMarket {
       else book[side].set(p, q)
       changes.push({ side, price: p, qty: q })
     }
-    removeCrossed(book, (side, p) => set(side, p, 0n))
+    kit.removeCrossed(book, (side, p) => set(side, p, 0n))
     for (let i = 0; i < this.#changes; i++) {
-      const level = nearMid(this.#random, book.mid, 30)
+      const level = kit.nearMid(this.random, book.mid, 30)
       if (!level) continue
       const { side, price } = level
-      set(side, price, this.#random() < 0.25 && book[side].has(price) ? 0n : this.#quantity())
+      set(side, price, this.random() < 0.25 && book[side].has(price) ? 0n : this.#quantity())
     }
     return changes
   }
 
   #quantity(): bigint {
-    return randomLots(this.#random, QTY_DECIMALS, 9)
+    return kit.randomLots(this.random, QTY_DECIMALS, 9)
   }
 }

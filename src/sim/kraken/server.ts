@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws'
+import { commonHooks } from '../kit/exchange-server.ts'
 import { FailNext } from '../kit/http.ts'
 import { ExchangeSockets, broadcast, sendIfOpen } from '../kit/sockets.ts'
 import { TradePacer } from '../kit/trades.ts'
@@ -127,19 +128,11 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     restUrl,
     book: (symbol, levels = 20) => market.book(symbol, levels),
     corruptNextBookUpdate: (symbol) => void corrupt.add(symbol),
-    dropConnections: () => sockets.dropConnections(),
-    disconnectFor: (ms) => sockets.disconnectFor(ms),
-    pause: () => pacer.pause(),
-    resume: () => pacer.resume(true),
+    ...commonHooks(sockets, pacer, [timer], true),
     failTradeHistory: (n, how) => historyFailures.arm(n, how),
     historyRequests: () => [...historyLog],
     bookSubscriptions: (symbol) => subscriptions.get(symbol) ?? 0,
     pings: () => pings,
-    connections: () => sockets.connections(),
-    sentTrades: market.sentTrades,
-    close: () => {
-      clearInterval(timer)
-      return sockets.close()
-    }
+    sentTrades: market.sentTrades
   }
 }

@@ -1,15 +1,7 @@
 import type { PriceLevel } from '../../core/messages.ts'
-import {
-  bookPerSymbol,
-  named,
-  nearMid,
-  priceTicks,
-  randomLots,
-  removeCrossed,
-  seedBook,
-  sortedPrices
-} from '../kit/book.ts'
-import { TradeGenerator, seededRandom, ticksToDecimal } from '../market.ts'
+import * as kit from '../kit/book.ts'
+import { SeededMarket } from '../kit/market.ts'
+import { ticksToDecimal } from '../market.ts'
 import {
   ZERO,
   checksumOf,
@@ -28,10 +20,8 @@ import { fillOrder } from './fills.ts'
  * ids and a sequence of fills. Written from docs/exchanges/okx.md, not from the connector. No sockets: the
  * server decides who gets what.
  */
-export class OkxMarket {
+export class OkxMarket extends SeededMarket {
   readonly #books: Map<string, SymbolBook>
-  readonly #random: () => number
-  readonly #generator: TradeGenerator
   readonly #changes: number
   readonly #keepAliveMs: number
   readonly #maxFills: number
@@ -39,15 +29,14 @@ export class OkxMarket {
   keepAlives = 0
 
   constructor(options: OkxMarketOptions) {
-    this.#random = seededRandom(options.seed)
-    this.#generator = new TradeGenerator({ exchange: 'okx', symbols: options.symbols, seed: options.seed })
+    super('okx', options)
     this.#changes = options.changesPerUpdate ?? 3
     this.#keepAliveMs = options.keepAliveMs ?? 60_000
     this.#maxFills = Math.max(1, options.maxFillsPerOrder ?? 3)
     this.#checksum = options.checksum === 'crc32'
     const now = Date.now()
-    this.#books = bookPerSymbol(options.symbols, (spec, i): SymbolBook => {
-      const seqId = 10_000_000 + Math.floor(this.#random() * 1_000_000)
+    this.#books = kit.bookPerSymbol(options.symbols, (spec, i): SymbolBook => {
+      const seqId = 10_000_000 + Math.floor(this.random() * 1_000_000)
       const book: SymbolBook = {
         symbol: spec.symbol,
         priceScale: spec.priceScale,
@@ -65,7 +54,7 @@ export class OkxMarket {
         corrupt: false,
         reset: false
       }
-      seedBook(book, options.bookLevels ?? 100, (side) => ({
+      kit.seedBook(book, options.bookLevels ?? 100, (side) => ({
         size: this.#newSize(book),
         orders: side === 'bids' ? 1 : 2
       }))
@@ -79,7 +68,7 @@ export class OkxMarket {
   }
 
   named(instId: string): SymbolBook {
-    return named(this.#books, instId, 'instrument')
+    return kit.named(this.#books, instId, 'instrument')
   }
 
   /** The legacy checksum of a book (0 unless it is on). */
@@ -109,11 +98,11 @@ export class OkxMarket {
 
   /** One taker order: 1..maxFills fills at the generator's price, consecutive ids (null: unknown symbol). */
   trade(now: number): { book: SymbolBook; sent: OkxSentTrade } | null {
-    const { message } = this.#generator.next(now)
+    const { message } = this.generator.next(now)
     const book = this.#books.get(message.symbol)
     if (!book) return null
-    book.mid = priceTicks(message.price, book.priceScale)
-    const count = 1 + Math.floor(this.#random() * this.#maxFills)
+    book.mid = kit.priceTicks(message.price, book.priceScale)
+    const count = 1 + Math.floor(this.random() * this.#maxFills)
     return { book, sent: fillOrder(book, message.side, count, now, () => this.#lots(book)) }
   }
 
@@ -133,7 +122,7 @@ export class OkxMarket {
   }
 
   #lots(book: SymbolBook): bigint {
-    return randomLots(this.#random, book.amountScale)
+    return kit.randomLots(this.random, book.amountScale)
   }
 
   #newSize(book: SymbolBook): string {
@@ -143,7 +132,7 @@ export class OkxMarket {
   #setLevel(book: SymbolBook, side: 'bids' | 'asks', price: bigint, size: string, event: Map<bigint, Level>) {
     book.seqId++
     const zero = /^0*\.?0*$/.test(size)
-    const orders = 1 + Math.floor(this.#random() * 5)
+    const orders = 1 + Math.floor(this.random() * 5)
     if (zero) book[side].delete(price)
     else book[side].set(price, { size, orders })
     event.set(price, [priceText(price, book.priceScale), size, '0', zero ? '0' : String(orders)])
@@ -162,17 +151,17 @@ export class OkxMarket {
   #changeBook(book: SymbolBook, now: number): BooksData | null {
     if (book.reset) {
       book.reset = false
-      book.seqId = 3 + Math.floor(this.#random() * 10) // a fresh sequence, below the last one
+      book.seqId = 3 + Math.floor(this.random() * 10) // a fresh sequence, below the last one
     }
     const changed = { bids: new Map<bigint, Level>(), asks: new Map<bigint, Level>() }
     const startSeq = book.seqId
-    removeCrossed(book, (side, price) => this.#setLevel(book, side, price, ZERO, changed[side]))
+    kit.removeCrossed(book, (side, price) => this.#setLevel(book, side, price, ZERO, changed[side]))
     book.rest = restSnapshot(book, now)
     for (let i = 0; i < this.#changes; i++) {
       if (i === Math.floor(this.#changes / 2)) book.rest = restSnapshot(book, now)
-      const level = nearMid(this.#random, book.mid, 40)
+      const level = kit.nearMid(this.random, book.mid, 40)
       if (!level) continue
-      const size = this.#random() < 0.25 ? ZERO : this.#newSize(book)
+      const size = this.random() < 0.25 ? ZERO : this.#newSize(book)
       this.#setLevel(book, level.side, level.price, size, changed[level.side])
     }
     if (book.seqId === startSeq) return this.#keepAlive(book, now, false)
@@ -185,7 +174,7 @@ export class OkxMarket {
     }
     if (book.corrupt) {
       book.corrupt = false // a wrong size for the best bid; the checksum (of the true book) stays right
-      const best = sortedPrices(book.bids, true)[0]
+      const best = kit.sortedPrices(book.bids, true)[0]
       const level = best === undefined ? undefined : book.bids.get(best)
       if (best !== undefined && level) {
         const wrong = ticksToDecimal(BigInt(level.size.replace('.', '')) + 1n, book.amountScale)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { WebSocket } from 'ws'
+import { commonHooks } from '../kit/exchange-server.ts'
 import { FailNext } from '../kit/http.ts'
 import { ExchangeSockets, sendIfOpen } from '../kit/sockets.ts'
 import { TradePacer } from '../kit/trades.ts'
@@ -112,22 +113,14 @@ export async function startOkxServer(options: OkxServerOptions): Promise<Running
     injectGap: (symbol) => market.injectGap(symbol),
     corruptNextBookUpdate: (symbol) => market.corruptNextUpdate(symbol),
     resetSequence: (symbol) => market.resetSequence(symbol),
-    dropConnections: () => sockets.dropConnections(),
-    disconnectFor: (ms) => sockets.disconnectFor(ms),
-    pause: () => pacer.pause(),
-    resume: () => pacer.resume(),
+    ...commonHooks(sockets, pacer, [timer]),
     rateLimitHistory: (n, retryAfterS) => limits.get(HISTORY)?.arm(n, { retryAfterS }),
     rateLimitBooks: (n, retryAfterS) => limits.get(BOOKS)?.arm(n, { retryAfterS }),
     restLog: () => [...restLog],
     requests: () => [...requestLog],
-    connections: () => sockets.connections(),
     idleDrops: () => idleDrops,
     pongs: () => pongs,
     keepAlives: () => market.keepAlives,
-    sentTrades,
-    close: () => {
-      clearInterval(timer)
-      return sockets.close()
-    }
+    sentTrades
   }
 }
