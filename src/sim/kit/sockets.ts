@@ -24,7 +24,7 @@ export interface ExchangeSocketsOptions<C extends SocketClient> {
 }
 
 /**
- * The HTTP and WebSocket server of a local exchange (sim/*-server.ts): one HTTP server for REST and
+ * The HTTP and WebSocket server of a local exchange (sim/<exchange>/server.ts): one HTTP server for REST and
  * upgrades, the connected clients, the count of connections accepted, and the test hooks every local
  * exchange offers — drop every connection, or drop them and refuse new ones for a while (trading goes on).
  */
