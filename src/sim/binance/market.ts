@@ -4,11 +4,6 @@ import { SeededMarket } from '../kit/market.ts'
 import { TradeRecord, type SentTrade } from '../kit/trades.ts'
 import type { BinanceServerOptions } from './types.ts'
 
-/**
- * The market behind the local Binance server (no sockets): per symbol a real book with one update id per
- * level change, and every trade made (the trade history); trades follow TradeGenerator's prices and move the
- * book's mid.
- */
 const DECIMALS = 8 // Binance sends prices and quantities with 8 decimals: "0.00100000"
 
 /** Ticks at `scale` -> Binance's 8-decimal text. */
@@ -44,6 +39,11 @@ export interface DepthChange {
   a: Levels
 }
 
+/**
+ * The market behind the local Binance server (no sockets): per symbol a real book with one update id per
+ * level change, and every trade made (the trade history); trades follow TradeGenerator's prices and move the
+ * book's mid.
+ */
 export class BinanceMarket extends SeededMarket {
   readonly books: Map<string, SymbolBook>
   readonly record = new TradeRecord()

@@ -6,10 +6,6 @@ import { ticksToDecimal } from '../market.ts'
 import type { BybitServerOptions } from './types.ts'
 import { levelsOf, priceText, viewOf, type Levels, type SymbolBook } from './view.ts'
 
-/**
- * The market behind the local Bybit server (no sockets): per symbol the full book and its orderbook.50 view
- * with `u`, one trade id counter and one `seq` counter for all symbols, the recent trades REST serves.
- */
 const RECENT_TRADES_KEPT = 1_000
 /** Bybit's first spot trade ids have 19 digits (e.g. "2100000000007764263"). */
 const FIRST_TRADE_ID = 2_100_000_000_007_764_263n
@@ -32,6 +28,10 @@ export interface MadeTrade {
   made: Omit<SentTrade, 'connection'>
 }
 
+/**
+ * The market behind the local Bybit server (no sockets): per symbol the full book and its orderbook.50 view
+ * with `u`, one trade id counter and one `seq` counter for all symbols, the recent trades REST serves.
+ */
 export class BybitMarket extends SeededMarket {
   readonly books: Map<string, SymbolBook>
   readonly record = new TradeRecord()

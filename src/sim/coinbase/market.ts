@@ -4,10 +4,6 @@ import { SeededMarket } from '../kit/market.ts'
 import { MAX_SCALE, microTimestamp, restDecimal, socketDecimal } from './spelling.ts'
 import type { CoinbaseServerOptions, SentCoinbaseTrade } from './types.ts'
 
-/**
- * The market behind the local Coinbase server (no sockets): per product a real book in ticks and every trade
- * made, with sequential ids; trades follow TradeGenerator's prices and move the book's mid.
- */
 export interface Product {
   symbol: string
   priceScale: number
@@ -40,6 +36,10 @@ export interface BookChange {
   lost: boolean
 }
 
+/**
+ * The market behind the local Coinbase server (no sockets): per product a real book in ticks and every trade
+ * made, with sequential ids; trades follow TradeGenerator's prices and move the book's mid.
+ */
 export class CoinbaseMarket extends SeededMarket {
   readonly products: Map<string, Product>
   /** Every trade made, in order. */

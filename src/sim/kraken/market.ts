@@ -4,11 +4,6 @@ import { SeededMarket } from '../kit/market.ts'
 import { QTY_DECIMALS, priceText, qtyText } from './spelling.ts'
 import type { KrakenSentTrade, KrakenServerOptions } from './types.ts'
 
-/**
- * The market behind the local Kraken server (no sockets): per symbol the full book (price ticks -> quantity
- * in 1e-8 units) and every trade made, in nanosecond exchange time; trades follow TradeGenerator's prices
- * and move the book's mid.
- */
 export type Side = Map<bigint, bigint>
 
 export interface Trade extends KrakenSentTrade {
@@ -29,6 +24,11 @@ export interface SymbolBook {
 /** One level change, in the order made (qty 0: deleted). */
 export type Change = { side: 'bids' | 'asks'; price: bigint; qty: bigint }
 
+/**
+ * The market behind the local Kraken server (no sockets): per symbol the full book (price ticks -> quantity
+ * in 1e-8 units) and every trade made, in nanosecond exchange time; trades follow TradeGenerator's prices
+ * and move the book's mid.
+ */
 export class KrakenMarket extends SeededMarket {
   readonly books: Map<string, SymbolBook>
   /** Every trade made, in order. */
