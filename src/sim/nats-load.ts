@@ -1,4 +1,4 @@
-import type { NatsConnection } from 'nats'
+import { createInbox, type NatsConnection } from 'nats'
 import { pino } from 'pino'
 import type { Config } from '../config/types.ts'
 import { messageTypes, type MessageType } from '../core/messages.ts'
@@ -10,10 +10,12 @@ import type { OutgoingRecord } from './kafka-load.ts'
 /**
  * Publishing canonical records to the live path's JetStream stream, for `loadtest` and `replay --via nats`: on the
  * subjects feeds publish on (`<prefix>.<type>.<exchange>.<symbol>`, feed/nats-fanout.ts), each acknowledged by
- * the stream (stored) before the send resolves. A send publishes its records pipelined, up to `WINDOW` awaiting
- * their acknowledgement at once, on one connection, so they are stored in the order given.
+ * the stream (stored) before the send resolves. A send publishes all its records at once (pipelined, in order on
+ * one connection), each with the batch's own reply subject, and resolves when the stream has acknowledged every
+ * one: one subscription counts the acknowledgements, instead of the client's request per message (a promise, an
+ * inbox entry and a timer each: 4,700 msg/s where this reaches several times that on the same machine).
  */
-const WINDOW = 5_000
+const ACK_TIMEOUT_MS = 30_000
 
 export interface NatsPublisher {
   send(records: OutgoingRecord[]): Promise<void>
@@ -50,24 +52,61 @@ export async function openNatsPublisher(config: Config, clientId: string): Promi
     await connection.close().catch(() => undefined)
     throw error
   }
-  const js = connection.jetstream()
   const subjectOf = subjectMapper(config)
+  const inbox = createInbox()
+  let waiting: { batch: number; left: number; resolve: () => void; reject: (error: Error) => void } | null =
+    null
+  let batches = 0
+  connection.subscribe(`${inbox}.*`, {
+    callback: (error, message) => {
+      const batch = waiting
+      // An acknowledgement of an abandoned batch (timed out) is ignored.
+      if (!batch || message.subject !== `${inbox}.${batch.batch}`) return
+      if (error || !isPubAck(message.data)) {
+        batch.reject(
+          error ?? new Error(new TextDecoder().decode(message.data) || 'no stream took the message')
+        )
+        return
+      }
+      if (--batch.left === 0) batch.resolve()
+    }
+  })
   return {
     async send(records) {
+      if (records.length === 0) return
+      const batch = ++batches
+      const reply = `${inbox}.${batch}`
+      const acknowledged = new Promise<void>((resolve, reject) => {
+        waiting = { batch, left: records.length, resolve, reject }
+      })
+      const timer = setTimeout(
+        () => waiting?.reject(new Error(`no acknowledgement within ${ACK_TIMEOUT_MS} ms`)),
+        ACK_TIMEOUT_MS
+      )
       try {
-        for (let i = 0; i < records.length; i += WINDOW) {
-          const window = records.slice(i, i + WINDOW)
-          await Promise.all(window.map((r) => js.publish(subjectOf(r), r.value)))
-        }
+        for (const record of records) connection.publish(subjectOf(record), record.value, { reply })
+        await acknowledged
       } catch (error) {
         throw natsUnavailable(
           `JetStream did not store the messages published on ${config.nats.stream}`,
           error
         )
+      } finally {
+        clearTimeout(timer)
+        waiting = null
       }
     },
     async close() {
       await connection.drain().catch(() => connection.close())
     }
   }
+}
+
+const PUB_ACK = new TextEncoder().encode('{"stream":')
+
+/** Whether a reply is a stream's acknowledgement (`{"stream":…,"seq":…}`), not an error or a "no responders". */
+export function isPubAck(data: Uint8Array): boolean {
+  if (data.length < PUB_ACK.length) return false
+  for (let i = 0; i < PUB_ACK.length; i++) if (data[i] !== PUB_ACK[i]) return false
+  return true
 }
