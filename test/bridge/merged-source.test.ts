@@ -5,7 +5,7 @@ import { parseSourceMode, sourceFor } from '../../src/bridge/source-mode.ts'
 import type { SourceMessage } from '../../src/bridge/ports.ts'
 import { partitionKey } from '../../src/core/offset-tracker.ts'
 import { ErrorCodes } from '../../src/errors.ts'
-import { FakeSource, silentLog } from './fakes.ts'
+import { FakeSource } from './fakes.ts'
 
 const kafkaKey = partitionKey({ topic: 'market.trades', partition: 2 })
 const natsKey = partitionKey({ topic: 'nats:MARKET', partition: 99 })
