@@ -4,7 +4,7 @@ const NAME = '^[A-Za-z0-9_-]+$'
 
 /**
  * NATS, the live path (docs/nats.md): where the server is, the JetStream stream that keeps what feeds publish
- * until a bridge has it in ClickHouse, and the durable consumer the bridges share (`bridge --source nats|both`).
+ * until a bridge has it in ClickHouse, and the durable consumers, one per type, that bridges share (`bridge --source nats|both`).
  */
 export const natsSettings = {
   NATS_URL: {
