@@ -120,11 +120,11 @@ test('two bridges share the durable consumer: each gets some of the work, the to
   assert.ok((await assertCandlesMatchTrades(env.clickhouse, env.config.clickhouse.database)) > 0)
 })
 
-test('kill -9 one of two NATS bridges mid-stream: its unacknowledged messages go to the other, nothing lost or doubled', async (t) => {
+test('50,000 trades via NATS, 3 bridges, one killed -9 mid-stream: its unacknowledged messages go to the others, nothing lost or doubled', async (t) => {
   const env = await natsTestEnv(t)
   const nats = await natsClient(t, env.config)
   const args = ['--source', 'nats']
-  const bridges = [1, 2].map((ordinal) => spawnBridge(env, ordinal, {}, args))
+  const bridges = [1, 2, 3].map((ordinal) => spawnBridge(env, ordinal, {}, args))
   env.onEnd(() => killAll(bridges))
   // Both have joined the consumer (created by whichever came first).
   await eventually(
@@ -132,10 +132,10 @@ test('kill -9 one of two NATS bridges mid-stream: its unacknowledged messages go
     () => bridges.map((b) => b.output().slice(-2_000)).join('\n---\n'),
     30_000
   )
-  const all = uniqueTrades(30_000, 47)
+  const all = uniqueTrades(50_000, 47)
   const streaming = (async () => {
-    for (let i = 0; i < all.length; i += 1_000) {
-      await publishToNats(nats, env.config, all.slice(i, i + 1_000))
+    for (let i = 0; i < all.length; i += 2_000) {
+      await publishToNats(nats, env.config, all.slice(i, i + 2_000))
       await sleep(150)
     }
   })()
