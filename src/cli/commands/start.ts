@@ -1,3 +1,4 @@
+import { parseSourceMode } from '../../bridge/source-mode.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
 import { createClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts'
@@ -21,6 +22,7 @@ import { formatTable } from '../output.ts'
 interface StartFlags {
   bridges: string
   pools?: string
+  source: string
   rate: string
   exchange: string
   symbols?: string
@@ -48,6 +50,7 @@ function pipelineOptions(flags: StartFlags): PipelineOptions {
   return {
     bridges: parseWholeNumber(flags.bridges, '--bridges', 1),
     ...(pools ? { pools } : {}),
+    source: parseSourceMode(flags.source),
     rate: parseWholeNumber(flags.rate, '--rate', 1),
     exchange: exchangeToServe(flags.exchange),
     symbols: (flags.symbols ?? '')
@@ -71,6 +74,11 @@ export function registerPipelineControlCommands(program: Command): void {
           .join(', ')}) or ${Object.entries(layoutPresets)
           .map(([name, layout]) => `${name} (${layout})`)
           .join(', ')}`
+      )
+      .option(
+        '--source <where>',
+        'where the bridges read: kafka, nats (the feed publishes to NATS too) or both (bridge --source)',
+        'kafka'
       )
       .option('-r, --rate <tradesPerSec>', 'simulated trades per second', '2000')
       .option(
@@ -132,7 +140,7 @@ async function start(flags: StartFlags): Promise<void> {
       '',
       clusterLine(snapshot),
       '',
-      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${pipelineBridges(options)} bridge(s)${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${displayUrl(config.clickhouse.url)}`,
+      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')}${options.source === 'kafka' ? '' : ` and NATS ${config.nats.url}`} -> ${pipelineBridges(options)} bridge(s)${options.source === 'kafka' ? '' : ` reading ${options.source}`}${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${displayUrl(config.clickhouse.url)}`,
       `Dashboard: ${hubUrl}/`,
       `Watch:     tickbridge monitor | tickbridge status | tickbridge lag | tickbridge logs bridge -f`,
       `Query:     tickbridge query trades --exchange ${options.exchange} --symbol ${options.symbols[0] ?? localExchanges[options.exchange]?.symbols[0] ?? 'BTCUSDT'}   (or curl '${displayUrl(config.clickhouse.url)}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
