@@ -41,7 +41,7 @@ export function registerStackCommands(program: Command): void {
         status,
         options.json === true,
         () =>
-          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.urls.join(',')}\nNATS:       ${config.nats.url}`
+          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.urls.map(displayUrl).join(',')}\nNATS:       ${config.nats.url}`
       )
       if (status.some((c) => !c.healthy)) process.exitCode = 1
     })
