@@ -43,7 +43,9 @@ test('one ClickHouse replica killed -9 mid-stream: inserts go on, and once it is
     60_000
   )
 
-  const victim = nodes[0]!
+  // The node bridge 1 talks to (a client starts at node pid % nodes, src/clickhouse/client.ts): its own
+  // requests must move to another node, and the other nodes' Distributed inserts to the other replica.
+  const victim = nodes[(bridges[0]!.child.pid ?? 0) % nodes.length]!
   killNode(victim.node)
   const killedAt = Date.now()
   const before = await rows()
@@ -52,7 +54,9 @@ test('one ClickHouse replica killed -9 mid-stream: inserts go on, and once it is
     async () => `no new rows since the kill (${await rows()})`,
     60_000
   )
-  t.diagnostic(`inserts resumed ${Date.now() - killedAt} ms after kill -9 of node 1 (rows ${before} -> more)`)
+  t.diagnostic(
+    `inserts resumed ${Date.now() - killedAt} ms after kill -9 of node ${victim.node.node} (${before} rows then)`
+  )
 
   await streaming
   await waitCommittedToEnd(env, [config.topics.trades])
@@ -82,7 +86,7 @@ test('one ClickHouse replica killed -9 mid-stream: inserts go on, and once it is
     )
     t.diagnostic(`shard ${a.node.shard}: ${last}`)
   }
-  t.diagnostic(`replicas identical ${Date.now() - restartedAt} ms after node 1 restarted`)
+  t.diagnostic(`replicas identical ${Date.now() - restartedAt} ms after node ${victim.node.node} restarted`)
   assert.ok((await assertCandlesMatchTrades(clickhouse, db)) > 0, 'exact candles across the shards')
 })
 
@@ -174,6 +178,17 @@ test('retention on a cluster: expired days are dropped on every shard and every 
     async () => `rows per node after retention ${(await perNode()).join(', ')}`
   )
   assert.equal(await count(clickhouse, `SELECT count() AS n FROM ${db}.trades WHERE ts = ${recent}`), 6)
+})
+
+test('stack status --cluster: ZooKeeper and the four nodes, healthy, with their shard and replica', async () => {
+  const status = await runCli(['stack', 'status', '--cluster', '--json'])
+  assert.equal(status.code, 0, status.stdout + status.stderr)
+  const components = JSON.parse(status.stdout) as { name: string; healthy: boolean; endpoint: string }[]
+  const names = components.map((c) => c.name)
+  for (const name of ['zookeeper', 'clickhouse-1', 'clickhouse-2', 'clickhouse-3', 'clickhouse-4'])
+    assert.ok(names.includes(name), `${name} in ${names.join(', ')}`)
+  assert.ok(components.every((c) => c.healthy))
+  assert.match(components.find((c) => c.name === 'clickhouse-3')?.endpoint ?? '', /shard 02, replica r1/)
 })
 
 test('tickbridge validate passes against the ClickHouse cluster', async (t) => {
