@@ -112,6 +112,8 @@ export function startLocalProcess(config: Config, spec: LocalProcessSpec): Local
     env: {
       ...process.env,
       LOG_PRETTY: 'false',
+      // The same stack as the command that starts it (`start --cluster`: the local cluster).
+      TICKBRIDGE_CLUSTER: String(config.stack.cluster),
       // A pool is given by --pool (or none): not by variables this shell may have set.
       ...(spec.role === 'bridge' ? { BRIDGE_POOL: '', BRIDGE_TYPES: '' } : {}),
       ...defaultEnv(spec.role, spec.ordinal, pool ?? ALL_POOL),

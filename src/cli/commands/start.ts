@@ -17,6 +17,7 @@ import { parseArguments, parseWholeNumber } from '../arguments.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { localExchanges } from '../../sim/local-exchanges.ts'
 import { cliContext, progress } from '../context.ts'
+import { clusterSetting } from './stack.ts'
 import { formatTable } from '../output.ts'
 
 interface StartFlags {
@@ -29,6 +30,7 @@ interface StartFlags {
   simPort: string
   follow?: boolean
   duration?: string
+  cluster?: boolean
 }
 
 /** `--exchange`: wallex (the simulator's socket protocol) or an exchange with a local server. */
@@ -93,6 +95,7 @@ export function registerPipelineControlCommands(program: Command): void {
       .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
       .option('-f, --follow', 'then print what flows into ClickHouse every 2 s (Ctrl-C stops watching)')
       .option('-d, --duration <seconds>', 'follow, then stop the pipeline after this many seconds')
+      .option('--cluster', 'on the local cluster stack (TICKBRIDGE_CLUSTER): see docs/clusters.md')
 
   withStartOptions(
     program
@@ -125,7 +128,7 @@ export function registerPipelineControlCommands(program: Command): void {
 }
 
 async function start(flags: StartFlags): Promise<void> {
-  const { config, log } = cliContext()
+  const { config, log } = cliContext(clusterSetting(flags))
   const options = pipelineOptions(flags)
   const durationMs =
     flags.duration === undefined ? undefined : parseWholeNumber(flags.duration, '--duration', 1) * 1000
