@@ -5,6 +5,9 @@
  * batch can still be split to isolate a row the server rejects. Pure: memory only.
  */
 const CHUNK_BYTES = 256 * 1024
+/** Longer spans are copied natively. */
+const SHORT_COPY = 64
+const ZERO = 0x30
 
 export class RowBody {
   readonly #chunks: Buffer[] = []
@@ -50,8 +53,38 @@ export class RowBody {
     this.#used += this.#current.write(ascii, this.#used, 'latin1')
   }
 
-  copy(source: Buffer, start: number, end: number): void {
-    this.#used += source.copy(this.#current, this.#used, start, end)
+  /**
+   * Bytes [start, end) of `source`. Spans of a row's fields are short: a JS loop copies them several times
+   * faster than Buffer#copy or #write, whose native call costs more than the bytes (measured in the drain's
+   * CPU profile: the two calls were a quarter of the bridge's own time).
+   */
+  copy(source: Uint8Array, start: number, end: number): void {
+    const target = this.#current
+    let at = this.#used
+    if (end - start > SHORT_COPY) {
+      target.set(source.subarray(start, end), at)
+      at += end - start
+    } else for (let i = start; i < end; i++) target[at++] = source[i] as number
+    this.#used = at
+  }
+
+  /** All of `bytes` (a constant of the row format, encoded once). */
+  putBytes(bytes: Uint8Array): void {
+    this.copy(bytes, 0, bytes.length)
+  }
+
+  /** A non-negative safe integer in decimal, without a string. */
+  putInt(n: number): void {
+    const target = this.#current
+    let digits = 1
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++
+    let at = this.#used + digits
+    this.#used = at
+    let rest = n
+    do {
+      target[--at] = ZERO + (rest % 10)
+      rest = Math.floor(rest / 10)
+    } while (rest > 0)
   }
 
   endRow(): void {
