@@ -7,7 +7,6 @@
 const CHUNK_BYTES = 256 * 1024
 /** Longer spans are copied natively. */
 const SHORT_COPY = 64
-const ZERO = 0x30
 
 export class RowBody {
   readonly #chunks: Buffer[] = []
@@ -71,20 +70,6 @@ export class RowBody {
   /** All of `bytes` (a constant of the row format, encoded once). */
   putBytes(bytes: Uint8Array): void {
     this.copy(bytes, 0, bytes.length)
-  }
-
-  /** A non-negative safe integer in decimal, without a string. */
-  putInt(n: number): void {
-    const target = this.#current
-    let digits = 1
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++
-    let at = this.#used + digits
-    this.#used = at
-    let rest = n
-    do {
-      target[--at] = ZERO + (rest % 10)
-      rest = Math.floor(rest / 10)
-    } while (rest > 0)
   }
 
   endRow(): void {

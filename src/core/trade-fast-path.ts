@@ -28,6 +28,11 @@ export class TradeSpans {
   amountEnd = 0
   sideStart = 0
   sideEnd = 0
+  /** ts and recv_ts: their digits' offsets (the row copies them: 13 digits, no leading zero) and values. */
+  tsStart = 0
+  tsEnd = 0
+  recvStart = 0
+  recvEnd = 0
   ts = 0
   recvTs = 0
 }
@@ -94,12 +99,16 @@ export function scanTrade(value: Buffer, now: number, spans: TradeSpans): boolea
   const tsEnd = epochEnd(value, i)
   if (tsEnd < 0) return false
   spans.ts = digits(value, i, tsEnd)
+  spans.tsStart = i
+  spans.tsEnd = tsEnd
   i = tsEnd
   if (!startsWith(value, i, K_RECV)) return false
   i += K_RECV.length
   const recvEnd = epochEnd(value, i)
   if (recvEnd < 0 || recvEnd !== n - 1 || value[recvEnd] !== 0x7d) return false
   spans.recvTs = digits(value, i, recvEnd)
+  spans.recvStart = i
+  spans.recvEnd = recvEnd
   if (spans.ts < MIN_EPOCH_MS || spans.ts > MAX_EPOCH_MS || spans.ts > now + MAX_FUTURE_SKEW_MS) return false
   return spans.recvTs >= MIN_EPOCH_MS && spans.recvTs <= MAX_EPOCH_MS
 }
@@ -122,7 +131,7 @@ export function writeTradeRow(body: RowBody, value: Buffer, spans: TradeSpans): 
   body.putBytes(R_SYMBOL)
   body.copy(value, spans.symbolStart, spans.symbolEnd)
   body.putBytes(R_TS)
-  body.putInt(spans.ts)
+  body.copy(value, spans.tsStart, spans.tsEnd)
   body.putBytes(R_ID)
   body.copy(value, spans.idStart, spans.idEnd)
   body.putBytes(R_PRICE)
@@ -132,7 +141,7 @@ export function writeTradeRow(body: RowBody, value: Buffer, spans: TradeSpans): 
   body.putBytes(R_SIDE)
   body.copy(value, spans.sideStart, spans.sideEnd)
   body.putBytes(R_RECV)
-  body.putInt(spans.recvTs)
+  body.copy(value, spans.recvStart, spans.recvEnd)
   body.putBytes(R_END)
   body.endRow()
 }
