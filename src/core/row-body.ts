@@ -39,7 +39,7 @@ export class RowBody {
     this.#endRow(length)
   }
 
-  /** Starts a row of at most `maxBytes`, written with put/copy calls, finished with endRow(). */
+  /** Starts a row of at most `maxBytes`, written with copy/putBytes calls, finished with endRow(). */
   begin(maxBytes: number): void {
     this.#reserve(maxBytes)
     this.#rowStart = this.#used
@@ -47,15 +47,10 @@ export class RowBody {
 
   #rowStart = 0
 
-  /** ASCII text (keys, punctuation); the caller guarantees it is ASCII. */
-  put(ascii: string): void {
-    this.#used += this.#current.write(ascii, this.#used, 'latin1')
-  }
-
   /**
    * Bytes [start, end) of `source`. Spans of a row's fields are short: a JS loop copies them several times
    * faster than Buffer#copy or #write, whose native call costs more than the bytes (measured in the drain's
-   * CPU profile: the two calls were a quarter of the bridge's own time).
+   * CPU profile: the two calls were close to half the time spent in tickbridge's own code).
    */
   copy(source: Uint8Array, start: number, end: number): void {
     const target = this.#current
