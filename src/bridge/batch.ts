@@ -1,3 +1,4 @@
+import { MessageCoordinates, ScopeIndex } from '../core/batch-coordinates.ts'
 import { addToScope, addToScopeByKey, type ScopeMap } from '../core/candles.ts'
 import type { MarketMessage } from '../core/messages.ts'
 import { RowBody } from '../core/row-body.ts'
@@ -15,10 +16,13 @@ export class Batch {
   readonly createdAt = Date.now()
   /** The insert body: one JSONEachRow row per valid message, written in place. */
   readonly body = new RowBody()
-  readonly sources: SourceMessage[] = []
+  /** Each message's topic, partition and offset (see core/batch-coordinates.ts for why not objects). */
+  readonly #coordinates = new MessageCoordinates()
   readonly letters: DeadLetter[] = []
   /** exchange:symbol -> span of trade times, for the candle refresh after the insert */
   readonly candleScopes: ScopeMap = new Map()
+  /** candleScopes found by the key's bytes, for the fast path. */
+  readonly #scopeIndex = new ScopeIndex()
 
   /** Messages in the batch (kept after releaseRows()). */
   size = 0
@@ -34,7 +38,7 @@ export class Batch {
   /** The rows are written: drop them, keep what the commit and the candle refresh still need. */
   releaseRows(): void {
     this.body.release()
-    this.sources.length = 0
+    this.#coordinates.clear()
     this.letters.length = 0
   }
 
@@ -45,20 +49,32 @@ export class Batch {
   addRow(line: string, source: SourceMessage, message?: MarketMessage): void {
     this.body.appendLine(line)
     if (message?.type === 'trade') addToScope(this.candleScopes, message)
-    const { topic, partition, offset } = source
-    this.#track({ topic, partition, offset, key: undefined, value: undefined })
+    this.#track(source)
   }
 
   /** Adds a canonical trade found by the fast path (core/trade-fast-path.ts), copied from its bytes. */
   addTrade(value: Buffer, spans: TradeSpans, source: SourceMessage): void {
     writeTradeRow(this.body, value, spans)
-    const key = value.toString('latin1', spans.exchangeStart, spans.symbolEnd)
-    addToScopeByKey(this.candleScopes, key, spans.ts, () => ({
-      exchange: value.toString('latin1', spans.exchangeStart, spans.exchangeEnd),
-      symbol: value.toString('latin1', spans.symbolStart, spans.symbolEnd)
-    }))
-    const { topic, partition, offset } = source
-    this.#track({ topic, partition, offset, key: undefined, value: undefined })
+    const { exchangeStart, symbolEnd } = spans
+    if (!this.#scopeIndex.widen(value, exchangeStart, symbolEnd, spans.ts)) {
+      const key = value.toString('latin1', exchangeStart, symbolEnd)
+      addToScopeByKey(this.candleScopes, key, spans.ts, () => ({
+        exchange: value.toString('latin1', exchangeStart, spans.exchangeEnd),
+        symbol: value.toString('latin1', spans.symbolStart, symbolEnd)
+      }))
+      this.#scopeIndex.remember(this.candleScopes, key, value, exchangeStart, symbolEnd)
+    }
+    this.#track(source)
+  }
+
+  /** Message `index`'s coordinates (key and value are not kept). */
+  source(index: number): SourceMessage {
+    return { ...this.#coordinates.at(index), key: undefined, value: undefined }
+  }
+
+  /** Every message's coordinates, in order (a copy; for splitting and tests). */
+  get sources(): SourceMessage[] {
+    return Array.from({ length: this.#coordinates.length }, (_, i) => this.source(i))
   }
 
   /** Row `index` as sent, for a dead letter. */
@@ -72,9 +88,10 @@ export class Batch {
   }
 
   #track(source: SourceMessage): void {
+    const { topic, partition, offset } = source
     this.size++
-    this.sources.push(source)
-    this.offsets.read(source.topic, source.partition, source.offset)
+    this.#coordinates.add(topic, partition, offset)
+    this.offsets.read(topic, partition, offset)
   }
 
   /** Deterministic: the same messages re-delivered build the same token (topic:partition:first-last, sorted). */
@@ -92,7 +109,7 @@ export class Batch {
     const rows = this.body.rows
     const half = Math.ceil(rows / 2)
     for (let i = 0; i < rows; i++)
-      (i < half ? left : right).addRow(this.row(i).toString('utf8'), this.sources[i] as SourceMessage)
+      (i < half ? left : right).addRow(this.row(i).toString('utf8'), this.source(i))
     return [left, right]
   }
 }

@@ -267,7 +267,7 @@ export class BridgeWorker {
           {
             reason: `rejected by ClickHouse: ${outcome.reason}`,
             // Rows keep only their coordinates: the dead letter carries the row as it was sent.
-            source: { ...(batch.sources[0] as SourceMessage), value: batch.row(0) }
+            source: { ...batch.source(0), value: batch.row(0) }
           }
         ])
       )

@@ -5,6 +5,8 @@
  * batch can still be split to isolate a row the server rejects. Pure: memory only.
  */
 const CHUNK_BYTES = 256 * 1024
+/** Longer spans are copied natively. */
+const SHORT_COPY = 64
 
 export class RowBody {
   readonly #chunks: Buffer[] = []
@@ -37,7 +39,7 @@ export class RowBody {
     this.#endRow(length)
   }
 
-  /** Starts a row of at most `maxBytes`, written with put/copy calls, finished with endRow(). */
+  /** Starts a row of at most `maxBytes`, written with copy/putBytes calls, finished with endRow(). */
   begin(maxBytes: number): void {
     this.#reserve(maxBytes)
     this.#rowStart = this.#used
@@ -45,13 +47,24 @@ export class RowBody {
 
   #rowStart = 0
 
-  /** ASCII text (keys, punctuation); the caller guarantees it is ASCII. */
-  put(ascii: string): void {
-    this.#used += this.#current.write(ascii, this.#used, 'latin1')
+  /**
+   * Bytes [start, end) of `source`. Spans of a row's fields are short: a JS loop copies them several times
+   * faster than Buffer#copy or #write, whose native call costs more than the bytes (measured in the drain's
+   * CPU profile: the two calls were close to half the time spent in tickbridge's own code).
+   */
+  copy(source: Uint8Array, start: number, end: number): void {
+    const target = this.#current
+    let at = this.#used
+    if (end - start > SHORT_COPY) {
+      target.set(source.subarray(start, end), at)
+      at += end - start
+    } else for (let i = start; i < end; i++) target[at++] = source[i] as number
+    this.#used = at
   }
 
-  copy(source: Buffer, start: number, end: number): void {
-    this.#used += source.copy(this.#current, this.#used, start, end)
+  /** All of `bytes` (a constant of the row format, encoded once). */
+  putBytes(bytes: Uint8Array): void {
+    this.copy(bytes, 0, bytes.length)
   }
 
   endRow(): void {

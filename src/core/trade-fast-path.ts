@@ -26,7 +26,13 @@ export class TradeSpans {
   priceEnd = 0
   amountStart = 0
   amountEnd = 0
-  side = ''
+  sideStart = 0
+  sideEnd = 0
+  /** ts and recv_ts: their digits' offsets (the row copies them: 13 digits, no leading zero) and values. */
+  tsStart = 0
+  tsEnd = 0
+  recvStart = 0
+  recvEnd = 0
   ts = 0
   recvTs = 0
 }
@@ -39,7 +45,7 @@ const K_AMOUNT = Buffer.from('","amount":"')
 const K_SIDE = Buffer.from('","side":"')
 const K_TS = Buffer.from('","ts":')
 const K_RECV = Buffer.from(',"recv_ts":')
-const SIDES = (['buy', 'sell', 'unknown'] as const).map((side) => [side, Buffer.from(side)] as const)
+const SIDES = ['buy', 'sell', 'unknown'].map((side) => Buffer.from(side))
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const DOT = 0x2e
@@ -83,39 +89,60 @@ export function scanTrade(value: Buffer, now: number, spans: TradeSpans): boolea
   if (i < 0 || !startsWith(value, i, K_SIDE)) return false
   i += K_SIDE.length
   // side: buy | sell | unknown
-  const side = SIDES.find(([, bytes]) => startsWith(value, i, bytes))
-  if (!side) return false
-  spans.side = side[0]
-  i += side[1].length
+  const side = sideLength(value, i)
+  if (side === 0) return false
+  spans.sideStart = i
+  i += side
+  spans.sideEnd = i
   if (!startsWith(value, i, K_TS)) return false
   i += K_TS.length
   const tsEnd = epochEnd(value, i)
   if (tsEnd < 0) return false
   spans.ts = digits(value, i, tsEnd)
+  spans.tsStart = i
+  spans.tsEnd = tsEnd
   i = tsEnd
   if (!startsWith(value, i, K_RECV)) return false
   i += K_RECV.length
   const recvEnd = epochEnd(value, i)
   if (recvEnd < 0 || recvEnd !== n - 1 || value[recvEnd] !== 0x7d) return false
   spans.recvTs = digits(value, i, recvEnd)
+  spans.recvStart = i
+  spans.recvEnd = recvEnd
   if (spans.ts < MIN_EPOCH_MS || spans.ts > MAX_EPOCH_MS || spans.ts > now + MAX_FUTURE_SKEW_MS) return false
   return spans.recvTs >= MIN_EPOCH_MS && spans.recvTs <= MAX_EPOCH_MS
 }
 
+const R_EXCHANGE = Buffer.from('{"exchange":"')
+const R_SYMBOL = Buffer.from('","symbol":"')
+const R_TS = Buffer.from('","ts":')
+const R_ID = Buffer.from(',"id":"')
+const R_PRICE = Buffer.from('","price":')
+const R_AMOUNT = Buffer.from(',"amount":')
+const R_SIDE = Buffer.from(',"side":"')
+const R_RECV = Buffer.from('","recv_ts":')
+const R_END = Buffer.from('}\n')
+
 /** Writes the trade's JSONEachRow row: byte-identical to tradeRow() of the parsed message. */
 export function writeTradeRow(body: RowBody, value: Buffer, spans: TradeSpans): void {
   body.begin(value.length + 64)
-  body.put('{"exchange":"')
+  body.putBytes(R_EXCHANGE)
   body.copy(value, spans.exchangeStart, spans.exchangeEnd)
-  body.put('","symbol":"')
+  body.putBytes(R_SYMBOL)
   body.copy(value, spans.symbolStart, spans.symbolEnd)
-  body.put(`","ts":${spans.ts},"id":"`)
+  body.putBytes(R_TS)
+  body.copy(value, spans.tsStart, spans.tsEnd)
+  body.putBytes(R_ID)
   body.copy(value, spans.idStart, spans.idEnd)
-  body.put('","price":')
+  body.putBytes(R_PRICE)
   body.copy(value, spans.priceStart, spans.priceEnd)
-  body.put(',"amount":')
+  body.putBytes(R_AMOUNT)
   body.copy(value, spans.amountStart, spans.amountEnd)
-  body.put(`,"side":"${spans.side}","recv_ts":${spans.recvTs}}\n`)
+  body.putBytes(R_SIDE)
+  body.copy(value, spans.sideStart, spans.sideEnd)
+  body.putBytes(R_RECV)
+  body.copy(value, spans.recvStart, spans.recvEnd)
+  body.putBytes(R_END)
   body.endRow()
 }
 
@@ -123,6 +150,12 @@ function startsWith(value: Buffer, at: number, expected: Buffer): boolean {
   if (at + expected.length > value.length) return false
   for (let k = 0; k < expected.length; k++) if (value[at + k] !== expected[k]) return false
   return true
+}
+
+/** Length of the side (buy | sell | unknown) at `at`, or 0. */
+function sideLength(value: Buffer, at: number): number {
+  for (const side of SIDES) if (startsWith(value, at, side)) return side.length
+  return 0
 }
 
 function isExchangeChar(c: number): boolean {

@@ -3,6 +3,10 @@ import { test } from 'node:test'
 import { Batch } from '../../src/bridge/batch.ts'
 import { OffsetTracker, partitionKey } from '../../src/core/offset-tracker.ts'
 import type { SourceMessage } from '../../src/bridge/ports.ts'
+import { tradeRow } from '../../src/core/rows.ts'
+import { scanTrade, TradeSpans } from '../../src/core/trade-fast-path.ts'
+import { parseMessage } from '../../src/core/validate.ts'
+import { TradeGenerator } from '../../src/sim/market.ts'
 
 function source(topic: string, partition: number, offset: number): SourceMessage {
   return { topic, partition, offset: BigInt(offset), key: undefined, value: Buffer.from(`${offset}`) }
@@ -113,4 +117,26 @@ test('a batch holds its offsets in the tracker that gave them until it settles; 
   assert.deepEqual(committable(), { 'market.trades:0': 10n }, 'the halves are not what the tracker holds')
   tracker.settle(batch.id)
   assert.deepEqual(committable(), { 'market.trades:0': 14n })
+})
+
+test('fast-path trades widen the same candle scopes as parsed trades', () => {
+  const now = Date.parse('2026-11-30T00:00:00Z')
+  const generator = new TradeGenerator({ exchange: 'wallex', symbols: ['BTCUSDT', 'ETH-USD', 'X'], seed: 5 })
+  const fast = new Batch()
+  const general = new Batch()
+  const spans = new TradeSpans()
+  for (let i = 0; i < 3000; i++) {
+    const value = Buffer.from(
+      JSON.stringify(generator.next(now - 3_600_000 + ((i * 7919) % 600_000)).message)
+    )
+    assert.ok(scanTrade(value, now, spans))
+    fast.addTrade(value, spans, source('market.trades', i % 3, i))
+    const parsed = parseMessage(value, now)
+    assert.ok(parsed.ok && parsed.message.type === 'trade')
+    general.addRow(tradeRow(parsed.message), source('market.trades', i % 3, i), parsed.message)
+  }
+  assert.equal(fast.candleScopes.size, 3)
+  assert.deepEqual(fast.candleScopes, general.candleScopes)
+  assert.deepEqual(linesOf(fast), linesOf(general))
+  assert.deepEqual(fast.sources, general.sources)
 })

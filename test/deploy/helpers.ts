@@ -95,8 +95,14 @@ export function baseResourceFiles(): Json[] {
   )
 }
 
-/** The environment variables tickbridge reads (src/config/schema.ts). */
-export const knownEnvVars: ReadonlySet<string> = new Set(Object.keys(envSchema.properties))
+/**
+ * The environment variables tickbridge reads (src/config/schema.ts), and NODE_OPTIONS, which Node.js reads
+ * (the bridge's V8 flags, src/bridge/node-flags.ts).
+ */
+export const knownEnvVars: ReadonlySet<string> = new Set([
+  ...Object.keys(envSchema.properties),
+  'NODE_OPTIONS'
+])
 
 /**
  * The commands a container runs as its role, with their options, from the CLI's own command definitions
