@@ -1,3 +1,4 @@
+import { BRIDGE_NODE_FLAGS } from '../bridge/node-flags.ts'
 import type { SourceMode } from '../bridge/source-mode.ts'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -105,7 +106,14 @@ export function startLocalProcess(config: Config, spec: LocalProcessSpec): Local
   const poolArgs = pool !== undefined && pool !== ALL_POOL ? ['--pool', pool] : []
   const pid = spawnDetached({
     command: process.execPath,
-    args: [cliEntry, spec.role, ...poolArgs, ...(spec.args ?? [])],
+    // V8 flags first: they size the heap at start-up (src/bridge/node-flags.ts).
+    args: [
+      ...(spec.role === 'bridge' ? BRIDGE_NODE_FLAGS : []),
+      cliEntry,
+      spec.role,
+      ...poolArgs,
+      ...(spec.args ?? [])
+    ],
     cwd: process.cwd(),
     logFile: paths.log,
     pidFile: paths.pid,
