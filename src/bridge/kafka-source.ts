@@ -6,6 +6,7 @@ import { partitionKey, type CommitPosition, type PartitionKey } from '../core/of
 import type { BufferConsumer } from '../kafka/clients.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
+import { kafkaSecurityError } from '../kafka/security.ts'
 import type { MessageSource, SourceMessage } from './ports.ts'
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
@@ -175,14 +176,15 @@ export class KafkaSource implements MessageSource {
         if (!isRetriable(error)) {
           this.#state = 'failed'
           this.#options.onFatal(
-            new TickbridgeError(
-              ErrorCodes.KAFKA_REFUSED,
-              `Kafka refused the bridge's consumer for good: ${describeKafkaError(error)}`,
-              {
-                cause: error,
-                hint: "Check this client's rights (ACLs) on the topics and the group, and the broker's version."
-              }
-            )
+            kafkaSecurityError(error) ??
+              new TickbridgeError(
+                ErrorCodes.KAFKA_REFUSED,
+                `Kafka refused the bridge's consumer for good: ${describeKafkaError(error)}`,
+                {
+                  cause: error,
+                  hint: "Check this client's rights (ACLs) on the topics and the group, and the broker's version."
+                }
+              )
           )
           return
         }

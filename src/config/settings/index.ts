@@ -1,6 +1,7 @@
 import { bridgeSettings } from './bridge.ts'
 import { feedSettings } from './feed.ts'
 import { hubSettings } from './hub.ts'
+import { kafkaSecuritySettings } from './kafka-security.ts'
 import { localStackSettings } from './stack.ts'
 import { logSettings } from './log.ts'
 import { natsSettings } from './nats.ts'
@@ -12,6 +13,7 @@ export type { SectionName, SettingDefinition, SettingSchema } from './definition
 /** Every setting, grouped as docs/configuration.md shows them: one table per group. */
 export const settingGroups = {
   where: whereSettings,
+  'kafka-security': kafkaSecuritySettings,
   stack: localStackSettings,
   topics: topicSettings,
   bridge: bridgeSettings,
@@ -26,6 +28,7 @@ export type GroupName = keyof typeof settingGroups
 /** Every setting by its environment variable (each group once; test/config checks that no name repeats). */
 export const settings = {
   ...whereSettings,
+  ...kafkaSecuritySettings,
   ...localStackSettings,
   ...topicSettings,
   ...bridgeSettings,
