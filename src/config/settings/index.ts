@@ -13,9 +13,9 @@ export type { SectionName, SettingDefinition, SettingSchema } from './definition
 /** Every setting, grouped as docs/configuration.md shows them: one table per group. */
 export const settingGroups = {
   where: whereSettings,
-  'kafka-security': kafkaSecuritySettings,
   stack: localStackSettings,
   topics: topicSettings,
+  'kafka-security': kafkaSecuritySettings,
   bridge: bridgeSettings,
   feed: feedSettings,
   nats: natsSettings,
