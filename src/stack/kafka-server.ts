@@ -7,6 +7,13 @@ import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin } from '../kafka/clients.ts'
 import {
+  ensureCertificates,
+  ensureScramUser,
+  kafkaSaslPaths,
+  LOCAL_SASL_USER,
+  saslListenerProperties
+} from './kafka-sasl.ts'
+import {
   assertPortsFree,
   commandExists,
   portOpen,
@@ -94,26 +101,38 @@ export function kafkaVersion(paths: KafkaPaths): string {
 }
 
 function writeKafkaConfig(config: Config, paths: KafkaPaths): void {
-  const { kafkaPort, kafkaControllerPort } = config.stack
+  const { kafkaPort, kafkaControllerPort, kafkaSaslPort } = config.stack
+  // The SASL_SSL listener (TICKBRIDGE_KAFKA_SASL_PORT, 0 = none) sits beside the plaintext one: see kafka-sasl.ts.
+  const sasl = kafkaSaslPort > 0 ? `,SASL_SSL://127.0.0.1:${kafkaSaslPort}` : ''
   writeFileSync(
     paths.properties,
     `# Written by tickbridge stack up; edits are overwritten.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:${kafkaControllerPort}
-listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${kafkaControllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}
+listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${kafkaControllerPort}${sasl}
+advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}${sasl}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${paths.data}
-num.partitions=${config.topics.partitions}
-offsets.topic.replication.factor=1
+${sharedBrokerProperties(config, 1)}${kafkaSaslPort > 0 ? saslListenerProperties(kafkaSaslPaths(paths.dir)) : ''}`
+  )
+  writeFileSync(paths.log4j, LOG4J)
+}
+
+/** The broker settings the single node and the local cluster share (`replication`: their replication factor). */
+export function sharedBrokerProperties(config: Config, replication: number): string {
+  const minIsr = Math.min(2, replication)
+  return `num.partitions=${config.topics.partitions}
+default.replication.factor=${replication}
+min.insync.replicas=${minIsr}
+offsets.topic.replication.factor=${replication}
 offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=${replication}
+transaction.state.log.min.isr=${minIsr}
+share.coordinator.state.topic.replication.factor=${replication}
+share.coordinator.state.topic.min.isr=${minIsr}
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 message.max.bytes=8388608
@@ -121,10 +140,9 @@ replica.fetch.max.bytes=8388608
 log.retention.hours=168
 log.segment.bytes=268435456
 `
-  )
-  writeFileSync(
-    paths.log4j,
-    `rootLogger.level=INFO
+}
+
+const LOG4J = `rootLogger.level=INFO
 rootLogger.appenderRef.out.ref=out
 appender.out.type=Console
 appender.out.name=out
@@ -139,8 +157,6 @@ logger.started.level=INFO
 logger.groups.name=org.apache.kafka.coordinator.group.GroupMetadataManager
 logger.groups.level=INFO
 `
-  )
-}
 
 function java(paths: KafkaPaths, mainClass: string, args: string[]) {
   return spawnSync(
@@ -208,20 +224,27 @@ export async function startKafka(
 ): Promise<{ pid: number; started: boolean }> {
   const paths = kafkaPaths(config)
   const running = runningPid(paths.pid, paths.properties)
-  if (running !== null) return { pid: running, started: false }
+  if (running !== null) {
+    if (config.stack.kafkaSaslPort > 0) ensureLocalScramUser(config, paths, progress)
+    return { pid: running, started: false }
+  }
   requireJava()
   mkdirSync(paths.dir, { recursive: true })
   installKafkaJars(paths, progress)
+  const { kafkaPort, kafkaControllerPort, kafkaSaslPort } = config.stack
   await assertPortsFree(
-    [config.stack.kafkaPort, config.stack.kafkaControllerPort],
+    [kafkaPort, kafkaControllerPort, ...(kafkaSaslPort > 0 ? [kafkaSaslPort] : [])],
     'Kafka',
-    'Stop that process, or choose other ports with TICKBRIDGE_KAFKA_PORT / TICKBRIDGE_KAFKA_CONTROLLER_PORT, or use it with KAFKA_BROKERS.'
+    'Stop that process, or choose other ports with TICKBRIDGE_KAFKA_PORT / TICKBRIDGE_KAFKA_CONTROLLER_PORT / TICKBRIDGE_KAFKA_SASL_PORT, or use it with KAFKA_BROKERS.'
   )
+  if (kafkaSaslPort > 0) ensureCertificates(kafkaSaslPaths(paths.dir))
   writeKafkaConfig(config, paths)
   formatStorage(paths)
-  progress(`Starting Kafka ${kafkaVersion(paths)} (KRaft) on 127.0.0.1:${config.stack.kafkaPort}...`)
+  progress(
+    `Starting Kafka ${kafkaVersion(paths)} (KRaft) on 127.0.0.1:${kafkaPort}${kafkaSaslPort > 0 ? ` (SASL_SSL on ${kafkaSaslPort})` : ''}...`
+  )
   const heap = config.stack.kafkaHeap
-  return startServer(
+  const started = await startServer(
     {
       command: 'java',
       args: [
@@ -240,13 +263,31 @@ export async function startKafka(
       logFile: paths.log,
       pidFile: paths.pid
     },
-    () => kafkaReady(config),
+    // Probed on its plaintext listener, whatever security the clients are configured with.
+    () =>
+      kafkaReady({
+        ...config,
+        kafka: { ...config.kafka, securityProtocol: 'PLAINTEXT', brokers: [`127.0.0.1:${kafkaPort}`] }
+      }),
     {
       what: 'Kafka',
       timeoutMs: config.stack.startTimeoutMs,
       onFailure: () => `Last lines of ${paths.log}:\n${tailFile(paths.log)}`
     }
   )
+  if (kafkaSaslPort > 0) ensureLocalScramUser(config, paths, progress)
+  return started
+}
+
+/** The SCRAM user lives in the cluster metadata: created once per formatted log dir (stamped with its id). */
+function ensureLocalScramUser(config: Config, paths: KafkaPaths, progress: (line: string) => void): void {
+  const sasl = kafkaSaslPaths(paths.dir)
+  const clusterId = /cluster\.id=(\S+)/.exec(readFileSync(join(paths.data, 'meta.properties'), 'utf8'))?.[1]
+  const stamp = join(sasl.dir, `scram-user.${clusterId ?? 'unknown'}`)
+  if (existsSync(stamp)) return
+  progress(`Creating the SCRAM user ${LOCAL_SASL_USER} of the SASL_SSL listener...`)
+  ensureScramUser(config, sasl, paths.lib, paths.log4j)
+  writeFileSync(stamp, '')
 }
 
 export function stopKafka(config: Config): Promise<number | null> {

@@ -31,7 +31,7 @@ export const localStackSettings = {
     key: 'kafkaSaslPort',
     schema: { type: 'integer', minimum: 0, maximum: 65535, default: 9094 },
     description:
-      "Local broker's SASL_SSL listener (SCRAM-SHA-512/256 user `tickbridge`, certificates made at stack-up; " +
+      "Local broker's SASL_SSL listener (SCRAM-SHA-512 user `tickbridge`, certificates made at stack-up; " +
       'see [kafka-cluster.md](kafka-cluster.md#the-local-sasl_ssl-listener)). `0`: no such listener.',
     readBy: '`stack`'
   },
