@@ -118,7 +118,7 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=${paths.data}
 ${sharedBrokerProperties(config, 1)}${kafkaSaslPort > 0 ? saslListenerProperties(kafkaSaslPaths(paths.dir)) : ''}`
   )
-  writeFileSync(paths.log4j, LOG4J)
+  writeFileSync(paths.log4j, KAFKA_LOG4J)
 }
 
 /** The broker settings the single node and the local cluster share (`replication`: their replication factor). */
@@ -142,7 +142,7 @@ log.segment.bytes=268435456
 `
 }
 
-const LOG4J = `rootLogger.level=INFO
+export const KAFKA_LOG4J = `rootLogger.level=INFO
 rootLogger.appenderRef.out.ref=out
 appender.out.type=Console
 appender.out.name=out
@@ -158,37 +158,50 @@ logger.groups.name=org.apache.kafka.coordinator.group.GroupMetadataManager
 logger.groups.level=INFO
 `
 
-function java(paths: KafkaPaths, mainClass: string, args: string[]) {
-  return spawnSync(
-    'java',
-    ['-cp', `${paths.lib}/*`, `-Dlog4j2.configurationFile=${paths.log4j}`, mainClass, ...args],
-    {
-      encoding: 'utf8'
-    }
-  )
+/** Runs a Kafka tool class on the stack's jars (the single node's and the cluster's share them). */
+export function kafkaJava(lib: string, log4j: string, mainClass: string, args: string[]) {
+  return spawnSync('java', ['-cp', `${lib}/*`, `-Dlog4j2.configurationFile=${log4j}`, mainClass, ...args], {
+    encoding: 'utf8'
+  })
 }
 
-/** Formats the storage on first start; a data dir without meta.properties is a half-formatted one. */
-function formatStorage(paths: KafkaPaths): void {
-  const meta = join(paths.data, 'meta.properties')
+/** What formatting a KRaft node's log dir needs: its dir, its config, and the tool's jars. */
+export interface KafkaNodeFiles {
+  data: string
+  properties: string
+  lib: string
+  log4j: string
+}
+
+/**
+ * Formats the storage on first start; a data dir without meta.properties is a half-formatted one. The single
+ * node formats with `--standalone`; the cluster's nodes share one cluster id and a static voter set.
+ */
+export function formatStorage(
+  node: KafkaNodeFiles,
+  options: { clusterId?: string; args: string[] } = { args: ['--standalone'] }
+): void {
+  const meta = join(node.data, 'meta.properties')
   if (existsSync(meta)) return
-  if (existsSync(paths.data) && readdirSync(paths.data).length > 0) {
+  if (existsSync(node.data) && readdirSync(node.data).length > 0) {
     throw new TickbridgeError(
       ErrorCodes.KAFKA_STORAGE_INVALID,
-      `Kafka data dir ${paths.data} is not empty but was never formatted (an interrupted first start?).`,
+      `Kafka data dir ${node.data} is not empty but was never formatted (an interrupted first start?).`,
       {
         hint: 'Run `tickbridge stack down --purge` to remove the local stack data, then `tickbridge stack up`.'
       }
     )
   }
-  const uuid = java(paths, 'kafka.tools.StorageTool', ['random-uuid']).stdout.trim()
-  const result = java(paths, 'kafka.tools.StorageTool', [
+  const uuid =
+    options.clusterId ??
+    kafkaJava(node.lib, node.log4j, 'kafka.tools.StorageTool', ['random-uuid']).stdout.trim()
+  const result = kafkaJava(node.lib, node.log4j, 'kafka.tools.StorageTool', [
     'format',
     '-t',
     uuid,
     '-c',
-    paths.properties,
-    '--standalone'
+    node.properties,
+    ...options.args
   ])
   if (result.status !== 0) {
     throw new TickbridgeError(
@@ -196,6 +209,22 @@ function formatStorage(paths: KafkaPaths): void {
       `Formatting Kafka storage failed:\n${result.stdout}${result.stderr}`
     )
   }
+}
+
+/** The JVM command line of one broker process. */
+export function kafkaServerArgs(heap: string, lib: string, log4j: string, properties: string): string[] {
+  return [
+    `-Xms${heap}`,
+    `-Xmx${heap}`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${log4j}`,
+    '-cp',
+    `${lib}/*`,
+    'kafka.Kafka',
+    properties
+  ]
 }
 
 export async function kafkaReady(config: Config): Promise<boolean> {
@@ -247,18 +276,7 @@ export async function startKafka(
   const started = await startServer(
     {
       command: 'java',
-      args: [
-        `-Xms${heap}`,
-        `-Xmx${heap}`,
-        '-XX:+UseG1GC',
-        '-XX:MaxGCPauseMillis=20',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${paths.log4j}`,
-        '-cp',
-        `${paths.lib}/*`,
-        'kafka.Kafka',
-        paths.properties
-      ],
+      args: kafkaServerArgs(heap, paths.lib, paths.log4j, paths.properties),
       cwd: paths.dir,
       logFile: paths.log,
       pidFile: paths.pid

@@ -7,7 +7,7 @@ import { showLogs } from './logs.ts'
 
 function statusRows(components: ComponentStatus[]) {
   return components.map((c) => ({
-    component: c.name,
+    component: c.node === undefined ? c.name : `${c.name}-${c.node}`,
     mode: c.mode,
     health: c.healthy ? 'healthy' : 'DOWN',
     pid: c.pid,

@@ -26,6 +26,7 @@ interface StartFlags {
   simPort: string
   follow?: boolean
   duration?: string
+  cluster?: boolean
 }
 
 /** `--exchange`: wallex (the simulator's socket protocol) or an exchange with a local server. */
@@ -84,6 +85,7 @@ export function registerPipelineControlCommands(program: Command): void {
       .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
       .option('-f, --follow', 'then print what flows into ClickHouse every 2 s (Ctrl-C stops watching)')
       .option('-d, --duration <seconds>', 'follow, then stop the pipeline after this many seconds')
+      .option('--cluster', 'on the local cluster (TICKBRIDGE_CLUSTER: `stack up --cluster`, docs/clusters.md)')
 
   withStartOptions(
     program
@@ -116,7 +118,9 @@ export function registerPipelineControlCommands(program: Command): void {
 }
 
 async function start(flags: StartFlags): Promise<void> {
-  const { config, log } = cliContext()
+  // In the environment, not only this config: the bridges, feed and hub it starts inherit it.
+  if (flags.cluster) process.env.TICKBRIDGE_CLUSTER = 'true'
+  const { config, log } = cliContext(flags.cluster ? { TICKBRIDGE_CLUSTER: 'true' } : undefined)
   const options = pipelineOptions(flags)
   const durationMs =
     flags.duration === undefined ? undefined : parseWholeNumber(flags.duration, '--duration', 1) * 1000
