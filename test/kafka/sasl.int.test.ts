@@ -41,7 +41,7 @@ async function securedEnv(t: TestContext, password?: string): Promise<Secured | 
   const files = kafkaSaslPaths(kafkaPaths(plain.config).dir)
   assert.ok(
     plain.config.stack.kafkaSaslPort > 0 && existsSync(files.clientPassword),
-    `the local stack has no SASL_SSL listener (${files.clientPassword}): run \`tickbridge stack up\` again`
+    `the local stack has no SASL_SSL listener (${files.clientPassword}): restart it with this code (\`tickbridge stack down && tickbridge stack up\`)`
   )
   const vars = {
     ...plain.vars,
