@@ -127,3 +127,36 @@ export function kafkaSecurityError(error: unknown): TickbridgeError | null {
   }
   return null
 }
+
+const LOGIN_MODULES: Record<KafkaConfig['saslMechanism'], string> = {
+  PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
+  'SCRAM-SHA-256': 'org.apache.kafka.common.security.scram.ScramLoginModule',
+  'SCRAM-SHA-512': 'org.apache.kafka.common.security.scram.ScramLoginModule'
+}
+
+/** A value inside a JAAS option's quotes, then inside a .properties file (both escape with backslashes). */
+const jaasQuoted = (value: string) =>
+  `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`.replaceAll('\\', '\\\\')
+
+/**
+ * The same security as a Java client properties file, for Kafka's own tools (`tickbridge kafka …`,
+ * `--command-config`); null for PLAINTEXT. It holds the password: write it 0600 and delete it after use.
+ * A client certificate is not carried over (the Java tools would need it inline or in a keystore).
+ */
+export function javaClientProperties(config: KafkaConfig): string | null {
+  if (config.securityProtocol === 'PLAINTEXT') return null
+  const lines = [`security.protocol=${config.securityProtocol}`]
+  const security = connectionSecurity(config)
+  if (security.tls) {
+    if (config.sslCaFile) lines.push('ssl.truststore.type=PEM', `ssl.truststore.location=${config.sslCaFile}`)
+    if (!config.sslRejectUnauthorized) lines.push('ssl.endpoint.identification.algorithm=')
+  }
+  if (security.sasl) {
+    const password = (security.sasl.password as () => string)()
+    lines.push(
+      `sasl.mechanism=${config.saslMechanism}`,
+      `sasl.jaas.config=${LOGIN_MODULES[config.saslMechanism]} required username=${jaasQuoted(config.saslUsername)} password=${jaasQuoted(password)};`
+    )
+  }
+  return `${lines.join('\n')}\n`
+}

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -147,30 +147,26 @@ ssl.key.password=${password}
 }
 
 /** Creates (or re-sets) the SCRAM user through the running broker's plaintext listener; idempotent. */
-export function ensureScramUser(config: Config, paths: KafkaSaslPaths, lib: string, log4j: string): void {
+export function ensureScramUser(
+  config: Config,
+  paths: KafkaSaslPaths,
+  runTool: (mainClass: string, args: string[]) => SpawnSyncReturns<string>
+): void {
   const password = secretFile(paths.clientPassword)
   // The password goes through a file (mode 0600), not the command line other users can read in `ps`.
   writeFileSync(paths.scramConfig, `SCRAM-SHA-512=iterations=8192,password=${password}\n`, { mode: 0o600 })
   try {
-    const result = spawnSync(
-      'java',
-      [
-        '-cp',
-        `${lib}/*`,
-        `-Dlog4j2.configurationFile=${log4j}`,
-        'kafka.admin.ConfigCommand',
-        '--bootstrap-server',
-        `127.0.0.1:${config.stack.kafkaPort}`,
-        '--alter',
-        '--entity-type',
-        'users',
-        '--entity-name',
-        LOCAL_SASL_USER,
-        '--add-config-file',
-        paths.scramConfig
-      ],
-      { encoding: 'utf8' }
-    )
+    const result = runTool('kafka.admin.ConfigCommand', [
+      '--bootstrap-server',
+      `127.0.0.1:${config.stack.kafkaPort}`,
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      LOCAL_SASL_USER,
+      '--add-config-file',
+      paths.scramConfig
+    ])
     if (result.status !== 0) {
       throw new TickbridgeError(
         ErrorCodes.START_FAILED,

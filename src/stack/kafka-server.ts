@@ -304,7 +304,7 @@ function ensureLocalScramUser(config: Config, paths: KafkaPaths, progress: (line
   const stamp = join(sasl.dir, `scram-user.${clusterId ?? 'unknown'}`)
   if (existsSync(stamp)) return
   progress(`Creating the SCRAM user ${LOCAL_SASL_USER} of the SASL_SSL listener...`)
-  ensureScramUser(config, sasl, paths.lib, paths.log4j)
+  ensureScramUser(config, sasl, (mainClass, args) => kafkaJava(paths.lib, paths.log4j, mainClass, args))
   writeFileSync(stamp, '')
 }
 

@@ -6,7 +6,7 @@ import { inspect } from 'node:util'
 import { test } from 'node:test'
 import { buildConfig, validateSettings } from '../../src/config/load.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../../src/errors.ts'
-import { connectionSecurity, kafkaSecurityError } from '../../src/kafka/security.ts'
+import { connectionSecurity, javaClientProperties, kafkaSecurityError } from '../../src/kafka/security.ts'
 
 const host = { hostname: 'h', pid: 1, projectRoot: '/p', isTTY: false }
 const kafkaOf = (env: Record<string, string>) => buildConfig(validateSettings(env), host).kafka
@@ -112,4 +112,24 @@ test('TICKBRIDGE_CLUSTER points the default brokers at the 3 local cluster broke
     '127.0.0.1:9194'
   ])
   assert.deepEqual(kafkaOf({ TICKBRIDGE_CLUSTER: 'true', KAFKA_BROKERS: 'k:1' }).brokers, ['k:1'])
+})
+
+test("Kafka's own tools get the same security as a client properties file, quotes in the password escaped", () => {
+  assert.equal(javaClientProperties(kafkaOf({})), null)
+  const properties = javaClientProperties(
+    kafkaOf({
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: 'PLAIN',
+      KAFKA_SASL_USERNAME: 'key',
+      KAFKA_SASL_PASSWORD: 'se"cr\\et'
+    })
+  )
+  // As the file holds it: properties escaping (\\ for \) around JAAS escaping (\" and \\).
+  assert.equal(
+    properties,
+    'security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n' +
+      'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+      String.raw`username="key" password="se\\"cr\\\\et";` +
+      '\n'
+  )
 })
