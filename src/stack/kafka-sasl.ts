@@ -60,7 +60,7 @@ export function ensureCertificates(paths: KafkaSaslPaths): void {
     )
   }
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
-  const storePassword = secretFile(paths.keystorePassword)
+  secretFile(paths.keystorePassword) // read by openssl below (`file:`), and by the broker's config
   const days = '3650'
   openssl([
     'req',

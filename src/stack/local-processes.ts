@@ -111,6 +111,8 @@ export function startLocalProcess(config: Config, spec: LocalProcessSpec): Local
     env: {
       ...process.env,
       LOG_PRETTY: 'false',
+      // The stack the parent runs on (`start --cluster` sets it for itself only): its processes use the same.
+      TICKBRIDGE_CLUSTER: String(config.stack.cluster),
       // A pool is given by --pool (or none): not by variables this shell may have set.
       ...(spec.role === 'bridge' ? { BRIDGE_POOL: '', BRIDGE_TYPES: '' } : {}),
       ...defaultEnv(spec.role, spec.ordinal, pool ?? ALL_POOL),

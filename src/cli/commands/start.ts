@@ -15,6 +15,7 @@ import { parseArguments, parseWholeNumber } from '../arguments.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { localExchanges } from '../../sim/local-exchanges.ts'
 import { cliContext, progress } from '../context.ts'
+import { clusterSetting } from './stack.ts'
 import { formatTable } from '../output.ts'
 
 interface StartFlags {
@@ -85,7 +86,10 @@ export function registerPipelineControlCommands(program: Command): void {
       .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
       .option('-f, --follow', 'then print what flows into ClickHouse every 2 s (Ctrl-C stops watching)')
       .option('-d, --duration <seconds>', 'follow, then stop the pipeline after this many seconds')
-      .option('--cluster', 'on the local cluster (TICKBRIDGE_CLUSTER: `stack up --cluster`, docs/clusters.md)')
+      .option(
+        '--cluster',
+        'on the local cluster (TICKBRIDGE_CLUSTER: `stack up --cluster`, docs/clusters.md)'
+      )
 
   withStartOptions(
     program
@@ -118,9 +122,8 @@ export function registerPipelineControlCommands(program: Command): void {
 }
 
 async function start(flags: StartFlags): Promise<void> {
-  // In the environment, not only this config: the bridges, feed and hub it starts inherit it.
-  if (flags.cluster) process.env.TICKBRIDGE_CLUSTER = 'true'
-  const { config, log } = cliContext(flags.cluster ? { TICKBRIDGE_CLUSTER: 'true' } : undefined)
+  // The processes it starts get the same TICKBRIDGE_CLUSTER (local-processes.ts).
+  const { config, log } = cliContext(clusterSetting(flags))
   const options = pipelineOptions(flags)
   const durationMs =
     flags.duration === undefined ? undefined : parseWholeNumber(flags.duration, '--duration', 1) * 1000
