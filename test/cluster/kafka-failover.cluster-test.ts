@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import type { TradeMessage } from '../../src/core/messages.ts'
 import type { Config } from '../../src/config/types.ts'
 import { createAdmin, createProducer } from '../../src/kafka/clients.ts'
+import { describeGroupAssignment } from '../../src/kafka/group.ts'
 import { groupLag } from '../../src/kafka/lag.ts'
 import { isAlive } from '../../src/stack/processes.ts'
 import {
@@ -86,6 +87,15 @@ test('the partition leader killed -9 mid-stream: no trade lost or doubled, the b
     'RF 3, all in sync'
   )
 
+  // Both bridges in the group with their partitions (4 topics x 6) before the stream starts.
+  await eventually(
+    async () => {
+      const group = await describeGroupAssignment(admin, config.bridge.groupId)
+      return group.members.length === 2 && group.members.every((m) => m.partitions.length === 12)
+    },
+    () => 'the two bridges did not both join the group',
+    60_000
+  )
   const trades = uniqueTrades(60_000, 14)
   const streaming = streamThroughFailover(config, trades, 4_000)
   await eventually(
