@@ -11,6 +11,7 @@ import { kafkaSaslPaths, LOCAL_SASL_USER } from '../../src/stack/kafka-sasl.ts'
 import { runCli } from '../helpers/cli.ts'
 import { waitStoredTrades } from '../helpers/clickhouse-rows.ts'
 import { feedWithLocalExchange } from '../helpers/feed.ts'
+import { configWith, hubEvents, hubInstances, startTestHub } from '../helpers/hub.ts'
 import { capturedLog } from '../helpers/logs.ts'
 import {
   eventually,
@@ -62,7 +63,7 @@ async function securedEnv(t: TestContext, password?: string): Promise<Secured | 
   }
 }
 
-test('feed and bridge over SASL_SSL/SCRAM deliver every row, and the password is in no log or dump', async (t) => {
+test('feed and bridge over SASL_SSL/SCRAM deliver every row; the password is in no log, heartbeat, status or dump', async (t) => {
   const secured = await securedEnv(t)
   if (!secured) return
   const { env, password } = secured
@@ -71,10 +72,12 @@ test('feed and bridge over SASL_SSL/SCRAM deliver every row, and the password is
   const debugLog = captured.log.child({})
   debugLog.level = 'debug'
 
-  // A producer, then a bridge, both over the secured listener.
+  // A hub (its lag poller is a Kafka client too), a producer, then a bridge heartbeating to the hub, all over
+  // the secured listener.
+  const { hub, logs: hubLogs, instanceVars } = await startTestHub(t, env)
   const N = 3_000
   await produce(config, tradeBatches(config, 7)(N))
-  const bridge = await startBridge(config, debugLog)
+  const bridge = await startBridge(configWith(env, instanceVars), debugLog)
   t.after(() => bridge.stop())
   await waitStoredTrades(env, N, { timeoutMs: 30_000 })
 
@@ -98,9 +101,24 @@ test('feed and bridge over SASL_SSL/SCRAM deliver every row, and the password is
   await waitStoredTrades(env, N + 20, { timeoutMs: 30_000 })
   await waitCommittedToEnd(env, [config.topics.trades], 30_000)
 
-  const dumps = [captured.text(), JSON.stringify(config), inspect(config, { depth: 9 })]
+  await eventually(
+    async () => (await hubInstances(hub.url)).some((i) => i.role === 'bridge'),
+    () => 'the bridge never reached the hub',
+    10_000
+  )
+  const status = await runCli(['status', '--json'], { ...secured.vars, ...instanceVars }, 30_000)
+  assert.equal(status.code, 0, status.stderr)
+  const dumps = [
+    captured.text(),
+    hubLogs(),
+    JSON.stringify(await hubInstances(hub.url)),
+    JSON.stringify(await hubEvents(hub.url)),
+    status.stdout + status.stderr,
+    JSON.stringify(config),
+    inspect(config, { depth: 9 })
+  ]
   assert.ok(captured.text().length > 0, 'the bridge logged')
-  for (const dump of dumps) assert.ok(!dump.includes(password), 'the SASL password appears in a log or dump')
+  dumps.forEach((dump, i) => assert.ok(!dump.includes(password), `the SASL password appears in dump #${i}`))
 })
 
 test('a wrong password is refused at start with TB_KAFKA_AUTH_FAILED naming the settings; the process exits', async (t) => {
