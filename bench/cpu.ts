@@ -296,11 +296,19 @@ export function trackStack(
       group: 'clickhouse',
       pids:
         options.clickhouse ??
-        (() =>
-          serverPids(
+        (() => [
+          ...serverPids(
             join(stackHome, 'clickhouse', 'clickhouse.pid'),
             join(stackHome, 'clickhouse', 'config.xml')
-          ))
+          ),
+          // The local cluster's four nodes (stack up --cluster), when they run.
+          ...[1, 2, 3, 4].flatMap((n) => {
+            const dir = join(stackHome, 'clickhouse-cluster', `node-${n}`)
+            return readPid(join(dir, 'clickhouse.pid')) === null
+              ? []
+              : serverPids(join(dir, 'clickhouse.pid'), join(dir, 'config.xml'))
+          })
+        ])
     })
   if (options.self !== false) meter.track({ name: 'bench', group: 'bench', pids: () => process.pid })
   return meter

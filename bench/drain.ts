@@ -210,7 +210,9 @@ async function drainWithBridges(bench: Bench, run: number): Promise<PhaseResult>
     CLICKHOUSE_DATABASE: database,
     BRIDGE_GROUP_ID: groupId,
     CANDLES_FROM_TRADES: String(candles),
-    CLICKHOUSE_URL: target.url
+    CLICKHOUSE_URL: target.url,
+    // The stack's ClickHouse may be the local cluster (TICKBRIDGE_CLUSTER): its tables are Distributed.
+    CLICKHOUSE_CLUSTER: target.server ? '' : bench.config.clickhouse.cluster
   })
   bridges.forEach((b, i) => meter.track({ name: `bridge-${i + 1}`, group: 'bridges', pids: () => b.pid }))
   await waitForRows(`${database}.trades`, started, () => meter.sample())
@@ -240,7 +242,7 @@ async function drainWithKafkaEngine(bench: Bench, run: number): Promise<PhaseRes
   const ch = target.client
   const capabilities = await detectCapabilities(ch)
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
-  const [tradesDdl] = migrations[0]!.statements({ database, capabilities, retentionDays: 90 })
+  const [tradesDdl] = migrations[0]!.statements({ database, capabilities, retentionDays: 90, cluster: '' })
   await ch.command({ query: tradesDdl!.replace(`${database}.trades (`, `${database}.trades_ke (`) })
   const admin = createAdmin(bench.config.kafka)
   await resetGroupOffsets(admin, groupId, [bench.config.topics.trades], { kind: 'earliest' }).finally(() =>
@@ -395,13 +397,18 @@ const onSignal = () => {
 }
 process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
 let server: PrivateClickHouse | null = null
-target = { client: bench.clickhouse, url: bench.config.clickhouse.url, server: null }
+target = { client: bench.clickhouse, url: bench.config.clickhouse.urls.join(','), server: null }
 const results: PhaseResult[] = []
 try {
   if (privateClickHouse) {
     server = await startPrivateClickHouse('drain')
     target = {
-      client: createClickHouse({ ...bench.config.clickhouse, url: server.url }),
+      client: createClickHouse({
+        ...bench.config.clickhouse,
+        url: server.url,
+        urls: [server.url],
+        cluster: ''
+      }),
       url: server.url,
       server
     }

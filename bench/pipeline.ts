@@ -144,7 +144,12 @@ try {
   if (values.clickhouse === 'private') {
     server = await startPrivateClickHouse('pipeline')
     vars.CLICKHOUSE_URL = server.url
-    clickhouse = createClickHouse({ ...bench.config.clickhouse, url: server.url })
+    clickhouse = createClickHouse({
+      ...bench.config.clickhouse,
+      url: server.url,
+      urls: [server.url],
+      cluster: ''
+    })
     say(`private ClickHouse (pid ${server.pid}) on ${server.url}`)
   }
   const startArgs = ['start', '--bridges', String(N), '--rate', String(rate), '--sim-port', String(simPort)]

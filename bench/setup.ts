@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClickHouse, type ClickHouseClient } from '../src/clickhouse/client.ts'
+import { onCluster } from '../src/clickhouse/cluster-ddl.ts'
 import { cliEntry, loadConfig, type Config } from '../src/config/load.ts'
 import { createAdmin } from '../src/kafka/clients.ts'
 import { ensureTopics } from '../src/kafka/topics.ts'
@@ -108,7 +109,9 @@ export async function setUpBench(name: string): Promise<Bench> {
       await stopBridges()
       if (!keep) {
         for (const db of [config.clickhouse.database, ...extraDatabases])
-          await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined)
+          await clickhouse
+            .command({ query: `DROP DATABASE IF EXISTS ${db}${onCluster(config.clickhouse.cluster)}` })
+            .catch(() => undefined)
         await admin.deleteTopics({ topics }).catch(() => undefined)
         await admin.deleteGroups({ groups: [config.bridge.groupId, ...extraGroups] }).catch(() => undefined)
       }

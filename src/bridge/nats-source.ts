@@ -12,11 +12,13 @@ import type { Logger } from 'pino'
 import type { NatsConfig } from '../config/types.ts'
 import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
+import type { MessageType } from '../core/messages.ts'
 import { PendingAcks } from '../core/pending-acks.ts'
 import { isTickbridgeError } from '../errors.ts'
 import {
   connectNats,
-  ensureConsumer,
+  consumerName,
+  ensureConsumers,
   ensureStream,
   isRedelivery,
   natsUnavailable
@@ -28,6 +30,8 @@ export interface NatsSourceOptions {
   nats: NatsConfig
   /** The connection's name on the server. */
   instanceId: string
+  /** The types it reads (its worker pool's): one durable consumer each (nats/jetstream.ts consumerConfig). */
+  types: readonly MessageType[]
   log: Logger
 }
 
@@ -45,8 +49,9 @@ const GONE = new Set<string>([
 ])
 
 /**
- * MessageSource over a JetStream durable pull consumer shared by every bridge reading NATS: the server hands each
- * message to one of them (a work queue), and redelivers it when it is not acknowledged within the ack wait.
+ * MessageSource over JetStream durable pull consumers, one per message type it reads, each shared by every bridge
+ * reading that type: the server hands each message to one of them (a work queue), and redelivers it when it is
+ * not acknowledged within the ack wait.
  *
  * NATS has no partitions or offsets, so this source presents its deliveries to the offset tracker as one
  * partition of its own, `nats:<stream>` with a number drawn for this run, numbered in arrival order
@@ -66,12 +71,12 @@ export class NatsSource implements MessageSource {
   readonly #pending = new PendingAcks<JsMsg>()
   #connection: NatsConnection | null = null
   #jsm: JetStreamManager | null = null
-  #messages: ConsumerMessages | null = null
-  #loop: Promise<void> | null = null
+  readonly #messages = new Set<ConsumerMessages>()
+  #loops: Promise<void>[] = []
   #renewTimer: NodeJS.Timeout | null = null
   #state: SourceState = 'starting'
   #paused = false
-  #wake: (() => void) | null = null
+  #wake: (() => void)[] = []
   #troubleSince: number | null = null
   #received = 0
   #redelivered = 0
@@ -83,6 +88,11 @@ export class NatsSource implements MessageSource {
     this.topic = `nats:${options.nats.stream}`
     this.#key = partitionKey({ topic: this.topic, partition: this.partition })
     this.#owned = new Set([this.#key])
+  }
+
+  /** The durable consumers it reads, one per type. */
+  get consumers(): string[] {
+    return this.#options.types.map((type) => consumerName(this.#options.nats, type))
   }
 
   get state(): SourceState {
@@ -120,36 +130,41 @@ export class NatsSource implements MessageSource {
     try {
       this.#jsm = await connection.jetstreamManager()
       await ensureStream(this.#jsm, nats, this.#log)
-      await ensureConsumer(this.#jsm, nats, this.#log)
+      await ensureConsumers(this.#jsm, nats, this.#options.types, this.#log)
     } catch (error) {
       await connection.close().catch(() => undefined)
       throw isTickbridgeError(error) ? error : natsUnavailable(`NATS at ${nats.url} has no JetStream`, error)
     }
     void this.#watchConnection(connection)
     this.#state = 'consuming'
-    this.#loop = this.#consume(connection, onMessage)
+    this.#loops = this.#options.types.map((type) => this.#consume(connection, type, onMessage))
     // Renew the leases of held messages well before the ack wait runs out.
     const every = Math.max(100, Math.floor(nats.ackWaitMs / 8))
     this.#renewTimer = setInterval(() => this.#renew(nats.ackWaitMs / 4), every).unref()
     this.#log.info(
-      { stream: nats.stream, consumer: nats.consumer, url: nats.url },
-      'consuming the durable NATS consumer'
+      { stream: nats.stream, consumers: this.consumers, url: nats.url },
+      'consuming the durable NATS consumers'
     )
   }
 
   /** Reads the consumer until closed; a consume that ends by error is started again, with backoff. */
-  async #consume(connection: NatsConnection, onMessage: (message: SourceMessage) => void): Promise<void> {
+  async #consume(
+    connection: NatsConnection,
+    type: MessageType,
+    onMessage: (message: SourceMessage) => void
+  ): Promise<void> {
     const { nats } = this.#options
     const js = connection.jetstream()
     for (let attempt = 0; !this.#closed(); attempt++) {
+      let messages: ConsumerMessages | null = null
       try {
-        const consumer = await js.consumers.get(nats.stream, nats.consumer)
-        const messages = await consumer.consume({ max_messages: PULL_BATCH })
-        this.#messages = messages
+        const consumer = await js.consumers.get(nats.stream, consumerName(nats, type))
+        messages = await consumer.consume({ max_messages: PULL_BATCH })
+        this.#messages.add(messages)
         void this.#watchConsumer(messages)
         for await (const message of messages) {
           attempt = 0
-          if (this.#paused) await new Promise<void>((resolve) => (this.#wake = resolve))
+          if (this.#paused) await new Promise<void>((resolve) => this.#wake.push(resolve))
           if (this.#closed()) {
             nakQuietly(message) // not read: to another bridge now rather than after the ack wait
             continue
@@ -158,7 +173,9 @@ export class NatsSource implements MessageSource {
         }
       } catch (error) {
         if (this.#closed()) return
-        this.#log.warn({ err: error, attempt: attempt + 1 }, 'NATS consume failed; starting it again')
+        this.#log.warn({ err: error, attempt: attempt + 1, type }, 'NATS consume failed; starting it again')
+      } finally {
+        if (messages) this.#messages.delete(messages)
       }
       if (this.#closed()) return
       await sleep(backoffMs(attempt + 3, 10_000))
@@ -208,7 +225,7 @@ export class NatsSource implements MessageSource {
     if (!jsm || this.#state === 'closed') return
     try {
       await ensureStream(jsm, this.#options.nats, this.#log)
-      await ensureConsumer(jsm, this.#options.nats, this.#log)
+      await ensureConsumers(jsm, this.#options.nats, this.#options.types, this.#log)
     } catch (error) {
       this.#log.warn({ err: error }, 'could not make sure the NATS stream and consumer exist; retrying')
     }
@@ -243,8 +260,8 @@ export class NatsSource implements MessageSource {
   resume(): void {
     this.#paused = false
     const wake = this.#wake
-    this.#wake = null
-    wake?.()
+    this.#wake = []
+    for (const resolve of wake) resolve()
   }
 
   /** Acknowledges every delivery below the position of this source's partition (fire and forget: a lost
@@ -274,11 +291,11 @@ export class NatsSource implements MessageSource {
     this.#state = 'closed'
     if (this.#renewTimer) clearInterval(this.#renewTimer)
     this.resume()
-    this.#messages?.stop()
+    for (const messages of this.#messages) messages.stop()
     for (const message of this.#pending.takeAll()) nakQuietly(message)
     const connection = this.#connection
     if (!connection) return
-    await Promise.race([this.#loop, sleep(CLOSE_TIMEOUT_MS)])
+    await Promise.race([Promise.all(this.#loops), sleep(CLOSE_TIMEOUT_MS)])
     // Send the last acknowledgements before closing.
     await Promise.race([connection.flush().catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)])
     await connection.close().catch(() => undefined)

@@ -5,8 +5,7 @@ import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import type { HeartbeatReply } from '../core/heartbeat.ts'
 import { CoordinatedPolicy, WatermarkPolicy } from '../core/backpressure.ts'
-import { ALL_POOL, topicsOfTypes } from '../core/pools.ts'
-import { ErrorCodes, TickbridgeError } from '../errors.ts'
+import { topicsOfTypes } from '../core/pools.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
 import { DEFAULT_MAX_MESSAGE_BYTES, ensureTopics, maxMessageBytes } from '../kafka/topics.ts'
 import { dropExpiredPartitions } from '../clickhouse/retention.ts'
@@ -55,14 +54,6 @@ export async function startBridge(
   options: BridgeRunOptions = {}
 ): Promise<RunningBridge> {
   const mode = options.source ?? 'kafka'
-  if (mode !== 'kafka' && config.bridge.pool.name !== ALL_POOL) {
-    // One durable NATS consumer reads every type; pools would need one per type (docs/nats.md).
-    throw new TickbridgeError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `--source ${mode} reads every message type from NATS, so it cannot run in the worker pool "${config.bridge.pool.name}"`,
-      { hint: 'Run NATS bridges without --types/--pool (BRIDGE_TYPES/BRIDGE_POOL), or read Kafka in pools.' }
-    )
-  }
   const { instanceId, ordinal } = config.bridge
   const log = rootLog.child({ role: 'bridge', instanceId })
   log.info(`Instance ID: ${instanceId} (#${ordinal})`)
@@ -115,7 +106,10 @@ export async function startBridge(
     }
   })
   // NATS-only: the Kafka consumer is built but never started (Kafka still takes the dead letters).
-  const nats = mode === 'kafka' ? null : new NatsSource({ nats: config.nats, instanceId, log })
+  const nats =
+    mode === 'kafka'
+      ? null
+      : new NatsSource({ nats: config.nats, instanceId, types: config.bridge.pool.types, log })
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
   const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))
   worker = new BridgeWorker({
@@ -151,8 +145,9 @@ export async function startBridge(
   log.info(
     {
       source: mode,
-      ...(mode === 'nats' ? {} : { topics, group: pool.groupId, pool: pool.name }),
-      ...(nats ? { stream: config.nats.stream, consumer: config.nats.consumer } : {})
+      pool: pool.name,
+      ...(mode === 'nats' ? {} : { topics, group: pool.groupId }),
+      ...(nats ? { stream: config.nats.stream, consumers: nats.consumers } : {})
     },
     'bridge consuming'
   )
@@ -258,12 +253,9 @@ function startRetentionJob(
   log: Logger
 ): NodeJS.Timeout {
   const run = () =>
-    void dropExpiredPartitions(
-      clickhouse,
-      config.clickhouse.database,
-      config.clickhouse.retentionDays,
-      log
-    ).catch((error: unknown) => log.warn({ err: error }, 'retention job failed; retrying in an hour'))
+    void dropExpiredPartitions(clickhouse, config.clickhouse.database, config.clickhouse.retentionDays, log, {
+      cluster: config.clickhouse.cluster
+    }).catch((error: unknown) => log.warn({ err: error }, 'retention job failed; retrying in an hour'))
   run()
   return setInterval(run, RETENTION_INTERVAL_MS).unref()
 }

@@ -1,3 +1,4 @@
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { MergedSource } from './merged-source.ts'
 import type { MessageSource } from './ports.ts'
 
@@ -7,6 +8,18 @@ export type SourceMode = (typeof SourceModes)[number]
 
 export function isSourceMode(value: string): value is SourceMode {
   return (SourceModes as readonly string[]).includes(value)
+}
+
+/** `--source` of `bridge`, `scale` and `start`. */
+export function parseSourceMode(value: string): SourceMode {
+  if (isSourceMode(value)) return value
+  throw new TickbridgeError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `--source must be ${SourceModes.join(', ')}; got "${value}"`,
+    {
+      hint: 'kafka (the default), nats (the live path: docs/nats.md) or both.'
+    }
+  )
 }
 
 /**

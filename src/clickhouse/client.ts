@@ -1,26 +1,100 @@
+import { readFileSync } from 'node:fs'
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { ClickHouseConfig } from '../config/types.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 import { capabilitiesOf, type ServerCapabilities } from './capabilities.ts'
+import { EndpointRotation, isConnectionError } from './endpoints.ts'
 
 export type { ClickHouseClient }
 
+type ClientConfig = Pick<ClickHouseConfig, 'url' | 'user' | 'password'> &
+  Partial<Pick<ClickHouseConfig, 'urls' | 'cluster' | 'caFile' | 'endpointRetryMs'>>
+
+/**
+ * The one place ClickHouse clients are built. One URL: a plain client, as always. Several (CLICKHOUSE_URL as a
+ * list): a client per node behind one that moves to the next node when the current one cannot be reached
+ * (endpoints.ts). In cluster mode, every insert waits until its shard holds the rows (docs/decisions).
+ */
 export function createClickHouse(
-  config: ClickHouseConfig,
+  config: ClientConfig,
   options: { database?: string } = {}
 ): ClickHouseClient {
-  return createClient({
-    url: config.url,
-    username: config.user,
-    password: config.password,
-    // The database may not exist yet (migrations create it), so queries name it explicitly.
-    database: options.database ?? 'default',
-    request_timeout: 30_000,
-    // 18.16 does not know newer settings; send none by default.
-    compression: { request: false, response: false },
-    application: 'tickbridge',
-    // Failures reach our own code (and pino) as exceptions; the client's console logger would only duplicate them.
-    log: { level: ClickHouseLogLevel.OFF }
+  const urls = config.urls && config.urls.length > 0 ? config.urls : [config.url]
+  const caCert = config.caFile ? readFileSync(config.caFile) : undefined
+  const clients = urls.map((url) =>
+    createClient({
+      url,
+      username: config.user,
+      password: config.password,
+      // The database may not exist yet (migrations create it), so queries name it explicitly.
+      database: options.database ?? 'default',
+      request_timeout: 30_000,
+      // 18.16 does not know newer settings; send none by default.
+      compression: { request: false, response: false },
+      application: 'tickbridge',
+      // Failures reach our own code (and pino) as exceptions; the client's console logger would only duplicate them.
+      log: { level: ClickHouseLogLevel.OFF },
+      ...(caCert ? { tls: { ca_cert: caCert } } : {}),
+      ...(config.cluster ? { clickhouse_settings: clusterSettings } : {})
+    })
+  )
+  const [first] = clients
+  if (!first) throw new TickbridgeError(ErrorCodes.CONFIG_INVALID, 'CLICKHOUSE_URL names no server')
+  if (clients.length === 1) return first
+  return failoverClient(clients, config.endpointRetryMs ?? 10_000)
+}
+
+/**
+ * Every request of a cluster-mode client. insert_distributed_sync: through a Distributed table, an insert
+ * returns once every shard it touches has its rows (not queued; docs/decisions/cluster-inserts.md).
+ * load_balancing in_order: inserts and reads of a shard go to its first live replica (the node's own replica
+ * first, prefer_localhost_replica), so a read through the node that took an insert sees it before replication
+ * has copied it to the other replica (the candle recompute and validate read right after they insert).
+ */
+const clusterSettings = { insert_distributed_sync: 1, load_balancing: 'in_order' } as const
+
+const failoverMethods = new Set(['query', 'insert', 'command', 'exec', 'ping'])
+
+/** Whether a request can be sent again as it is: a stream body is consumed by the first attempt. */
+function replayable(params: unknown): boolean {
+  const values = (params as { values?: unknown } | undefined)?.values
+  return !(values && typeof (values as { pipe?: unknown }).pipe === 'function')
+}
+
+/**
+ * A client over several nodes with the interface of one. A request goes to the current node; when the node
+ * cannot be reached, the request goes to the next one (a streamed insert is not replayed: it fails, and its
+ * retry starts on the next node).
+ */
+function failoverClient(clients: ClickHouseClient[], retryAfterMs: number): ClickHouseClient {
+  const rotation = new EndpointRotation(clients.length, retryAfterMs, process.pid % clients.length)
+  const call = async (method: string, args: unknown[]): Promise<unknown> => {
+    let lastError: unknown
+    for (const node of rotation.order(Date.now())) {
+      const client = clients[node] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>
+      try {
+        const result = await client[method]!(...args)
+        // ping reports an unreachable node as { success: false } instead of throwing.
+        const ping = result as { success?: boolean; error?: unknown }
+        if (method === 'ping' && ping.success === false) throw ping.error
+        rotation.answered(node)
+        return result
+      } catch (error) {
+        if (!isConnectionError(error)) throw error
+        rotation.failed(node, Date.now())
+        lastError = error
+        if (!replayable(args[0])) break
+      }
+    }
+    throw lastError
+  }
+  return new Proxy(clients[0]!, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && failoverMethods.has(property))
+        return (...args: unknown[]) => call(property, args)
+      if (property === 'close') return () => Promise.all(clients.map((c) => c.close())).then(() => undefined)
+      return Reflect.get(target, property, receiver) as unknown
+    }
   })
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { ClickHouseConfig } from '../config/types.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 import { detectCapabilities, type ClickHouseClient } from './client.ts'
+import { onCluster } from './cluster-ddl.ts'
 import { migrations, migrationsTableSql, pendingMigrations, type MigrationContext } from './migrations.ts'
 
 export interface MigrateResult {
@@ -15,11 +16,15 @@ export async function migrate(
   config: ClickHouseConfig,
   log: Logger
 ): Promise<MigrateResult> {
-  const { database, retentionDays } = config
+  const { database, retentionDays, cluster } = config
   const capabilities = await detectCapabilities(client)
-  const context: MigrationContext = { database, capabilities, retentionDays }
-  await run(client, `CREATE DATABASE IF NOT EXISTS ${database}`)
-  await run(client, migrationsTableSql(database))
+  const context: MigrationContext = { database, capabilities, retentionDays, cluster }
+  // ON CLUSTER waits for every node: a cluster already set up is not asked again, so a bridge can start while
+  // a replica is down.
+  if (!cluster || !(await tableExists(client, `${database}.schema_migrations`))) {
+    await run(client, `CREATE DATABASE IF NOT EXISTS ${database}${onCluster(cluster)}`)
+    await run(client, migrationsTableSql(database, cluster))
+  }
   const result = await client.query({
     query: `SELECT version FROM ${database}.schema_migrations FINAL`,
     format: 'JSONEachRow'
@@ -39,6 +44,12 @@ export async function migrate(
     done.push(`${migration.version}_${migration.name}`)
   }
   return { serverVersion: capabilities.version, applied: done }
+}
+
+async function tableExists(client: ClickHouseClient, table: string): Promise<boolean> {
+  const result = await client.query({ query: `EXISTS TABLE ${table}`, format: 'JSONEachRow' })
+  const [row] = await result.json<{ result: number | string }>()
+  return Number(row?.result) === 1
 }
 
 async function run(client: ClickHouseClient, query: string, migration = 'bootstrap'): Promise<void> {

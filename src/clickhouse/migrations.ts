@@ -1,4 +1,7 @@
 import type { ServerCapabilities } from './capabilities.ts'
+import { createTableStatements, MARKET_SHARDING_KEY, type TableSpec } from './cluster-ddl.ts'
+
+export { migrationsTableSql } from './cluster-ddl.ts'
 
 /**
  * Versioned schema migrations (pure: SQL text only). Each statement is idempotent on its own
@@ -11,6 +14,8 @@ export interface MigrationContext {
   database: string
   capabilities: ServerCapabilities
   retentionDays: number
+  /** CLICKHOUSE_CLUSTER: '' for one server (cluster-ddl.ts). */
+  cluster: string
 }
 
 export interface Migration {
@@ -23,22 +28,33 @@ export interface Migration {
 const dayPartition = 'toYYYYMMDD(toDateTime(intDiv(ts, 1000)))'
 
 function tableTail(context: MigrationContext, orderBy: string): string {
-  const { capabilities, retentionDays } = context
+  const { capabilities, retentionDays, cluster } = context
   const ttl = capabilities.ttl ? `\nTTL toDateTime(intDiv(ts, 1000)) + INTERVAL ${retentionDays} DAY` : ''
-  // A deduplication window lets inserts carry insert_deduplication_token on non-replicated tables.
-  const settings = capabilities.insertDeduplicationToken
-    ? '\nSETTINGS non_replicated_deduplication_window = 1000'
-    : ''
+  // A deduplication window lets inserts carry insert_deduplication_token on non-replicated tables
+  // (replicated ones have one by default).
+  const settings =
+    capabilities.insertDeduplicationToken && !cluster
+      ? '\nSETTINGS non_replicated_deduplication_window = 1000'
+      : ''
   return `PARTITION BY ${dayPartition}\nORDER BY (${orderBy})${ttl}${settings}`
 }
 
-export const migrations: Migration[] = [
-  {
-    version: 1,
-    name: 'trades',
-    statements: (context) => [
-      `CREATE TABLE IF NOT EXISTS ${context.database}.trades (
-  exchange String,
+function table(
+  context: MigrationContext,
+  spec: Omit<TableSpec, 'database' | 'tail' | 'shardingKey'> & { orderBy: string; shardingKey?: string }
+): string[] {
+  const { orderBy, shardingKey = MARKET_SHARDING_KEY, ...rest } = spec
+  return createTableStatements(
+    { ...rest, database: context.database, tail: tableTail(context, orderBy), shardingKey },
+    context.cluster
+  )
+}
+
+/** The trades table (also the scratch copies `tickbridge validate` makes, under another name). */
+export function tradesTable(context: MigrationContext, name: string): string[] {
+  return table(context, {
+    name,
+    columns: `  exchange String,
   symbol String,
   id String,
   price Decimal(38, 18),
@@ -46,27 +62,37 @@ export const migrations: Migration[] = [
   side Enum8('unknown' = 0, 'buy' = 1, 'sell' = 2),
   ts UInt64,
   recv_ts UInt64,
-  inserted_at DateTime MATERIALIZED now()
-) ENGINE = ReplacingMergeTree()
-${tableTail(context, 'exchange, symbol, ts, id')}`
-    ]
+  inserted_at DateTime MATERIALIZED now()`,
+    engine: 'ReplacingMergeTree',
+    orderBy: 'exchange, symbol, ts, id'
+  })
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'trades',
+    statements: (context) => [...tradesTable(context, 'trades')]
   },
   {
     version: 2,
     name: 'depth_quotes_candles',
     statements: (context) => [
-      `CREATE TABLE IF NOT EXISTS ${context.database}.depth (
-  exchange String,
+      ...table(context, {
+        name: 'depth',
+        columns: `  exchange String,
   symbol String,
   ts UInt64,
   bids Array(Array(Decimal(38, 18))),
   asks Array(Array(Decimal(38, 18))),
   recv_ts UInt64,
-  inserted_at DateTime MATERIALIZED now()
-) ENGINE = ReplacingMergeTree()
-${tableTail(context, 'exchange, symbol, ts')}`,
-      `CREATE TABLE IF NOT EXISTS ${context.database}.quotes (
-  exchange String,
+  inserted_at DateTime MATERIALIZED now()`,
+        engine: 'ReplacingMergeTree',
+        orderBy: 'exchange, symbol, ts'
+      }),
+      ...table(context, {
+        name: 'quotes',
+        columns: `  exchange String,
   symbol String,
   ts UInt64,
   bid Decimal(38, 18),
@@ -74,11 +100,13 @@ ${tableTail(context, 'exchange, symbol, ts')}`,
   bid_size Decimal(38, 18),
   ask_size Decimal(38, 18),
   recv_ts UInt64,
-  inserted_at DateTime MATERIALIZED now()
-) ENGINE = ReplacingMergeTree()
-${tableTail(context, 'exchange, symbol, ts, bid, ask, bid_size, ask_size')}`,
-      `CREATE TABLE IF NOT EXISTS ${context.database}.candles (
-  exchange String,
+  inserted_at DateTime MATERIALIZED now()`,
+        engine: 'ReplacingMergeTree',
+        orderBy: 'exchange, symbol, ts, bid, ask, bid_size, ask_size'
+      }),
+      ...table(context, {
+        name: 'candles',
+        columns: `  exchange String,
   symbol String,
   timeframe String,
   source Enum8('exchange' = 1, 'trades' = 2),
@@ -91,9 +119,11 @@ ${tableTail(context, 'exchange, symbol, ts, bid, ask, bid_size, ask_size')}`,
   trades UInt64,
   recv_ts UInt64,
   version UInt64,
-  inserted_at DateTime MATERIALIZED now()
-) ENGINE = ReplacingMergeTree(version)
-${tableTail(context, 'exchange, symbol, timeframe, source, ts')}`
+  inserted_at DateTime MATERIALIZED now()`,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        orderBy: 'exchange, symbol, timeframe, source, ts'
+      })
     ]
   },
   {
@@ -101,8 +131,9 @@ ${tableTail(context, 'exchange, symbol, timeframe, source, ts')}`
     name: 'hub_heartbeats',
     // The hub's long view of every instance, one row per heartbeat (docs/hub.md).
     statements: (context) => [
-      `CREATE TABLE IF NOT EXISTS ${context.database}.hub_heartbeats (
-  instance_id String,
+      ...table(context, {
+        name: 'hub_heartbeats',
+        columns: `  instance_id String,
   role String,
   ts UInt64,
   messages_per_second Float64,
@@ -111,20 +142,14 @@ ${tableTail(context, 'exchange, symbol, timeframe, source, ts')}`
   paused UInt8,
   partitions UInt32,
   inserted UInt64,
-  errors UInt64
-) ENGINE = MergeTree()
-${tableTail(context, 'instance_id, ts')}`
+  errors UInt64`,
+        engine: 'MergeTree',
+        orderBy: 'instance_id, ts',
+        shardingKey: 'cityHash64(instance_id)'
+      })
     ]
   }
 ]
-
-export function migrationsTableSql(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (
-  version UInt32,
-  name String,
-  applied_at DateTime
-) ENGINE = ReplacingMergeTree() ORDER BY version`
-}
 
 export function pendingMigrations(all: Migration[], applied: Set<number>): Migration[] {
   return all.filter((migration) => !applied.has(migration.version)).sort((a, b) => a.version - b.version)

@@ -23,6 +23,29 @@ type Derivation = (settings: Settings, host: HostFacts) => unknown
 const home = (s: Settings, host: HostFacts): string =>
   s.TICKBRIDGE_HOME || resolve(host.projectRoot, '.tickbridge')
 
+/** The name of the local ClickHouse cluster in its nodes' remote_servers (`stack up --cluster`). */
+export const LOCAL_CLICKHOUSE_CLUSTER = 'tickbridge'
+export const LOCAL_CLICKHOUSE_NODES = 4
+
+/** Node n (1..4) of the local ClickHouse cluster serves HTTP on base+n (src/stack/clickhouse-cluster.ts). */
+export function localClusterHttpPort(base: number, node: number): number {
+  return base + node
+}
+
+const clickhouseUrls = (s: Settings): string[] => {
+  if (s.CLICKHOUSE_URL)
+    return s.CLICKHOUSE_URL.split(',')
+      .map((url) => url.trim())
+      .filter(Boolean)
+  if (s.TICKBRIDGE_CLUSTER) {
+    return Array.from(
+      { length: LOCAL_CLICKHOUSE_NODES },
+      (_, i) => `http://127.0.0.1:${localClusterHttpPort(s.TICKBRIDGE_CLUSTER_CLICKHOUSE_PORT, i + 1)}`
+    )
+  }
+  return [`http://127.0.0.1:${s.TICKBRIDGE_CLICKHOUSE_HTTP_PORT}`]
+}
+
 /** The bridge's pool (BRIDGE_TYPES, BRIDGE_POOL): which types it consumes, in which consumer group. */
 const bridgePool = (s: Settings): BridgePool => {
   try {
@@ -71,7 +94,12 @@ export const derivedFields = {
     saslPassword: (s: Settings): Secret => new Secret(s.KAFKA_SASL_PASSWORD)
   },
   clickhouse: {
-    url: (s: Settings): string => s.CLICKHOUSE_URL || `http://127.0.0.1:${s.TICKBRIDGE_CLICKHOUSE_HTTP_PORT}`,
+    /** Every node to use, in order (CLICKHOUSE_URL as a list; the local cluster's 4 nodes; the local server). */
+    urls: clickhouseUrls,
+    /** The first node: where single-server tools (`stack status`, messages) point. */
+    url: (s: Settings): string => clickhouseUrls(s)[0] ?? '',
+    cluster: (s: Settings): string =>
+      s.CLICKHOUSE_CLUSTER || (s.TICKBRIDGE_CLUSTER && !s.CLICKHOUSE_URL ? LOCAL_CLICKHOUSE_CLUSTER : ''),
     /** true when CLICKHOUSE_URL points at an existing server: nothing is provisioned. */
     external: (s: Settings): boolean => s.CLICKHOUSE_URL !== ''
   },

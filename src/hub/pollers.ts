@@ -49,16 +49,23 @@ export async function pollLag(view: ClusterView, admin: Admin, fallback: LagGrou
   }
 }
 
-/** Rows per tickbridge table, from system.parts (cheap; counts rows not yet merged by ReplacingMergeTree). */
+/**
+ * Rows per tickbridge table, from system.parts (cheap; counts rows not yet merged by ReplacingMergeTree). On a
+ * cluster system.parts shows one node, so each Distributed table is counted instead (count() without a
+ * filter is answered from each shard's part metadata).
+ */
 export async function pollTables(
   view: ClusterView,
   clickhouse: ClickHouseClient,
-  database: string
+  database: string,
+  cluster = ''
 ): Promise<void> {
-  const result = await clickhouse.query({
-    query: `SELECT table, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN ('trades', 'depth', 'quotes', 'candles') GROUP BY table`,
-    format: 'JSONEachRow'
-  })
+  const query = cluster
+    ? ['trades', 'depth', 'quotes', 'candles']
+        .map((t) => `SELECT '${t}' AS table, count() AS rows FROM ${database}.${t}`)
+        .join(' UNION ALL ')
+    : `SELECT table, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN ('trades', 'depth', 'quotes', 'candles') GROUP BY table`
+  const result = await clickhouse.query({ query, format: 'JSONEachRow' })
   const rows = await result.json<{ table: string; rows: string | number }>()
   view.tables = Object.fromEntries(
     ['trades', 'depth', 'quotes', 'candles'].map((t) => [

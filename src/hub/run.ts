@@ -65,7 +65,12 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
       log,
       'consumer lag'
     ),
-    every(TABLES_MS, () => pollTables(view, clickhouse, database), log, 'ClickHouse row counts'),
+    every(
+      TABLES_MS,
+      () => pollTables(view, clickhouse, database, config.clickhouse.cluster),
+      log,
+      'ClickHouse row counts'
+    ),
     every(
       HISTORY_MS,
       async () => {

@@ -14,6 +14,7 @@ import {
 } from 'nats'
 import type { Logger } from 'pino'
 import type { NatsConfig } from '../config/types.ts'
+import type { MessageType } from '../core/messages.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 
 /**
@@ -109,21 +110,6 @@ export function streamConfig(nats: NatsConfig): Partial<StreamConfig> {
   }
 }
 
-/**
- * The durable pull consumer the bridges share: explicit acks (a bridge acknowledges each message once it is in
- * ClickHouse), redelivery after the ack wait, at most `maxAckPending` delivered and unacknowledged.
- */
-export function consumerConfig(nats: NatsConfig): Partial<ConsumerConfig> {
-  return {
-    durable_name: nats.consumer,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(nats.ackWaitMs),
-    max_ack_pending: nats.maxAckPending,
-    max_deliver: -1
-  }
-}
-
 /** Creates the stream if missing; an existing one is used as it is. Returns its info. */
 export async function ensureStream(
   jsm: JetStreamManager,
@@ -154,44 +140,109 @@ export async function ensureStream(
 }
 
 /**
- * Creates the durable consumer if missing. An existing one is brought to this config's ack wait and pending
+ * The durable consumer of one message type, `<NATS_CONSUMER>-<type>`: one per type, shared by every bridge that
+ * reads the type, whatever its worker pool. A work-queue stream refuses consumers whose subjects overlap, and
+ * nats-server before 2.10 takes one filter subject per consumer, so consumers per type (filters
+ * `<prefix>.<type>.>`, disjoint) are what lets a pool of trade bridges and a bridge of every type read one
+ * stream together: each type's messages go to one of the bridges reading that type (docs/nats.md#worker-pools).
+ */
+export function consumerName(nats: NatsConfig, type: MessageType): string {
+  return `${nats.consumer}-${type}`
+}
+
+export function typeSubject(nats: NatsConfig, type: MessageType): string {
+  return `${nats.subjectPrefix}.${type}.>`
+}
+
+/**
+ * A type's durable pull consumer: explicit acks (a bridge acknowledges each message once it is in ClickHouse),
+ * redelivery after the ack wait, at most `maxAckPending` delivered and unacknowledged.
+ */
+export function consumerConfig(nats: NatsConfig, type: MessageType): Partial<ConsumerConfig> {
+  return {
+    durable_name: consumerName(nats, type),
+    filter_subject: typeSubject(nats, type),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(nats.ackWaitMs),
+    max_ack_pending: nats.maxAckPending,
+    max_deliver: -1
+  }
+}
+
+/**
+ * Earlier builds read every type through one unfiltered consumer named `NATS_CONSUMER`, which a work queue does
+ * not let coexist with the per-type ones. It is deleted: on a work queue that loses nothing (unacknowledged
+ * messages stay in the stream and go to the per-type consumers; what its bridges still held is written twice,
+ * one row).
+ */
+export async function dropUnfilteredConsumer(
+  jsm: JetStreamManager,
+  nats: NatsConfig,
+  log: Logger
+): Promise<void> {
+  const legacy = await jsm.consumers.info(nats.stream, nats.consumer).catch(() => null)
+  if (!legacy || legacy.config.filter_subject) return
+  await jsm.consumers.delete(nats.stream, nats.consumer).catch(() => undefined)
+  log.warn(
+    { stream: nats.stream, consumer: nats.consumer },
+    'deleted the unfiltered NATS consumer of an earlier build: bridges now read one consumer per type'
+  )
+}
+
+/** Makes sure the consumers of `types` exist (see ensureConsumer), after dropping a legacy unfiltered one. */
+export async function ensureConsumers(
+  jsm: JetStreamManager,
+  nats: NatsConfig,
+  types: readonly MessageType[],
+  log: Logger
+): Promise<void> {
+  await dropUnfilteredConsumer(jsm, nats, log)
+  for (const type of types) await ensureConsumer(jsm, nats, type, log)
+}
+
+/**
+ * Creates a type's durable consumer if missing. An existing one is brought to this config's ack wait and pending
  * limit (if the server refuses, the bridge goes on with the consumer as it is, and says so).
  */
-export async function ensureConsumer(jsm: JetStreamManager, nats: NatsConfig, log: Logger): Promise<void> {
-  const wanted = consumerConfig(nats)
-  const existing = await jsm.consumers.info(nats.stream, nats.consumer).catch((error: unknown) => {
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  nats: NatsConfig,
+  type: MessageType,
+  log: Logger
+): Promise<void> {
+  const wanted = consumerConfig(nats, type)
+  const name = consumerName(nats, type)
+  const existing = await jsm.consumers.info(nats.stream, name).catch((error: unknown) => {
     if (isConsumerNotFound(error)) return null
-    throw natsUnavailable(`cannot read NATS consumer ${nats.consumer} of ${nats.stream}`, error)
+    throw natsUnavailable(`cannot read NATS consumer ${name} of ${nats.stream}`, error)
   })
   if (existing) {
     const { ack_wait: ackWait, max_ack_pending: maxAckPending } = existing.config
     if (ackWait === wanted.ack_wait && maxAckPending === wanted.max_ack_pending) return
     await jsm.consumers
-      .update(nats.stream, nats.consumer, {
+      .update(nats.stream, name, {
         ack_wait: wanted.ack_wait as number,
         max_ack_pending: wanted.max_ack_pending as number
       })
       .then(
         () =>
-          log.info(
-            { consumer: nats.consumer },
-            'NATS consumer updated to NATS_ACK_WAIT_MS / NATS_MAX_ACK_PENDING'
-          ),
+          log.info({ consumer: name }, 'NATS consumer updated to NATS_ACK_WAIT_MS / NATS_MAX_ACK_PENDING'),
         (error: unknown) =>
-          log.warn(
-            { err: error, consumer: nats.consumer },
-            'could not update the NATS consumer; using it as it is'
-          )
+          log.warn({ err: error, consumer: name }, 'could not update the NATS consumer; using it as it is')
       )
     return
   }
   try {
     await jsm.consumers.add(nats.stream, wanted)
-    log.info({ stream: nats.stream, consumer: nats.consumer }, 'created the durable NATS consumer')
+    log.info(
+      { stream: nats.stream, consumer: name, filter: wanted.filter_subject },
+      'created the durable NATS consumer'
+    )
   } catch (error) {
     // Another bridge may have created it meanwhile.
-    if (await jsm.consumers.info(nats.stream, nats.consumer).catch(() => null)) return
-    throw natsUnavailable(`cannot create NATS consumer ${nats.consumer} on ${nats.stream}`, error)
+    if (await jsm.consumers.info(nats.stream, name).catch(() => null)) return
+    throw natsUnavailable(`cannot create NATS consumer ${name} on ${nats.stream}`, error)
   }
 }
 

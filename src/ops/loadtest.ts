@@ -3,9 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createClickHouse, type ClickHouseClient } from '../clickhouse/client.ts'
 import type { Config } from '../config/types.ts'
 import { TableNames } from '../core/rows.ts'
-import { ErrorCodes, TickbridgeError } from '../errors.ts'
-import { createAdmin } from '../kafka/clients.ts'
-import { describeGroupAssignment } from '../kafka/group.ts'
 import { topicForType } from '../kafka/topics.ts'
 import { sendPaced } from '../sim/kafka-load.ts'
 import {
@@ -16,8 +13,8 @@ import {
   type LoadType
 } from '../sim/load-messages.ts'
 import { openTransport, type Via } from '../sim/load-transport.ts'
-import { hubBridges } from '../validate/probes.ts'
-import { instanceShares, VisibilityTracker, type InstanceShare } from './visibility.ts'
+import { startShareProbe, type RunShares } from './load-shares.ts'
+import { VisibilityTracker } from './visibility.ts'
 
 /**
  * `tickbridge loadtest`: sends a known number of canonical messages at a rate into the running pipeline and
@@ -47,7 +44,7 @@ export interface LoadTestProgress {
   elapsedMs: number
 }
 
-export interface LoadTestResult {
+export interface LoadTestResult extends RunShares {
   runId: string
   via: Via
   types: LoadType[]
@@ -67,12 +64,6 @@ export interface LoadTestResult {
   /** From the last acknowledged send until the last one was queryable. */
   afterLastSendSeconds: number | null
   latencyMs: { p50: number; p90: number; p99: number; max: number }
-  shares: InstanceShare[]
-  /** Where the partition owners came from: the hub's instance list, the consumer group, or nowhere. */
-  sharesFrom: 'hub' | 'group' | null
-  /** Messages sent to partitions nobody owned. */
-  unowned: number
-  assignmentChanged: boolean
   passed: boolean
 }
 
@@ -89,15 +80,8 @@ export async function runLoadTest(
   const transport = await openTransport(config, options.via, `tickbridge-loadtest-${runId}`, topics)
   const clickhouse = createClickHouse(config.clickhouse)
   try {
-    const before = await partitionOwners(config, options.hubUrl, transport.partitions)
-    if (before.owners.size === 0)
-      throw new TickbridgeError(
-        ErrorCodes.COMMAND_FAILED,
-        `no bridge consumes ${topics.join(', ')}: nothing would insert the load test's messages`,
-        {
-          hint: 'Start the pipeline (`tickbridge start`) or bridges (`tickbridge scale N`), then run it again.'
-        }
-      )
+    const byPartition = new Map(transport.partitions.map((p) => [p, 0]))
+    const probe = await startShareProbe(config, options.hubUrl, transport, topics, byPartition)
     const keyTopic = topicFor(options.types[0] as LoadType)
     const symbols = loadSymbols(runId, options.symbols, {
       bucketOf: (key) => transport.partitionOf({ topic: keyTopic, key, value: '' }),
@@ -105,7 +89,6 @@ export async function runLoadTest(
     })
     const generator = new LoadMessages({ types: options.types, symbols, topicFor })
     const tracker = new VisibilityTracker()
-    const byPartition = new Map(transport.partitions.map((p) => [p, 0]))
     const stopPolling = new AbortController()
     options.signal?.addEventListener('abort', () => stopPolling.abort(), { once: true })
     const started = Date.now()
@@ -160,8 +143,7 @@ export async function runLoadTest(
     report()
     await poller
     report()
-    const after = await partitionOwners(config, options.hubUrl, transport.partitions)
-    const { shares, unowned } = instanceShares(byPartition, before.owners)
+    const shares = await probe.finish(paced.sent)
     const [p50, p90, p99, max] = tracker.percentiles([50, 90, 99, 100]) as [number, number, number, number]
     const done = tracker.lastSeenAt
     const complete = tracker.missing === 0 && done !== null
@@ -180,10 +162,7 @@ export async function runLoadTest(
       allQueryableSeconds: complete ? round((done - started) / 1000, 3) : null,
       afterLastSendSeconds: complete ? round(Math.max(0, done - lastSentAt) / 1000, 3) : null,
       latencyMs: { p50, p90, p99, max },
-      shares,
-      sharesFrom: before.source,
-      unowned,
-      assignmentChanged: !sameOwners(before.owners, after.owners) && after.owners.size > 0,
+      ...shares,
       passed: complete && paced.sent === options.messages
     }
   } finally {
@@ -238,39 +217,4 @@ async function pollVisibility(
     options.onPoll()
     await sleep(Math.max(1, options.pollMs - (Date.now() - polled)))
   }
-}
-
-/** Who owns each of `partitions`: the hub's alive bridges, else the bridge consumer group's members. */
-async function partitionOwners(
-  config: Config,
-  hubUrl: string,
-  partitions: string[]
-): Promise<{ owners: Map<string, string>; source: 'hub' | 'group' | null }> {
-  const wanted = new Set(partitions)
-  const pick = (members: { instanceId: string; partitions: string[] }[]) =>
-    new Map(
-      members.flatMap((m) => m.partitions.filter((p) => wanted.has(p)).map((p) => [p, m.instanceId] as const))
-    )
-  const fromHub = await hubBridges(hubUrl)
-    .then((bridges) =>
-      pick(
-        bridges
-          .filter((b) => b.state === 'alive')
-          .map((b) => ({ instanceId: b.instanceId, partitions: b.lastHeartbeat.partitions }))
-      )
-    )
-    .catch(() => new Map<string, string>())
-  if (fromHub.size > 0) return { owners: fromHub, source: 'hub' }
-  const admin = createAdmin(config.kafka)
-  try {
-    const group = await describeGroupAssignment(admin, config.bridge.groupId).catch(() => null)
-    const fromGroup = pick(group?.members ?? [])
-    return { owners: fromGroup, source: fromGroup.size > 0 ? 'group' : null }
-  } finally {
-    await admin.close().catch(() => undefined)
-  }
-}
-
-function sameOwners(a: Map<string, string>, b: Map<string, string>): boolean {
-  return a.size === b.size && [...a].every(([p, owner]) => b.get(p) === owner)
 }

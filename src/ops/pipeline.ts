@@ -1,3 +1,4 @@
+import type { SourceMode } from '../bridge/source-mode.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bridgeTopics } from '../bridge/run.ts'
 import { createClickHouse } from '../clickhouse/client.ts'
@@ -32,6 +33,11 @@ export interface PipelineOptions {
   bridges: number
   /** Worker pools instead (`start --pools trades=3,depth=2`): each its own types, consumer group and count. */
   pools?: PoolTarget[]
+  /**
+   * Where the bridges read (`bridge --source`, default kafka). Other than kafka, the feed also publishes to NATS
+   * (`feed --nats`).
+   */
+  source?: SourceMode
   /** Simulated trades per second (the simulator's rate for the feed's connection). */
   rate: number
   /**
@@ -97,22 +103,26 @@ export async function startPipeline(
     progress
   )
   await waitFor(() => portOpen(options.simPort), 20_000, sim, `the simulator on port ${options.simPort}`)
+  const source = options.source ?? 'kafka'
   ensureRunning(
     config,
     'feed',
-    server
-      ? localFeedArgs(options.exchange, '127.0.0.1', options.simPort, symbols)
-      : [
-          '--exchange',
-          'wallex',
-          '--url',
-          `ws://127.0.0.1:${options.simPort}/ws`,
-          '--symbols',
-          symbols.join(',')
-        ],
+    [
+      ...(server
+        ? localFeedArgs(options.exchange, '127.0.0.1', options.simPort, symbols)
+        : [
+            '--exchange',
+            'wallex',
+            '--url',
+            `ws://127.0.0.1:${options.simPort}/ws`,
+            '--symbols',
+            symbols.join(',')
+          ]),
+      ...(source === 'kafka' ? [] : ['--nats'])
+    ],
     progress
   )
-  const { started, stopped } = await scaleLocalBridges(config, options.pools ?? options.bridges)
+  const { started, stopped } = await scaleLocalBridges(config, options.pools ?? options.bridges, source)
   for (const b of stopped) progress(`stopped ${b.name} (pid ${b.pid})`)
   for (const b of started) progress(`started ${b.name} (pid ${b.pid}), log ${b.log}`)
 

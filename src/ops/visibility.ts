@@ -145,3 +145,23 @@ export function instanceShares(
     .sort((a, b) => a.instanceId.localeCompare(b.instanceId, 'en', { numeric: true }))
   return { shares, unowned }
 }
+
+/**
+ * The share per instance from cumulative counters read before and after a run (NATS: each bridge's
+ * `natsMessages`): the counter's growth. An instance absent before counts from zero; one absent after is left
+ * out (its last messages are not known).
+ */
+export function counterShares(before: Map<string, number>, after: Map<string, number>): InstanceShare[] {
+  const deltas = [...after].map(
+    ([instanceId, n]) => [instanceId, Math.max(0, n - (before.get(instanceId) ?? 0))] as const
+  )
+  const total = deltas.reduce((sum, [, n]) => sum + n, 0)
+  return deltas
+    .map(([instanceId, messages]) => ({
+      instanceId,
+      partitions: 0,
+      messages,
+      share: total === 0 ? 0 : Math.round((messages / total) * 1000) / 10
+    }))
+    .sort((a, b) => a.instanceId.localeCompare(b.instanceId, 'en', { numeric: true }))
+}

@@ -2,11 +2,12 @@ import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin, createProducer, partitionForKey } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
+import { openNatsPublisher } from './nats-load.ts'
 import type { OutgoingRecord } from './kafka-load.ts'
 
 /**
- * How `loadtest` and `replay` deliver canonical messages: Kafka today. `--via nats` is accepted by both
- * commands and refused here until the bridge has a NATS source; adding it means one entry in `transports`.
+ * How `loadtest` and `replay` deliver canonical messages: to Kafka's topics, or to the live path's JetStream
+ * stream on the feeds' NATS subjects (sim/nats-load.ts), each send acknowledged before the next.
  */
 export const Vias = ['kafka', 'nats'] as const
 export type Via = (typeof Vias)[number]
@@ -23,7 +24,7 @@ export interface LoadTransport {
 
 type TransportFactory = (config: Config, clientId: string, topics: string[]) => Promise<LoadTransport>
 
-const transports: Partial<Record<Via, TransportFactory>> = { kafka: openKafka }
+const transports: Record<Via, TransportFactory> = { kafka: openKafka, nats: openNats }
 
 export function parseVia(value: string): Via {
   if (!(Vias as readonly string[]).includes(value))
@@ -31,7 +32,7 @@ export function parseVia(value: string): Via {
       ErrorCodes.INVALID_ARGUMENT,
       `--via must be one of ${Vias.join(', ')}, got "${value}"`,
       {
-        hint: 'Use --via kafka.'
+        hint: 'Use --via kafka or --via nats.'
       }
     )
   return value as Via
@@ -44,12 +45,6 @@ export async function openTransport(
   topics: string[]
 ): Promise<LoadTransport> {
   const open = transports[via]
-  if (!open)
-    throw new TickbridgeError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `--via ${via} is not available yet: no bridge in this build consumes ${via}`,
-      { hint: 'Use --via kafka (the default).' }
-    )
   return open(config, clientId, topics)
 }
 
@@ -90,5 +85,17 @@ async function openKafka(config: Config, clientId: string, topics: string[]): Pr
       return partition
     },
     close: () => producer.close()
+  }
+}
+
+/** NATS has no partitions: which bridge took a message is known only from their heartbeats (ops/load-shares.ts). */
+async function openNats(config: Config, clientId: string): Promise<LoadTransport> {
+  const publisher = await openNatsPublisher(config, clientId)
+  return {
+    via: 'nats',
+    partitions: [],
+    send: (records) => publisher.send(records),
+    partitionOf: () => null,
+    close: () => publisher.close()
   }
 }

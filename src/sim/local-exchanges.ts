@@ -1,9 +1,9 @@
-import { startBinanceServer } from './binance-server.ts'
-import { startBybitServer } from './bybit-server.ts'
-import { startCoinbaseServer } from './coinbase-server.ts'
+import { startBinanceServer } from './binance/server.ts'
+import { startBybitServer } from './bybit/server.ts'
+import { startCoinbaseServer } from './coinbase/server.ts'
 import type { ExchangeServerOptions, RunningExchangeServer } from './kit/exchange-server.ts'
-import { startKrakenServer } from './kraken-server.ts'
-import { startOkxServer } from './okx-server.ts'
+import { startKrakenServer } from './kraken/server.ts'
+import { startOkxServer } from './okx/server.ts'
 
 /** What every local exchange server takes (here with its port and host given), and gives back. */
 export interface LocalServerOptions extends ExchangeServerOptions {

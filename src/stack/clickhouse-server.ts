@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
@@ -18,8 +18,7 @@ import {
  * The local ClickHouse server: a `clickhouse` binary on the PATH (current releases) or Debian's
  * `clickhouse-server` (18.16), run with the project's own config, data dir and ports on 127.0.0.1.
  */
-export function clickhousePaths(config: Config) {
-  const dir = join(config.stack.home, 'clickhouse')
+export function clickhousePaths(config: Config, dir = join(config.stack.home, 'clickhouse')) {
   return {
     dir,
     config: join(dir, 'config.xml'),
@@ -91,9 +90,17 @@ function passwordXml(password: string): string {
   return `<password_sha256_hex>${createHash('sha256').update(password).digest('hex')}</password_sha256_hex>`
 }
 
-function writeClickHouseConfig(config: Config, paths: ClickHousePaths): void {
+/** One server's ports, and config elements of a cluster node (clickhouse-cluster.ts) appended to config.xml. */
+export interface ServerLayout {
+  paths: ClickHousePaths
+  httpPort: number
+  tcpPort: number
+  extraXml?: string
+}
+
+function writeClickHouseConfig(config: Config, layout: ServerLayout): void {
+  const { paths, httpPort: clickhouseHttpPort, tcpPort: clickhouseTcpPort, extraXml = '' } = layout
   mkdirSync(join(paths.dir, 'log'), { recursive: true })
-  const { clickhouseHttpPort, clickhouseTcpPort } = config.stack
   // <yandex> is the root element 18.16 requires; current releases still accept it.
   writeFileSync(
     paths.config,
@@ -120,9 +127,11 @@ function writeClickHouseConfig(config: Config, paths: ClickHousePaths): void {
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>200</max_concurrent_queries>
   <timezone>UTC</timezone>
-</yandex>
+${extraXml}</yandex>
 `
   )
+  // A cluster node's config may hold the password of its peers (remote_servers): readable by the owner only.
+  chmodSync(paths.config, 0o600)
   writeFileSync(
     paths.users,
     `<?xml version="1.0"?>
@@ -152,21 +161,45 @@ export async function clickhouseReady(url: string): Promise<boolean> {
   }
 }
 
-export async function startClickHouse(
+export function startClickHouse(
   config: Config,
   progress: (line: string) => void
 ): Promise<{ pid: number; started: boolean }> {
-  const paths = clickhousePaths(config)
+  return startClickHouseServer(
+    config,
+    {
+      paths: clickhousePaths(config),
+      httpPort: config.stack.clickhouseHttpPort,
+      tcpPort: config.stack.clickhouseTcpPort
+    },
+    progress,
+    {
+      what: 'ClickHouse',
+      portsHint:
+        'Stop that process (a system clickhouse-server?), or choose TICKBRIDGE_CLICKHOUSE_HTTP_PORT / TICKBRIDGE_CLICKHOUSE_TCP_PORT, or use it with CLICKHOUSE_URL.'
+    }
+  )
+}
+
+/** Starts one ClickHouse server of the local stack (the single one, or a node of the cluster) unless it runs. */
+export async function startClickHouseServer(
+  config: Config,
+  layout: ServerLayout & { otherPorts?: number[] },
+  progress: (line: string) => void,
+  names: { what: string; portsHint: string }
+): Promise<{ pid: number; started: boolean }> {
+  const { paths } = layout
   const running = runningPid(paths.pid, paths.config)
   if (running !== null) return { pid: running, started: false }
   const binary = ensureClickHouseInstalled(progress)
   await assertPortsFree(
-    [config.stack.clickhouseHttpPort, config.stack.clickhouseTcpPort],
-    'ClickHouse',
-    'Stop that process (a system clickhouse-server?), or choose TICKBRIDGE_CLICKHOUSE_HTTP_PORT / TICKBRIDGE_CLICKHOUSE_TCP_PORT, or use it with CLICKHOUSE_URL.'
+    [layout.httpPort, layout.tcpPort, ...(layout.otherPorts ?? [])],
+    names.what,
+    names.portsHint
   )
-  writeClickHouseConfig(config, paths)
-  progress(`Starting ClickHouse (${binary.command}) on 127.0.0.1:${config.stack.clickhouseHttpPort}...`)
+  writeClickHouseConfig(config, layout)
+  const url = `http://127.0.0.1:${layout.httpPort}`
+  progress(`Starting ${names.what} (${binary.command}) on 127.0.0.1:${layout.httpPort}...`)
   return startServer(
     {
       command: binary.command,
@@ -175,9 +208,9 @@ export async function startClickHouse(
       logFile: paths.stdout,
       pidFile: paths.pid
     },
-    () => clickhouseReady(config.clickhouse.url),
+    () => clickhouseReady(url),
     {
-      what: 'ClickHouse',
+      what: names.what,
       timeoutMs: config.stack.startTimeoutMs,
       onFailure: () =>
         `Last lines of ${paths.errorLog}:\n${tailFile(paths.errorLog)}\n${tailFile(paths.stdout, 10)}`

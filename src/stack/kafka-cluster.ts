@@ -159,8 +159,7 @@ export async function kafkaClusterStatus(config: Config): Promise<ComponentStatu
   const healthy = await Promise.all(nodes.map((node) => clusterNodeReady(config, node)))
   const version = kafkaVersion(kafkaPaths(config))
   return nodes.map((node, i) => ({
-    name: 'kafka',
-    node: node.id,
+    name: `kafka-${node.id}` as const,
     mode: 'local',
     endpoint: `127.0.0.1:${node.port}`,
     pid: runningPid(node.pid, node.properties),

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { projectRoot } from '../config/load.ts'
 import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin } from '../kafka/clients.ts'
+import { installMavenJars } from './maven.ts'
 import {
   ensureCertificates,
   ensureScramUser,
@@ -29,7 +29,6 @@ export function kafkaPaths(config: Config) {
   return {
     dir,
     lib: join(dir, 'lib'),
-    libStamp: join(dir, 'lib', '.pom-sha256'),
     data: join(dir, 'data'),
     properties: join(dir, 'server.properties'),
     log4j: join(dir, 'log4j2.properties'),
@@ -55,42 +54,15 @@ export function requireJava(): void {
 
 /** Resolves the Kafka runtime jars once (Maven copies them into .tickbridge/kafka/lib; later runs reuse them). */
 export function installKafkaJars(paths: KafkaPaths, progress: (line: string) => void): void {
-  const pomHash = createHash('sha256').update(readFileSync(paths.pom)).digest('hex')
-  if (existsSync(paths.libStamp) && readFileSync(paths.libStamp, 'utf8') === pomHash) return
-  if (!commandExists('mvn')) {
-    throw new TickbridgeError(
-      ErrorCodes.MAVEN_MISSING,
-      'Maven is not installed (needed once, to fetch the Kafka jars).',
-      {
-        hint: 'Install it (Debian: apt-get install -y maven), or point KAFKA_BROKERS at an existing cluster.'
-      }
-    )
-  }
-  progress('Resolving Apache Kafka jars from Maven Central (first run only)...')
-  const result = spawnSync(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-f',
-      paths.pom,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${paths.lib}`,
-      '-DincludeScope=runtime'
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
+  installMavenJars(
+    {
+      what: 'Apache Kafka',
+      pom: paths.pom,
+      lib: paths.lib,
+      alternative: 'point KAFKA_BROKERS at an existing cluster'
+    },
+    progress
   )
-  if (result.status !== 0) {
-    throw new TickbridgeError(
-      ErrorCodes.START_FAILED,
-      `Maven could not resolve the Kafka jars:\n${(result.stdout + result.stderr).slice(-3000)}`,
-      {
-        hint: 'Check that Maven Central is reachable (proxy settings in ~/.m2/settings.xml).'
-      }
-    )
-  }
-  writeFileSync(paths.libStamp, pomHash)
-  progress(`Kafka jars ready in ${paths.lib}`)
 }
 
 export function kafkaVersion(paths: KafkaPaths): string {

@@ -1,3 +1,4 @@
+import type { SourceMode } from '../bridge/source-mode.ts'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { cliEntry } from '../config/load.ts'
@@ -111,7 +112,7 @@ export function startLocalProcess(config: Config, spec: LocalProcessSpec): Local
     env: {
       ...process.env,
       LOG_PRETTY: 'false',
-      // The stack the parent runs on (`start --cluster` sets it for itself only): its processes use the same.
+      // The same stack as the command that starts it (`start --cluster`: the local cluster).
       TICKBRIDGE_CLUSTER: String(config.stack.cluster),
       // A pool is given by --pool (or none): not by variables this shell may have set.
       ...(spec.role === 'bridge' ? { BRIDGE_POOL: '', BRIDGE_TYPES: '' } : {}),
@@ -142,7 +143,9 @@ export async function stopLocalProcess(local: LocalProcess): Promise<void> {
  */
 export async function scaleLocalBridges(
   config: Config,
-  layout: number | readonly Pick<PoolTarget, 'name' | 'count'>[]
+  layout: number | readonly Pick<PoolTarget, 'name' | 'count'>[],
+  /** Where the bridges it starts read (`bridge --source`); the running ones are kept as they are. */
+  source: SourceMode = 'kafka'
 ): Promise<{ started: LocalProcess[]; stopped: LocalProcess[] }> {
   const targets = typeof layout === 'number' ? [{ name: ALL_POOL, count: layout }] : layout
   const running = listLocalProcesses(config, 'bridge')
@@ -165,7 +168,12 @@ export async function scaleLocalBridges(
   }
   await Promise.all(stopped.map(stopLocalProcess))
   const started = toStart.map(({ pool, ordinal }) =>
-    startLocalProcess(config, { role: 'bridge', ordinal, pool })
+    startLocalProcess(config, {
+      role: 'bridge',
+      ordinal,
+      pool,
+      ...(source === 'kafka' ? {} : { args: ['--source', source] })
+    })
   )
   return { started, stopped }
 }

@@ -1,6 +1,13 @@
 import { rmSync } from 'node:fs'
 import { createClickHouse, serverVersion } from '../clickhouse/client.ts'
+import { displayUrl } from '../clickhouse/endpoints.ts'
 import type { Config } from '../config/types.ts'
+import {
+  clickhouseClusterLogFiles,
+  clickhouseClusterStatus,
+  startClickHouseCluster,
+  stopClickHouseCluster
+} from './clickhouse-cluster.ts'
 import { clickhousePaths, clickhouseReady, startClickHouse, stopClickHouse } from './clickhouse-server.ts'
 import {
   kafkaClusterNodes,
@@ -11,12 +18,11 @@ import {
 import { kafkaPaths, kafkaReady, kafkaVersion, startKafka, stopKafka } from './kafka-server.ts'
 import { localNatsPid, natsPaths, probeNats, startNats, stopNats } from './nats-server.ts'
 import { runningPid } from './processes.ts'
+import { startZookeeper, stopZookeeper } from './zookeeper.ts'
 
 /** `tickbridge stack up | down | status`: the local single-node Kafka + ClickHouse + NATS, or the external ones. */
 export interface ComponentStatus {
-  name: 'kafka' | 'clickhouse' | 'nats'
-  /** Which node of a local cluster (`stack up --cluster`); absent for a single server. */
-  node?: number
+  name: 'kafka' | 'clickhouse' | 'nats' | 'zookeeper' | `clickhouse-${number}` | `kafka-${number}`
   mode: 'local' | 'external'
   endpoint: string
   pid: number | null
@@ -37,7 +43,9 @@ export async function stackUp(config: Config, progress: (line: string) => void):
         : startKafka(config, progress).then((r) => report(progress, 'Kafka', r)),
     config.clickhouse.external
       ? Promise.resolve()
-      : startClickHouse(config, progress).then((r) => report(progress, 'ClickHouse', r)),
+      : config.stack.cluster
+        ? startLocalClickHouseCluster(config, progress)
+        : startClickHouse(config, progress).then((r) => report(progress, 'ClickHouse', r)),
     config.nats.external
       ? Promise.resolve()
       : startNats(config, progress).then((r) => {
@@ -45,6 +53,13 @@ export async function stackUp(config: Config, progress: (line: string) => void):
         })
   ])
   return stackStatus(config)
+}
+
+/** ZooKeeper first: the four nodes need it to start their replicated tables. */
+async function startLocalClickHouseCluster(config: Config, progress: (line: string) => void): Promise<void> {
+  report(progress, 'ZooKeeper', await startZookeeper(config, progress))
+  for (const { node, ...result } of await startClickHouseCluster(config, progress))
+    report(progress, `ClickHouse node ${node.node}`, result)
 }
 
 function report(
@@ -68,6 +83,12 @@ export async function stackDown(config: Config, options: { purge?: boolean } = {
   if (config.stack.cluster && !config.kafka.external) stopped.push(...(await stopKafkaCluster(config)))
   if (clickhousePid !== null) stopped.push(`clickhouse (pid ${clickhousePid})`)
   if (natsPid !== null) stopped.push(`nats (pid ${natsPid})`)
+  if (config.stack.cluster && !config.clickhouse.external) {
+    for (const { node, pid } of await stopClickHouseCluster(config))
+      stopped.push(`clickhouse node ${node.node} (pid ${pid})`)
+    const zookeeperPid = await stopZookeeper(config)
+    if (zookeeperPid !== null) stopped.push(`zookeeper (pid ${zookeeperPid})`)
+  }
   if (options.purge) rmSync(config.stack.home, { recursive: true, force: true })
   return stopped
 }
@@ -87,10 +108,23 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
     chVersion = await serverVersion(client).catch(() => 'unknown')
     await client.close()
   }
+  const clickhouseStatus: ComponentStatus[] =
+    config.stack.cluster && !config.clickhouse.external
+      ? await clickhouseClusterStatus(config)
+      : [
+          {
+            name: 'clickhouse',
+            mode: config.clickhouse.external ? 'external' : 'local',
+            endpoint: config.clickhouse.urls.map(displayUrl).join(','),
+            pid: config.clickhouse.external ? null : runningPid(clickhouse.pid, clickhouse.config),
+            healthy: clickhouseHealthy,
+            version: chVersion,
+            log: config.clickhouse.external ? null : clickhouse.log
+          }
+        ]
   return [
-    ...(config.stack.cluster && !config.kafka.external ? await kafkaClusterStatus(config) : []),
     ...(config.stack.cluster && !config.kafka.external
-      ? []
+      ? await kafkaClusterStatus(config)
       : [
           {
             name: 'kafka' as const,
@@ -102,15 +136,7 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
             log: config.kafka.external ? null : kafka.log
           }
         ]),
-    {
-      name: 'clickhouse',
-      mode: config.clickhouse.external ? 'external' : 'local',
-      endpoint: config.clickhouse.url,
-      pid: config.clickhouse.external ? null : runningPid(clickhouse.pid, clickhouse.config),
-      healthy: clickhouseHealthy,
-      version: chVersion,
-      log: config.clickhouse.external ? null : clickhouse.log
-    },
+    ...clickhouseStatus,
     {
       name: 'nats',
       // A server already listening on the local port, not started by the stack, is external to it.
@@ -130,7 +156,9 @@ export function stackLogFiles(config: Config): Record<'kafka' | 'clickhouse' | '
     kafka: config.stack.cluster
       ? kafkaClusterNodes(config).map((node) => node.log)
       : [kafkaPaths(config).log],
-    clickhouse: [clickhouse.errorLog, clickhouse.log, clickhouse.stdout],
+    clickhouse: config.stack.cluster
+      ? clickhouseClusterLogFiles(config)
+      : [clickhouse.errorLog, clickhouse.log, clickhouse.stdout],
     nats: [natsPaths(config).log]
   }
 }

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Admin } from '@platformatic/kafka'
-import type { ClickHouseClient } from '../clickhouse/client.ts'
-import type { Config } from '../config/types.ts'
+import { detectCapabilities, type ClickHouseClient } from '../clickhouse/client.ts'
+import { dropTableStatements } from '../clickhouse/cluster-ddl.ts'
+import { tradesTable } from '../clickhouse/migrations.ts'
+import type { ClickHouseConfig, Config } from '../config/types.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import {
@@ -161,9 +163,18 @@ export async function failoverProbe(
       }
 }
 
-/** Same rows inserted twice into a scratch copy of the trades table: FINAL must show each once. */
-export async function duplicatesProbe(clickhouse: ClickHouseClient, database: string): Promise<CheckResult> {
-  const table = `${database}.validate_dedup_${randomBytes(4).toString('hex')}`
+/**
+ * Same rows inserted twice into a scratch copy of the trades table: FINAL must show each once. On a cluster the
+ * copy is sharded and replicated like `trades`, and the second insert is another block (the rows reversed), so
+ * the replicas' block deduplication cannot hide a FINAL that fails across the cluster.
+ */
+export async function duplicatesProbe(
+  clickhouse: ClickHouseClient,
+  clickhouseConfig: Pick<ClickHouseConfig, 'database' | 'cluster' | 'retentionDays'>
+): Promise<CheckResult> {
+  const { database, cluster, retentionDays } = clickhouseConfig
+  const name = `validate_dedup_${randomBytes(4).toString('hex')}`
+  const table = `${database}.${name}`
   const ts = Date.now()
   // Decimals as bare JSON numbers: 18.16 rejects quoted decimals in JSONEachRow.
   const rows = [0, 1, 2].map(
@@ -171,9 +182,11 @@ export async function duplicatesProbe(clickhouse: ClickHouseClient, database: st
       `{"exchange":"validate","symbol":"DEDUPUSDT","id":"probe-${n}","price":100.5,"amount":1,"side":"buy","ts":${ts},"recv_ts":${ts}}`
   )
   try {
-    await clickhouse.command({ query: `CREATE TABLE ${table} AS ${database}.trades` })
-    for (let copy = 0; copy < 2; copy++) {
-      await clickhouse.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow ${rows.join('\n')}` })
+    const capabilities = await detectCapabilities(clickhouse)
+    for (const query of tradesTable({ database, cluster, capabilities, retentionDays }, name))
+      await clickhouse.command({ query })
+    for (const copy of [rows, [...rows].reverse()]) {
+      await clickhouse.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow ${copy.join('\n')}` })
     }
     const result = await clickhouse.query({
       query: `SELECT count() AS n FROM ${table} FINAL`,
@@ -182,6 +195,7 @@ export async function duplicatesProbe(clickhouse: ClickHouseClient, database: st
     const [row] = await result.json<{ n: string | number }>()
     return checkDuplicates(rows.length * 2, rows.length, Number(row?.n ?? -1))
   } finally {
-    await clickhouse.command({ query: `DROP TABLE IF EXISTS ${table}` }).catch(() => undefined)
+    for (const query of dropTableStatements(database, name, cluster))
+      await clickhouse.command({ query }).catch(() => undefined)
   }
 }

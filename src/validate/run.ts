@@ -155,7 +155,7 @@ export async function runValidation(
         ? { check: 'failover', result: 'skip', evidence: 'skipped (--skip-failover)' }
         : failoverProbe(config, admin, failoverPool, options.failoverTimeoutMs, progress)
     )
-    await attempt('duplicates', () => duplicatesProbe(clickhouse, config.clickhouse.database))
+    await attempt('duplicates', () => duplicatesProbe(clickhouse, config.clickhouse))
     await attempt('backpressure', async () =>
       options.skipBackpressure || !bridges
         ? {

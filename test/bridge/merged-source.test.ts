@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MergedSource } from '../../src/bridge/merged-source.ts'
-import { sourceFor } from '../../src/bridge/source-mode.ts'
+import { parseSourceMode, sourceFor } from '../../src/bridge/source-mode.ts'
 import type { SourceMessage } from '../../src/bridge/ports.ts'
 import { partitionKey } from '../../src/core/offset-tracker.ts'
-import { startBridge } from '../../src/bridge/run.ts'
-import { loadConfig } from '../../src/config/load.ts'
 import { ErrorCodes } from '../../src/errors.ts'
-import { FakeSource, silentLog } from './fakes.ts'
+import { FakeSource } from './fakes.ts'
 
 const kafkaKey = partitionKey({ topic: 'market.trades', partition: 2 })
 const natsKey = partitionKey({ topic: 'nats:MARKET', partition: 99 })
@@ -59,10 +57,10 @@ test('the source a mode reads', () => {
   assert.ok(sourceFor('both', kafka, nats) instanceof MergedSource)
 })
 
-test('a NATS bridge in a worker pool is refused before it connects to anything', async () => {
-  const config = loadConfig({ BRIDGE_TYPES: 'trade,candle' }, '/nonexistent/.env')
-  await assert.rejects(startBridge(config, silentLog, { source: 'nats' }), {
+test('--source takes kafka, nats or both', () => {
+  assert.equal(parseSourceMode('nats'), 'nats')
+  assert.throws(() => parseSourceMode('jetstream'), {
     code: ErrorCodes.INVALID_ARGUMENT,
-    message: /worker pool "trades"/
+    message: /--source must be kafka, nats, both; got "jetstream"/
   })
 })

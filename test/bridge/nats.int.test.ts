@@ -11,6 +11,7 @@ import { feedWithLocalExchange } from '../helpers/feed.ts'
 import { capturedLog } from '../helpers/logs.ts'
 import { readTopic } from '../helpers/kafka-read.ts'
 import { uniqueTrades } from '../helpers/load.ts'
+import { mixedMessages } from '../helpers/market-data.ts'
 import { consumerInfo, natsClient, natsTestEnv, publishToNats, streamInfo } from '../helpers/nats.ts'
 import { killAll, spawnBridge } from '../helpers/processes.ts'
 import { count, eventually, produce, silentLog, waitCommittedToEnd, type TestEnv } from '../helpers/stack.ts'
@@ -119,11 +120,11 @@ test('two bridges share the durable consumer: each gets some of the work, the to
   assert.ok((await assertCandlesMatchTrades(env.clickhouse, env.config.clickhouse.database)) > 0)
 })
 
-test('kill -9 one of two NATS bridges mid-stream: its unacknowledged messages go to the other, nothing lost or doubled', async (t) => {
+test('50,000 trades via NATS, 3 bridges, one killed -9 mid-stream: its unacknowledged messages go to the others, nothing lost or doubled', async (t) => {
   const env = await natsTestEnv(t)
   const nats = await natsClient(t, env.config)
   const args = ['--source', 'nats']
-  const bridges = [1, 2].map((ordinal) => spawnBridge(env, ordinal, {}, args))
+  const bridges = [1, 2, 3].map((ordinal) => spawnBridge(env, ordinal, {}, args))
   env.onEnd(() => killAll(bridges))
   // Both have joined the consumer (created by whichever came first).
   await eventually(
@@ -131,10 +132,10 @@ test('kill -9 one of two NATS bridges mid-stream: its unacknowledged messages go
     () => bridges.map((b) => b.output().slice(-2_000)).join('\n---\n'),
     30_000
   )
-  const all = uniqueTrades(30_000, 47)
+  const all = uniqueTrades(50_000, 47)
   const streaming = (async () => {
-    for (let i = 0; i < all.length; i += 1_000) {
-      await publishToNats(nats, env.config, all.slice(i, i + 1_000))
+    for (let i = 0; i < all.length; i += 2_000) {
+      await publishToNats(nats, env.config, all.slice(i, i + 2_000))
       await sleep(150)
     }
   })()
@@ -264,5 +265,52 @@ test('a message that arrives by both Kafka and NATS is one row, and candles coun
       `SELECT sum(trades) AS n FROM ${db}.candles FINAL WHERE source = 'trades' AND timeframe = '1m'`
     ),
     all.length
+  )
+})
+
+test('worker pools over NATS: each pool reads only its types, beside a bridge of every type, on one work-queue stream', async (t) => {
+  const env = await natsTestEnv(t)
+  const { config } = env
+  const tradesPool = await startNatsBridge(env, 'trades', { BRIDGE_POOL: 'trades' })
+  env.onEnd(() => tradesPool.stop())
+  const depthPool = await startNatsBridge(env, 'depth', { BRIDGE_POOL: 'depth' })
+  env.onEnd(() => depthPool.stop())
+  const nats = await natsClient(t, config)
+  const messages = mixedMessages({ trades: 3_000, depth: 2_000, quotes: 500, candles: 40 }, 7)
+  await publishToNats(nats, config, messages)
+  const expected = { trades: 3_000, depth: 2_000, quotes: 500, candles: 40 }
+  await eventually(
+    async () => {
+      const counts = await finalCounts(env.clickhouse, config.clickhouse.database)
+      return counts.trades === 3_000 && counts.depth === 2_000 && counts.quotes === 500
+    },
+    async () => JSON.stringify(await finalCounts(env.clickhouse, config.clickhouse.database))
+  )
+  const received = (b: RunningBridge) => Object.fromEntries(b.worker.stats.receivedByType)
+  assert.deepEqual(received(tradesPool), { trade: expected.trades, candle: expected.candles })
+  assert.deepEqual(received(depthPool), { depth: expected.depth, quote: expected.quotes })
+  // One durable consumer per type, filtered to the type's subjects.
+  const trade = await consumerInfo(nats, config, 'trade')
+  assert.equal(trade.config.filter_subject, `${config.nats.subjectPrefix}.trade.>`)
+
+  // A bridge of every type joins the same stream: it shares each type's consumer with the pool of that type.
+  const all = await startNatsBridge(env, 'all')
+  env.onEnd(() => all.stop())
+  await publishToNats(nats, config, uniqueTrades(4_000, 71, ['POOLAUSDT', 'POOLBUSDT', 'POOLCUSDT']))
+  await eventually(
+    async () => (await trades(env)()) === 7_000,
+    async () => `${await trades(env)()} trade rows, expected 7,000`
+  )
+  assert.equal(Object.keys(received(depthPool)).sort().join(','), 'depth,quote')
+  assert.equal(
+    (all.worker.stats.receivedByType.get('trade') ?? 0) +
+      (tradesPool.worker.stats.receivedByType.get('trade') ?? 0),
+    7_000,
+    'each trade went to one of the bridges reading trades'
+  )
+  await eventually(
+    async () => (await streamInfo(nats, config)).state.messages === 0,
+    async () => `${(await streamInfo(nats, config)).state.messages} left in the stream`,
+    15_000
   )
 })

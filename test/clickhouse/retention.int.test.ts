@@ -21,7 +21,7 @@ test('retention (servers without TTL) drops day partitions past RETENTION_DAYS f
       query: `INSERT INTO ${db}.hub_heartbeats (instance_id, role, ts) VALUES ('bridge-1', 'bridge', ${ts})`
     })
   }
-  const dropped = await dropExpiredPartitions(env.clickhouse, db, 90, silentLog, now)
+  const dropped = await dropExpiredPartitions(env.clickhouse, db, 90, silentLog, { now })
   assert.equal(dropped.length, 2, dropped.join(', '))
   assert.equal(await count(env.clickhouse, `SELECT count() AS n FROM ${db}.trades`), 1)
   assert.equal(await count(env.clickhouse, `SELECT count() AS n FROM ${db}.hub_heartbeats`), 1)

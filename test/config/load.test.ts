@@ -46,6 +46,10 @@ test('an empty environment gives the documented defaults, in the sections every 
     },
     clickhouse: {
       url: 'http://127.0.0.1:8123',
+      urls: ['http://127.0.0.1:8123'],
+      cluster: '',
+      caFile: '',
+      endpointRetryMs: 10000,
       external: false,
       user: 'default',
       password: '',
@@ -73,6 +77,8 @@ test('an empty environment gives the documented defaults, in the sections every 
       clickhouseHttpPort: 8123,
       clickhouseTcpPort: 9000,
       cluster: false,
+      zookeeperPort: 2181,
+      clusterClickhousePort: 8130,
       startTimeoutMs: 90000,
       natsPort: 4222
     },
@@ -157,6 +163,31 @@ test('values are converted to their types, and derived values follow the variabl
     true
   )
   assert.equal(configOf({ FEED_SPOOL_DIR: '/spool' }).feed.spoolDir, '/spool')
+})
+
+test('ClickHouse endpoints: a list, the local cluster with TICKBRIDGE_CLUSTER, and its cluster name', () => {
+  const listed = configOf({
+    CLICKHOUSE_URL: ' http://ch-1:8123, http://ch-2:8123 ,',
+    CLICKHOUSE_CLUSTER: 'prod'
+  })
+  assert.deepEqual(listed.clickhouse.urls, ['http://ch-1:8123', 'http://ch-2:8123'])
+  assert.equal(listed.clickhouse.url, 'http://ch-1:8123')
+  assert.equal(listed.clickhouse.cluster, 'prod')
+  const local = configOf({ TICKBRIDGE_CLUSTER: 'true', TICKBRIDGE_CLUSTER_CLICKHOUSE_PORT: '18130' })
+  assert.deepEqual(local.clickhouse.urls, [
+    'http://127.0.0.1:18131',
+    'http://127.0.0.1:18132',
+    'http://127.0.0.1:18133',
+    'http://127.0.0.1:18134'
+  ])
+  assert.equal(local.clickhouse.cluster, 'tickbridge')
+  assert.equal(local.clickhouse.external, false)
+  const external = configOf({ TICKBRIDGE_CLUSTER: 'true', CLICKHOUSE_URL: 'http://ch:8123' })
+  assert.equal(
+    external.clickhouse.cluster,
+    '',
+    'an external server is one server unless CLICKHOUSE_CLUSTER names one'
+  )
 })
 
 test('a bad value names the variable and what is wrong with it', () => {

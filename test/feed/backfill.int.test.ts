@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { startBridge } from '../../src/bridge/run.ts'
 import { startFeed } from '../../src/feed/run.ts'
-import { startBinanceServer } from '../../src/sim/binance-server.ts'
+import { startBinanceServer } from '../../src/sim/binance/server.ts'
 import { eventually, queryRows, silentLog, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT']

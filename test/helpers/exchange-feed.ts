@@ -8,7 +8,7 @@ import { eventually, silentLog, type TestEnv } from './stack.ts'
 import { tradeKey } from './trade-messages.ts'
 
 /**
- * Exchange connector tests: a feed against a local exchange server (src/sim/<exchange>-server.ts) producing
+ * Exchange connector tests: a feed against a local exchange server (src/sim/<exchange>/server.ts) producing
  * to the test's topics, and what it produced read back from Kafka.
  */
 

@@ -1,9 +1,9 @@
 import type { TestContext } from 'node:test'
 import { connect, type ConsumerInfo, type NatsConnection, type StreamInfo } from 'nats'
 import type { Config } from '../../src/config/types.ts'
-import type { MarketMessage } from '../../src/core/messages.ts'
+import type { MarketMessage, MessageType } from '../../src/core/messages.ts'
 import { natsSubject } from '../../src/feed/nats-fanout.ts'
-import { ensureStream, natsServers } from '../../src/nats/jetstream.ts'
+import { consumerName, ensureStream, natsServers } from '../../src/nats/jetstream.ts'
 import { silentLog, testEnv, uniqueId, type TestEnv } from './stack.ts'
 
 export interface NatsTestEnv extends TestEnv {
@@ -83,6 +83,14 @@ export async function streamInfo(connection: NatsConnection, config: Config): Pr
   return (await connection.jetstreamManager()).streams.info(config.nats.stream)
 }
 
-export async function consumerInfo(connection: NatsConnection, config: Config): Promise<ConsumerInfo> {
-  return (await connection.jetstreamManager()).consumers.info(config.nats.stream, config.nats.consumer)
+/** The durable consumer of `type` (one per type, nats/jetstream.ts). */
+export async function consumerInfo(
+  connection: NatsConnection,
+  config: Config,
+  type: MessageType = 'trade'
+): Promise<ConsumerInfo> {
+  return (await connection.jetstreamManager()).consumers.info(
+    config.nats.stream,
+    consumerName(config.nats, type)
+  )
 }

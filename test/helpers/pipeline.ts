@@ -22,7 +22,8 @@ export async function pipelineVars(
     ...env.vars,
     TICKBRIDGE_HOME: home,
     KAFKA_BROKERS: env.config.kafka.brokers.join(','),
-    CLICKHOUSE_URL: env.config.clickhouse.url,
+    CLICKHOUSE_URL: env.config.clickhouse.urls.join(','),
+    CLICKHOUSE_CLUSTER: env.config.clickhouse.cluster,
     HUB_PORT: String(hubPort),
     HUB_URL: `http://127.0.0.1:${hubPort}`,
     ...extra

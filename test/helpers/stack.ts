@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from 'node:test'
 import { pino } from 'pino'
 import { createClickHouse, type ClickHouseClient } from '../../src/clickhouse/client.ts'
+import { onCluster } from '../../src/clickhouse/cluster-ddl.ts'
 import { loadConfig, type Config } from '../../src/config/load.ts'
 import { createAdmin, createProducer } from '../../src/kafka/clients.ts'
 import { groupLag } from '../../src/kafka/lag.ts'
@@ -70,7 +71,9 @@ export async function testEnv(t: TestContext, overrides: Record<string, string> 
   t.after(async () => {
     rmSync(config.feed.spoolDir, { recursive: true, force: true })
     await clickhouse
-      .command({ query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}` })
+      .command({
+        query: `DROP DATABASE IF EXISTS ${config.clickhouse.database}${onCluster(config.clickhouse.cluster)}`
+      })
       .catch(() => undefined)
     await clickhouse.close()
     const cleanup = createAdmin(config.kafka)

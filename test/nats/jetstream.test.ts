@@ -26,8 +26,9 @@ test('the stream is a work queue on <prefix>.>, the consumer acknowledges explic
     max_bytes: 1_073_741_824,
     num_replicas: 1
   })
-  assert.deepEqual(consumerConfig(nats), {
-    durable_name: 'tickbridge-bridge',
+  assert.deepEqual(consumerConfig(nats, 'trade'), {
+    durable_name: 'tickbridge-bridge-trade',
+    filter_subject: 'prod.market.trade.>',
     ack_policy: 'explicit',
     deliver_policy: 'all',
     ack_wait: 5_000_000_000,

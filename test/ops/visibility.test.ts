@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { instanceShares, VisibilityTracker } from '../../src/ops/visibility.ts'
+import { counterShares, instanceShares, VisibilityTracker } from '../../src/ops/visibility.ts'
 
 test('every message gets the latency of the first poll that saw it', () => {
   const tracker = new VisibilityTracker()
@@ -79,4 +79,25 @@ test('per-instance share from messages per partition and partition owners', () =
     ],
     unowned: 50
   })
+})
+
+test('NATS shares: the growth of each bridge counter over the run; a bridge that joined counts from zero', () => {
+  const before = new Map([
+    ['bridge-1', 1_000],
+    ['bridge-2', 500],
+    ['bridge-gone', 70]
+  ])
+  const after = new Map([
+    ['bridge-2', 3_500],
+    ['bridge-1', 7_000],
+    ['bridge-new', 1_000]
+  ])
+  assert.deepEqual(counterShares(before, after), [
+    { instanceId: 'bridge-1', partitions: 0, messages: 6_000, share: 60 },
+    { instanceId: 'bridge-2', partitions: 0, messages: 3_000, share: 30 },
+    { instanceId: 'bridge-new', partitions: 0, messages: 1_000, share: 10 }
+  ])
+  assert.deepEqual(counterShares(before, new Map([['bridge-1', 1_000]])), [
+    { instanceId: 'bridge-1', partitions: 0, messages: 0, share: 0 }
+  ])
 })

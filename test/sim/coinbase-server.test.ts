@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import WebSocket from 'ws'
-import { startCoinbaseServer } from '../../src/sim/coinbase-server.ts'
+import { startCoinbaseServer } from '../../src/sim/coinbase/server.ts'
 import { eventually } from '../helpers/stack.ts'
 
 interface Frame {

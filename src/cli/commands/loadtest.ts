@@ -124,7 +124,22 @@ function summary(r: LoadTestResult): string {
     ''
   ]
   if (r.shares.length === 0) lines.push('per instance: unknown (no partition owners found)')
-  else {
+  else if (r.sharesFrom === 'nats-heartbeats') {
+    lines.push(
+      "per instance (NATS has no partitions: messages each bridge received from NATS during the run, the growth of its heartbeats' natsMessages; redeliveries and anything else published on the stream meanwhile count too):"
+    )
+    lines.push(
+      formatTable(
+        r.shares.map((s) => ({
+          instance: s.instanceId,
+          'nats messages': formatCount(s.messages),
+          share: `${s.share.toFixed(1)} %`
+        }))
+      )
+    )
+    if (r.assignmentChanged)
+      lines.push('bridges reading NATS joined or left during the run: shares are approximate')
+  } else {
     lines.push(
       `per instance (partition owners from the ${r.sharesFrom === 'hub' ? "hub's instance list" : 'consumer group'}):`
     )

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { bridgeTopics, startBridge } from '../../bridge/run.ts'
-import { isSourceMode, SourceModes, type SourceMode } from '../../bridge/source-mode.ts'
+import { parseSourceMode, type SourceMode } from '../../bridge/source-mode.ts'
 import { createClickHouse } from '../../clickhouse/client.ts'
 import { migrate } from '../../clickhouse/migrate.ts'
 import { createAdmin, createProducer } from '../../kafka/clients.ts'
@@ -218,7 +218,7 @@ export function registerPipelineCommands(program: Command): void {
     .option(
       '--source <where>',
       'read Kafka (the default), NATS JetStream (the live path: docs/nats.md), or both',
-      sourceMode,
+      parseSourceMode,
       'kafka'
     )
     .action(async (options: { types?: string; pool?: string; source: SourceMode }) => {
@@ -263,15 +263,4 @@ function poolSettings(options: { types?: string; pool?: string }): Record<string
     ...(options.types === undefined ? {} : { BRIDGE_TYPES: options.types }),
     ...(options.pool === undefined ? {} : { BRIDGE_POOL: options.pool })
   }
-}
-
-function sourceMode(value: string): SourceMode {
-  if (isSourceMode(value)) return value
-  throw new TickbridgeError(
-    ErrorCodes.INVALID_ARGUMENT,
-    `--source must be ${SourceModes.join(', ')}; got "${value}"`,
-    {
-      hint: 'Run `tickbridge bridge --help` to see its options.'
-    }
-  )
 }

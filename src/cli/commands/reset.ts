@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { bridgeTopics } from '../../bridge/run.ts'
 import { createClickHouse } from '../../clickhouse/client.ts'
+import { truncateTableSql } from '../../clickhouse/cluster-ddl.ts'
 import type { Config } from '../../config/load.ts'
 import { MARKET_TABLES, parseTimeArgument } from '../../core/market-query.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
@@ -65,7 +66,7 @@ export function registerResetCommands(program: Command): void {
       const client = createClickHouse(config.clickhouse)
       try {
         for (const table of MARKET_TABLES)
-          await client.command({ query: `TRUNCATE TABLE IF EXISTS ${database}.${table}` })
+          await client.command({ query: truncateTableSql(database, table, config.clickhouse.cluster) })
       } finally {
         await client.close()
       }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
+import { parseSourceMode, type SourceMode } from '../../bridge/source-mode.ts'
 import type { Config } from '../../config/types.ts'
 import {
   ALL_POOL,
@@ -48,15 +49,21 @@ export function registerScaleCommand(program: Command): void {
       wholeNumber('--timeout', 1),
       60
     )
+    .option(
+      '--source <where>',
+      'where the bridges it starts read: kafka (default), nats or both (bridge --source); running ones are kept',
+      parseSourceMode,
+      'kafka'
+    )
     .option('--json', 'print JSON (N: the group; a layout: { pools: [...] })')
-    .action(async (items: string[], options: { timeout: number; json?: boolean }) => {
+    .action(async (items: string[], options: { timeout: number; source: SourceMode; json?: boolean }) => {
       const { config } = cliContext()
       const targets = parseArguments(
         () => parseLayout(items),
         'e.g. tickbridge scale 3, tickbridge scale trades=3 depth=2, or tickbridge scale radar'
       )
       const plain = items.length === 1 && /^\s*\d+\s*$/.test(items[0] ?? '')
-      const { started, stopped } = await scaleLocalBridges(config, targets)
+      const { started, stopped } = await scaleLocalBridges(config, targets, options.source)
       for (const b of stopped) progress(`stopped tickbridge-${b.name} (pid ${b.pid})`)
       for (const b of started) progress(`started tickbridge-${b.name} (pid ${b.pid}), log ${b.log}`)
       // Pools the layout stopped (the pool `all` and the others exclude each other) are reported at 0.
@@ -67,6 +74,25 @@ export function registerScaleCommand(program: Command): void {
         ...targets,
         ...stoppedPools.map((name) => ({ name, types: [], count: 0 }))
       ]
+      if (options.source === 'nats') {
+        // No consumer group to watch: NATS bridges share each type's durable consumer (docs/nats.md).
+        const pools = all.map((t) => ({
+          pool: t.name,
+          types: t.types,
+          target: t.count,
+          running: listLocalProcesses(config, 'bridge', t.name).map((b) => b.name)
+        }))
+        printResult({ pools }, options.json === true, () =>
+          pools
+            .map(
+              (p) =>
+                `pool ${p.pool}${p.types.length ? ` (${p.types.join(', ')})` : ''}: ${p.running.length} of ${p.target} bridge process(es) reading NATS${p.running.length ? `: ${p.running.join(', ')}` : ''}`
+            )
+            .join('\n')
+        )
+        if (pools.some((p) => p.running.length !== p.target)) process.exitCode = 1
+        return
+      }
       const reports = await waitForPools(config, all, options.timeout * 1000)
       if (plain && reports.length === 1 && reports[0]) {
         const [report] = reports

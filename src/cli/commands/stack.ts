@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { displayUrl } from '../../clickhouse/endpoints.ts'
 import { stackDown, stackStatus, stackUp, type ComponentStatus } from '../../stack/stack.ts'
 import { wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
@@ -7,7 +8,7 @@ import { showLogs } from './logs.ts'
 
 function statusRows(components: ComponentStatus[]) {
   return components.map((c) => ({
-    component: c.node === undefined ? c.name : `${c.name}-${c.node}`,
+    component: c.name,
     mode: c.mode,
     health: c.healthy ? 'healthy' : 'DOWN',
     pid: c.pid,
@@ -40,7 +41,7 @@ export function registerStackCommands(program: Command): void {
         status,
         options.json === true,
         () =>
-          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.url}\nNATS:       ${config.nats.url}`
+          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.urls.map(displayUrl).join(',')}\nNATS:       ${config.nats.url}`
       )
       if (status.some((c) => !c.healthy)) process.exitCode = 1
     })

@@ -1,6 +1,8 @@
+import { parseSourceMode } from '../../bridge/source-mode.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
 import { createClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts'
+import { displayUrl } from '../../clickhouse/endpoints.ts'
 import { instanceRows, clusterLine } from '../../ops/format.ts'
 import { describeLayout, layoutPresets, parseLayout, poolPresets } from '../../core/pools.ts'
 import {
@@ -21,6 +23,7 @@ import { formatTable } from '../output.ts'
 interface StartFlags {
   bridges: string
   pools?: string
+  source: string
   rate: string
   exchange: string
   symbols?: string
@@ -49,6 +52,7 @@ function pipelineOptions(flags: StartFlags): PipelineOptions {
   return {
     bridges: parseWholeNumber(flags.bridges, '--bridges', 1),
     ...(pools ? { pools } : {}),
+    source: parseSourceMode(flags.source),
     rate: parseWholeNumber(flags.rate, '--rate', 1),
     exchange: exchangeToServe(flags.exchange),
     symbols: (flags.symbols ?? '')
@@ -73,6 +77,11 @@ export function registerPipelineControlCommands(program: Command): void {
           .map(([name, layout]) => `${name} (${layout})`)
           .join(', ')}`
       )
+      .option(
+        '--source <where>',
+        'where the bridges read: kafka, nats (the feed publishes to NATS too) or both (bridge --source)',
+        'kafka'
+      )
       .option('-r, --rate <tradesPerSec>', 'simulated trades per second', '2000')
       .option(
         '-e, --exchange <name>',
@@ -86,10 +95,7 @@ export function registerPipelineControlCommands(program: Command): void {
       .option('--sim-port <port>', "port of the simulator's Wallex socket", '8765')
       .option('-f, --follow', 'then print what flows into ClickHouse every 2 s (Ctrl-C stops watching)')
       .option('-d, --duration <seconds>', 'follow, then stop the pipeline after this many seconds')
-      .option(
-        '--cluster',
-        'on the local cluster (TICKBRIDGE_CLUSTER: `stack up --cluster`, docs/clusters.md)'
-      )
+      .option('--cluster', 'on the local cluster stack (TICKBRIDGE_CLUSTER): see docs/clusters.md')
 
   withStartOptions(
     program
@@ -122,7 +128,6 @@ export function registerPipelineControlCommands(program: Command): void {
 }
 
 async function start(flags: StartFlags): Promise<void> {
-  // The processes it starts get the same TICKBRIDGE_CLUSTER (local-processes.ts).
   const { config, log } = cliContext(clusterSetting(flags))
   const options = pipelineOptions(flags)
   const durationMs =
@@ -138,10 +143,10 @@ async function start(flags: StartFlags): Promise<void> {
       '',
       clusterLine(snapshot),
       '',
-      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')} -> ${pipelineBridges(options)} bridge(s)${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${config.clickhouse.url}`,
+      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')}${options.source === 'kafka' ? '' : ` and NATS ${config.nats.url}`} -> ${pipelineBridges(options)} bridge(s)${options.source === 'kafka' ? '' : ` reading ${options.source}`}${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${displayUrl(config.clickhouse.url)}`,
       `Dashboard: ${hubUrl}/`,
       `Watch:     tickbridge monitor | tickbridge status | tickbridge lag | tickbridge logs bridge -f`,
-      `Query:     tickbridge query trades --exchange ${options.exchange} --symbol ${options.symbols[0] ?? localExchanges[options.exchange]?.symbols[0] ?? 'BTCUSDT'}   (or curl '${config.clickhouse.url}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
+      `Query:     tickbridge query trades --exchange ${options.exchange} --symbol ${options.symbols[0] ?? localExchanges[options.exchange]?.symbols[0] ?? 'BTCUSDT'}   (or curl '${displayUrl(config.clickhouse.url)}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,
       `Stop:      tickbridge stop   (the stack keeps running; \`tickbridge stack down\` stops it)`
     ].join('\n')
   )

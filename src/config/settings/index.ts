@@ -1,4 +1,5 @@
 import { bridgeSettings } from './bridge.ts'
+import { clickhouseClusterSettings } from './clickhouse.ts'
 import { feedSettings } from './feed.ts'
 import { hubSettings } from './hub.ts'
 import { kafkaSecuritySettings } from './kafka-security.ts'
@@ -20,7 +21,8 @@ export const settingGroups = {
   feed: feedSettings,
   nats: natsSettings,
   hub: hubSettings,
-  log: logSettings
+  log: logSettings,
+  clickhouse: clickhouseClusterSettings
 } as const
 
 export type GroupName = keyof typeof settingGroups
@@ -30,6 +32,7 @@ export const settings = {
   ...whereSettings,
   ...kafkaSecuritySettings,
   ...localStackSettings,
+  ...clickhouseClusterSettings,
   ...topicSettings,
   ...bridgeSettings,
   ...feedSettings,

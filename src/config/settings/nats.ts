@@ -4,7 +4,7 @@ const NAME = '^[A-Za-z0-9_-]+$'
 
 /**
  * NATS, the live path (docs/nats.md): where the server is, the JetStream stream that keeps what feeds publish
- * until a bridge has it in ClickHouse, and the durable consumer the bridges share (`bridge --source nats|both`).
+ * until a bridge has it in ClickHouse, and the durable consumers, one per type, that bridges share (`bridge --source nats|both`).
  */
 export const natsSettings = {
   NATS_URL: {
@@ -49,8 +49,9 @@ export const natsSettings = {
     key: 'consumer',
     schema: { type: 'string', pattern: NAME, default: 'tickbridge-bridge' },
     description:
-      'Durable pull consumer the bridges share: each message goes to one of them, like a consumer group. ' +
-      'Created if missing.',
+      'Prefix of the durable pull consumers, one per message type (`<NATS_CONSUMER>-trade`, filter ' +
+      '`<prefix>.trade.>`, …), each shared by every bridge reading the type whatever its worker pool: each ' +
+      'message goes to one of them, like a consumer group. Created if missing.',
     readBy: '`bridge`'
   },
   NATS_STREAM_MAX_AGE_MS: {

@@ -16,8 +16,11 @@ export const whereSettings = {
     key: 'url',
     schema: { type: 'string', default: '' },
     description:
-      "ClickHouse HTTP(S) endpoint, e.g. `https://clickhouse.internal:8443`. Empty: the local stack's server. " +
-      'Set: ClickHouse is external and never started.',
+      'ClickHouse HTTP(S) endpoint, e.g. `https://clickhouse.internal:8443`, or a comma-separated list of the ' +
+      'nodes of one cluster (`http://ch-1:8123,http://ch-2:8123`): each client uses one node and moves to the next ' +
+      'when it stops answering; a dead node is tried again after `CLICKHOUSE_ENDPOINT_RETRY_MS`. Empty: the local ' +
+      "stack's server (the 4 nodes of the local cluster with `TICKBRIDGE_CLUSTER`). Set: ClickHouse is external " +
+      'and never started.',
     readBy: '`bridge`, `migrate`, `start`, `stack`'
   },
   CLICKHOUSE_USER: {
@@ -42,5 +45,35 @@ export const whereSettings = {
     schema: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'market' },
     description: 'Database holding the tables; created by migrations if missing.',
     readBy: '`bridge`, `migrate`, `start`'
+  },
+  CLICKHOUSE_CLUSTER: {
+    section: 'clickhouse',
+    key: 'cluster',
+    schema: { type: 'string', pattern: '^([A-Za-z_][A-Za-z0-9_-]*)?$', default: '' },
+    shownDefault: '(none; `tickbridge` with `TICKBRIDGE_CLUSTER` and no `CLICKHOUSE_URL`)',
+    description:
+      "Name of a cluster in the servers' `remote_servers`: migrations run `ON CLUSTER`, the market tables become " +
+      '`Replicated…MergeTree` `<table>_local` tables sharded by `cityHash64(exchange, symbol)` behind `Distributed` ' +
+      'tables of the usual names, and inserts wait until their shard has them (see [clusters.md](clusters.md)). ' +
+      'Empty: one server, plain `ReplacingMergeTree` tables.',
+    readBy: '`bridge`, `migrate`, `start`, `reset`, `validate`'
+  },
+  CLICKHOUSE_CA_FILE: {
+    section: 'clickhouse',
+    key: 'caFile',
+    schema: { type: 'string', default: '' },
+    description:
+      'PEM file of the certificate authority that signed the server certificate, for an `https://` ' +
+      '`CLICKHOUSE_URL` with a private CA. Empty: the system CAs.',
+    readBy: 'every ClickHouse user'
+  },
+  CLICKHOUSE_ENDPOINT_RETRY_MS: {
+    section: 'clickhouse',
+    key: 'endpointRetryMs',
+    schema: { type: 'integer', minimum: 100, default: 10000 },
+    description:
+      'With several `CLICKHOUSE_URL` nodes: how long a node that refused or dropped a connection is skipped ' +
+      'before it is tried again.',
+    readBy: 'every ClickHouse user'
   }
 } as const satisfies SettingGroup

@@ -92,9 +92,7 @@ export function binanceSession(options: BinanceOptions, sink: FeedSink): Exchang
     const text = await response.text()
     if (response.status === 429 || response.status === 418) {
       // Rate limited (418: banned for ignoring 429s): wait as long as Binance says, never less.
-      const header = response.headers.get('retry-after')
-      const retryAfterS = header === null ? Number.NaN : Number(header)
-      const waitMs = Math.max(retryDelayMs, Number.isFinite(retryAfterS) ? retryAfterS * 1000 : 60_000)
+      const waitMs = Math.max(retryDelayMs, retryAfterMs(response.headers))
       return { applied: false, reason: `HTTP ${response.status} (rate limited)`, retryInMs: waitMs }
     }
     if (!response.ok)

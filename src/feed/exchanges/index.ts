@@ -129,7 +129,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => binanceSession({ ...options, log }, sink),
     tradeHistory: (options) => binanceTradeHistory(options),
-    simulators: {} // its local server (sim/binance-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/binance/server.ts) serves REST too; tests start it
   }),
   kraken: defineExchange<KrakenOptions>({
     title: 'Kraken spot WebSocket v2 (book at depth 25 verified by CRC32, REST trade history)',
@@ -149,7 +149,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => krakenSession({ ...options, log }, sink),
     tradeHistory: (options) => krakenTradeHistory({ restUrl: options.restUrl }),
-    simulators: {} // its local server (sim/kraken-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/kraken/server.ts) serves REST too; tests start it
   }),
   coinbase: defineExchange<CoinbaseOptions>({
     title: 'Coinbase Advanced Trade (level2 book checked by sequence_num, REST trade history)',
@@ -169,7 +169,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => coinbaseSession({ ...options, log }, sink),
     tradeHistory: (options) => coinbaseTradeHistory(options),
-    simulators: {} // its local server (sim/coinbase-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/coinbase/server.ts) serves REST too; tests start it
   }),
   okx: defineExchange<OkxOptions>({
     title: 'OKX v5 public (trades; local order book by seqId, WS or REST snapshot; REST trade backfill)',
@@ -189,7 +189,7 @@ export const exchanges = {
     }),
     session: (options, sink, log) => okxSession({ ...options, log }, sink),
     tradeHistory: (options) => okxTradeHistory({ restUrl: options.restUrl }),
-    simulators: {} // its local server (sim/okx-server.ts) serves REST too; tests start it
+    simulators: {} // its local server (sim/okx/server.ts) serves REST too; tests start it
   }),
   bybit: defineExchange<BybitOptions>({
     title: 'Bybit v5 public spot (local order book from orderbook.50 snapshot + deltas)',
@@ -203,7 +203,7 @@ export const exchanges = {
     session: (options, sink, log) => bybitSession({ ...options, log }, sink),
     // No tradeHistory: Bybit's trade ids are not sequential per symbol and its REST recent-trade cannot page
     // by id or time, so gaps can be neither detected nor filled (docs/exchanges/bybit.md).
-    simulators: {} // its local server (sim/bybit-server.ts) is started by tests
+    simulators: {} // its local server (sim/bybit/server.ts) is started by tests
   })
 }
 

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /** Answers a REST request with `body` as JSON (content type application/json unless `headers` says otherwise). */
 export function replyJson(
@@ -45,4 +45,14 @@ export class FailNext<How> {
     this.#left--
     return this.#how
   }
+}
+
+/** A request's URL, parsed (path and query). */
+export function requestUrl(request: IncomingMessage): URL {
+  return new URL(request.url ?? '/', 'http://localhost')
+}
+
+/** A `limit`-like query value: `fallback` when absent or not a number (or 0), then clamped to 1..`max`. */
+export function clampedLimit(text: string | null, fallback: number, max: number): number {
+  return Math.min(Math.max(Number(text ?? fallback) || fallback, 1), max)
 }

@@ -24,7 +24,7 @@ export interface ExchangeSocketsOptions<C extends SocketClient> {
 }
 
 /**
- * The HTTP and WebSocket server of a local exchange (sim/*-server.ts): one HTTP server for REST and
+ * The HTTP and WebSocket server of a local exchange (sim/<exchange>/server.ts): one HTTP server for REST and
  * upgrades, the connected clients, the count of connections accepted, and the test hooks every local
  * exchange offers — drop every connection, or drop them and refuse new ones for a while (trading goes on).
  */
@@ -86,5 +86,25 @@ export class ExchangeSockets<C extends SocketClient> {
       this.#server.closeAllConnections()
       this.#server.close(() => resolve())
     })
+  }
+}
+
+/** Sends `text` if the socket is open; whether it was sent. */
+export function sendIfOpen(socket: WebSocket, text: string): boolean {
+  if (socket.readyState !== socket.OPEN) return false
+  socket.send(text)
+  return true
+}
+
+/** Sends `text` to every open client that `wants` it; `onSent` hears of each client it went to. */
+export function broadcast<C extends SocketClient>(
+  clients: Iterable<C>,
+  wants: (client: C) => boolean,
+  text: string,
+  onSent?: (client: C) => void
+): void {
+  for (const client of clients) {
+    if (!wants(client) || !sendIfOpen(client.socket, text)) continue
+    onSent?.(client)
   }
 }

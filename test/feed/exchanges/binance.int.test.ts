@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { RunningFeed } from '../../../src/feed/run.ts'
-import { startBinanceServer, type RunningBinanceServer } from '../../../src/sim/binance-server.ts'
+import { startBinanceServer, type RunningBinanceServer } from '../../../src/sim/binance/server.ts'
 import {
   dropAndReconnect,
   produced,

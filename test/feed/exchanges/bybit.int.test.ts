@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { exchanges, tradeHistoryOf, type ExchangeOptions } from '../../../src/feed/exchanges/index.ts'
 import type { RunningFeed } from '../../../src/feed/run.ts'
-import { startBybitServer, type RunningBybitServer } from '../../../src/sim/bybit-server.ts'
+import { startBybitServer, type RunningBybitServer } from '../../../src/sim/bybit/server.ts'
 import { assertStoredBooks, assertTradesStored, storedTrades } from '../../helpers/clickhouse-rows.ts'
 import {
   produced,

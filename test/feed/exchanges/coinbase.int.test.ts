@@ -10,7 +10,7 @@ import {
   startCoinbaseServer,
   type RunningCoinbaseServer,
   type SentCoinbaseTrade
-} from '../../../src/sim/coinbase-server.ts'
+} from '../../../src/sim/coinbase/server.ts'
 import {
   assertStoredBooks,
   assertTradesStored,

@@ -12,7 +12,7 @@ import {
 import { krakenTradeHistory } from '../../../src/feed/exchanges/kraken-trade-history.ts'
 import type { RunningFeed } from '../../../src/feed/run.ts'
 import { RateLimited } from '../../../src/feed/trade-history.ts'
-import { startKrakenServer, type RunningKrakenServer } from '../../../src/sim/kraken-server.ts'
+import { startKrakenServer, type RunningKrakenServer } from '../../../src/sim/kraken/server.ts'
 import { assertTradesStored, storedTradeCount, storedTrades } from '../../helpers/clickhouse-rows.ts'
 import {
   produced,

@@ -12,7 +12,7 @@ import { okxSession } from '../../../src/feed/exchanges/okx.ts'
 import { okxTradeHistory } from '../../../src/feed/exchanges/okx-trade-history.ts'
 import type { RunningFeed } from '../../../src/feed/run.ts'
 import { RateLimited } from '../../../src/feed/trade-history.ts'
-import { startOkxServer, type OkxServerOptions, type RunningOkxServer } from '../../../src/sim/okx-server.ts'
+import { startOkxServer, type OkxServerOptions, type RunningOkxServer } from '../../../src/sim/okx/server.ts'
 import { storedTrades, waitStoredTrades } from '../../helpers/clickhouse-rows.ts'
 import {
   dropAndReconnect,

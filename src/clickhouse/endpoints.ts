@@ -1,0 +1,72 @@
+/**
+ * Which of several ClickHouse nodes (CLICKHOUSE_URL as a list) a client talks to (pure: time is passed in).
+ * A client sticks to one node while it answers; a node that refuses or drops a connection is skipped for
+ * `retryAfterMs`, then tried again. When every node is marked dead, they are all tried anyway, the one that
+ * failed longest ago first: a client never gives up without asking.
+ */
+export class EndpointRotation {
+  readonly #deadUntil: number[]
+  readonly #retryAfterMs: number
+  #current: number
+
+  constructor(count: number, retryAfterMs: number, start = 0) {
+    this.#deadUntil = Array.from({ length: count }, () => 0)
+    this.#retryAfterMs = retryAfterMs
+    this.#current = count > 0 ? start % count : 0
+  }
+
+  /** The nodes to try for one request, in order: live ones from the current node on, then the dead ones. */
+  order(now: number): number[] {
+    const count = this.#deadUntil.length
+    const rotated = Array.from({ length: count }, (_, i) => (this.#current + i) % count)
+    const live = rotated.filter((i) => (this.#deadUntil[i] ?? 0) <= now)
+    const dead = rotated
+      .filter((i) => (this.#deadUntil[i] ?? 0) > now)
+      .sort((a, b) => (this.#deadUntil[a] ?? 0) - (this.#deadUntil[b] ?? 0))
+    return [...live, ...dead]
+  }
+
+  failed(node: number, now: number): void {
+    this.#deadUntil[node] = now + this.#retryAfterMs
+  }
+
+  /** The node answered: it is live, and the next requests start there. */
+  answered(node: number): void {
+    this.#deadUntil[node] = 0
+    this.#current = node
+  }
+
+  get current(): number {
+    return this.#current
+  }
+}
+
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE'
+])
+
+/**
+ * True when the error says the node could not be reached or dropped the connection (so another node may do),
+ * false for an answer from ClickHouse (a bad query fails the same on every node).
+ */
+export function isConnectionError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && connectionCodes.has(code)) return true
+    if (/socket hang up|Timeout error|connect ECONNREFUSED/i.test(e.message)) return true
+  }
+  return false
+}
+
+/** A URL to show (status, messages): credentials written into it (`https://user:secret@host`) are masked. */
+export function displayUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@')
+}
