@@ -272,7 +272,7 @@ export class CpuMeter {
 }
 
 /**
- * The usual neighbours: the local stack's Kafka broker and ClickHouse server (or `clickhouse`, e.g. a
+ * The usual neighbours: the local stack's Kafka broker (or its cluster's) and ClickHouse server (or `clickhouse`, e.g. a
  * benchmark's private server), and this process.
  */
 export function trackStack(
@@ -284,8 +284,12 @@ export function trackStack(
     .track({
       name: 'kafka',
       group: 'kafka',
+      // The single broker, and the nodes of the local cluster (`stack up --cluster`) when they run.
       pids: () =>
-        serverPids(join(stackHome, 'kafka', 'kafka.pid'), join(stackHome, 'kafka', 'server.properties'))
+        [
+          join(stackHome, 'kafka'),
+          ...[1, 2, 3].map((n) => join(stackHome, 'kafka-cluster', `node-${n}`))
+        ].flatMap((dir) => serverPids(join(dir, 'kafka.pid'), join(dir, 'server.properties')))
     })
     .track({
       name: 'clickhouse',

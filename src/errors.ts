@@ -30,6 +30,10 @@ export const ErrorCodes = {
   DLQ_REFUSED: 'TB_DLQ_REFUSED',
   /** Kafka refused a client for good (authorization, unsupported version, …): the process exits. */
   KAFKA_REFUSED: 'TB_KAFKA_REFUSED',
+  /** Kafka refused the SASL login (user, password or mechanism): the process exits, naming the settings. */
+  KAFKA_AUTH_FAILED: 'TB_KAFKA_AUTH_FAILED',
+  /** The broker's TLS certificate did not verify against KAFKA_SSL_CA_FILE (or the system's CAs). */
+  KAFKA_TLS_FAILED: 'TB_KAFKA_TLS_FAILED',
   /** The bridge's consumer-group member was lost (stream ended, heartbeat stalled, no progress); it is rebuilt. */
   KAFKA_CONSUMER_LOST: 'TB_KAFKA_CONSUMER_LOST',
   /** An offset commit was refused because the consumer group is rebalancing; the committer tries again. */

@@ -6,6 +6,7 @@ import { partitionKey, type CommitPosition, type PartitionKey } from '../core/of
 import type { BufferConsumer } from '../kafka/clients.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
+import { kafkaSecurityError } from '../kafka/security.ts'
 import type { MessageSource, SourceMessage } from './ports.ts'
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
@@ -86,7 +87,19 @@ export class KafkaSource implements MessageSource {
 
   async start(onMessage: (message: SourceMessage) => void): Promise<void> {
     this.#onMessage = onMessage
-    await this.#connect()
+    try {
+      await this.#connect()
+    } catch (error) {
+      if (!isRetriable(error)) throw error
+      // Kafka answered (the topics exist) but the group join failed: a broker lost while joining, e.g. the
+      // coordinator's on a cluster. Rebuild the member as after a loss, instead of failing the start.
+      this.#state = 'reconnecting'
+      this.#log.warn(
+        { err: error, reason: describeKafkaError(error) },
+        'Kafka consumer could not join the group; retrying'
+      )
+      void this.#reconnect(null)
+    }
     this.#watchdog = setInterval(() => void this.#watch(), WATCHDOG_INTERVAL_MS).unref()
   }
 
@@ -153,12 +166,12 @@ export class KafkaSource implements MessageSource {
     void this.#reconnect(consumer)
   }
 
-  async #reconnect(old: BufferConsumer): Promise<void> {
+  async #reconnect(old: BufferConsumer | null): Promise<void> {
     const lostAt = Date.now()
     const stream = this.#stream
     this.#stream = null
     this.#consumer = null
-    await closeQuietly(old, stream)
+    if (old) await closeQuietly(old, stream)
     for (let attempt = 0; this.#state === 'reconnecting'; attempt++) {
       await sleep(backoffMs(attempt + 3, this.#options.maxReconnectDelayMs ?? 10_000))
       if (this.#state !== 'reconnecting') return
@@ -175,14 +188,15 @@ export class KafkaSource implements MessageSource {
         if (!isRetriable(error)) {
           this.#state = 'failed'
           this.#options.onFatal(
-            new TickbridgeError(
-              ErrorCodes.KAFKA_REFUSED,
-              `Kafka refused the bridge's consumer for good: ${describeKafkaError(error)}`,
-              {
-                cause: error,
-                hint: "Check this client's rights (ACLs) on the topics and the group, and the broker's version."
-              }
-            )
+            kafkaSecurityError(error) ??
+              new TickbridgeError(
+                ErrorCodes.KAFKA_REFUSED,
+                `Kafka refused the bridge's consumer for good: ${describeKafkaError(error)}`,
+                {
+                  cause: error,
+                  hint: "Check this client's rights (ACLs) on the topics and the group, and the broker's version."
+                }
+              )
           )
           return
         }

@@ -15,6 +15,7 @@ import { registerPipelineCommands } from './commands/pipeline.ts'
 import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
 import { printError } from './output.ts'
+import { kafkaSecurityError } from '../kafka/security.ts'
 
 const program = new Command()
 program
@@ -41,6 +42,7 @@ registerReplayCommand(program)
 try {
   await program.parseAsync(process.argv)
 } catch (error) {
-  printError(error)
+  // Whichever command hit it, a refused Kafka login or certificate prints as the error naming the settings.
+  printError(kafkaSecurityError(error) ?? error)
   process.exitCode = 1
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { ALL_POOL, InvalidPool, resolvePool, type BridgePool } from '../core/pools.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { defaultInstanceIdentity } from './instance-id.ts'
+import { Secret } from './secret.ts'
 import type { SectionName, Settings } from './settings/index.ts'
 
 /** What the derived values depend on besides the settings; passed in, so the derivations stay pure. */
@@ -13,6 +14,9 @@ export interface HostFacts {
   /** Whether stdout is a terminal (LOG_PRETTY=auto). */
   isTTY: boolean
 }
+
+/** The local cluster's broker ports (`stack up --cluster`): the first and the next two. */
+export const clusterBrokerPorts = (first: number): number[] => [first, first + 1, first + 2]
 
 type Derivation = (settings: Settings, host: HostFacts) => unknown
 
@@ -81,9 +85,13 @@ export const derivedFields = {
         ? s.KAFKA_BROKERS.split(',')
             .map((b) => b.trim())
             .filter(Boolean)
-        : [`127.0.0.1:${s.TICKBRIDGE_KAFKA_PORT}`],
+        : s.TICKBRIDGE_CLUSTER
+          ? clusterBrokerPorts(s.TICKBRIDGE_KAFKA_CLUSTER_PORT).map((port) => `127.0.0.1:${port}`)
+          : [`127.0.0.1:${s.TICKBRIDGE_KAFKA_PORT}`],
     /** true when KAFKA_BROKERS points at an existing cluster: nothing is provisioned. */
-    external: (s: Settings): boolean => s.KAFKA_BROKERS !== ''
+    external: (s: Settings): boolean => s.KAFKA_BROKERS !== '',
+    /** Wrapped: printed, logged or serialized it shows `[redacted]` (see ../config/secret.ts). */
+    saslPassword: (s: Settings): Secret => new Secret(s.KAFKA_SASL_PASSWORD)
   },
   clickhouse: {
     /** Every node to use, in order (CLICKHOUSE_URL as a list; the local cluster's 4 nodes; the local server). */

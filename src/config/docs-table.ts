@@ -10,7 +10,7 @@ import {
   type SettingSchema
 } from './settings/index.ts'
 
-const BEGIN = /<!-- settings-table (\w+)[^>]*-->\n/
+const BEGIN = /<!-- settings-table ([\w-]+)[^>]*-->\n/
 const END = '<!-- end settings-table -->'
 
 /** The markdown table of one group of settings, markers included. */

@@ -4,6 +4,7 @@ import { messageKey, type MarketMessage, type MessageType } from '../core/messag
 import type { TopicsConfig } from '../config/types.ts'
 import { isRetriable } from '../errors.ts'
 import { describeKafkaError, isTooLargeError } from '../kafka/errors.ts'
+import { kafkaSecurityError } from '../kafka/security.ts'
 import { topicForType } from '../kafka/topics.ts'
 import type { NatsFanout } from './nats-fanout.ts'
 import type { FeedProducer } from './ports.ts'
@@ -284,8 +285,10 @@ export class FeedPublisher {
     this.#queue.unshift(...batch)
     if (!isRetriable(error) && this.#onFatal) {
       this.#fatal = true
-      this.#log.fatal({ err: error, reason: describeKafkaError(error) }, 'Kafka refused the feed for good')
-      this.#onFatal(error as Error)
+      // A refused login or certificate as the coded error that names the settings to check.
+      const final = kafkaSecurityError(error) ?? (error as Error)
+      this.#log.fatal({ err: final, reason: describeKafkaError(error) }, 'Kafka refused the feed for good')
+      this.#onFatal(final)
       return
     }
     this.#log.warn(

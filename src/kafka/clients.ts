@@ -10,6 +10,7 @@ import {
 import type { KafkaConfig } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { balancedPerTopicAssigner } from './partition-assigner.ts'
+import { connectionSecurity } from './security.ts'
 
 /**
  * The one place Kafka clients are built (@platformatic/kafka, see docs/decisions/kafka-client.md).
@@ -18,9 +19,11 @@ import { balancedPerTopicAssigner } from './partition-assigner.ts'
 export type StringProducer = Producer<string, string, string, string>
 export type BufferConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>
 
+/** What every client shares, its TLS and SASL options (KAFKA_SECURITY_PROTOCOL, …: ./security.ts) included. */
 const common = (config: KafkaConfig, clientId: string) => ({
   clientId,
   bootstrapBrokers: config.brokers,
+  ...connectionSecurity(config),
   connectTimeout: 5_000,
   retries: 5,
   retryDelay: 500

@@ -3,7 +3,7 @@
  * with `cause`), and the broker's reason (`MESSAGE_TOO_LARGE`, `NOT_COORDINATOR`, …) sits on a ProtocolError
  * deep inside as `apiId`. These helpers walk the tree once, so logs and retry decisions see the real cause.
  */
-interface ErrorNode {
+export interface ErrorNode {
   message?: unknown
   code?: unknown
   apiId?: unknown
@@ -12,7 +12,8 @@ interface ErrorNode {
   cause?: unknown
 }
 
-function* walk(error: unknown, depth = 0): Generator<ErrorNode> {
+/** Every node of the error tree, outermost first. */
+export function* walk(error: unknown, depth = 0): Generator<ErrorNode> {
   if (!error || typeof error !== 'object' || depth > 8) return
   const node = error as ErrorNode
   yield node
@@ -59,11 +60,25 @@ const PERMANENT_CLIENT_CODES = new Set([
   'PLT_KFK_UNSUPPORTED_FORMAT'
 ])
 
+/** Node's codes for a broker certificate that does not verify: no retry changes them. */
+export const TLS_VERIFY_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID'
+])
+
 /** True when retrying or reconnecting cannot help: the caller must give up (and say why), not loop. */
 export function isPermanentKafkaError(error: unknown): boolean {
   for (const node of walk(error)) {
     if (typeof node.apiId === 'string' && PERMANENT_BROKER_ERRORS.has(node.apiId)) return true
     if (typeof node.code === 'string' && PERMANENT_CLIENT_CODES.has(node.code)) return true
+    if (typeof node.code === 'string' && TLS_VERIFY_CODES.has(node.code)) return true
   }
   return false
 }

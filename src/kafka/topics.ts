@@ -3,6 +3,7 @@ import type { TopicsConfig } from '../config/types.ts'
 import type { MessageType } from '../core/messages.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 import { brokerErrorNames } from './errors.ts'
+import { kafkaSecurityError } from './security.ts'
 
 /** The topic each canonical message type is produced to (docs/wire-format.md#topics). */
 export function topicForType(topics: TopicsConfig, type: MessageType): string {
@@ -15,14 +16,14 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
   try {
     existing = await admin.listTopics({ includeInternals: false })
   } catch (error) {
-    throw new TickbridgeError(
-      ErrorCodes.KAFKA_UNAVAILABLE,
-      `Kafka is not answering: ${describeError(error)}`,
-      {
+    // A refused login or certificate is no outage: say which settings to check, and do not retry.
+    throw (
+      kafkaSecurityError(error) ??
+      new TickbridgeError(ErrorCodes.KAFKA_UNAVAILABLE, `Kafka is not answering: ${describeError(error)}`, {
         cause: error,
         retriable: true,
         hint: 'Start the local stack with `tickbridge stack up`, or check KAFKA_BROKERS.'
-      }
+      })
     )
   }
   const missing = [...new Set(topics)].filter((topic) => !existing.includes(topic))

@@ -1,11 +1,18 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { projectRoot } from '../config/load.ts'
 import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin } from '../kafka/clients.ts'
 import { installMavenJars } from './maven.ts'
+import {
+  ensureCertificates,
+  ensureScramUser,
+  kafkaSaslPaths,
+  LOCAL_SASL_USER,
+  saslListenerProperties
+} from './kafka-sasl.ts'
 import {
   assertPortsFree,
   commandExists,
@@ -66,26 +73,38 @@ export function kafkaVersion(paths: KafkaPaths): string {
 }
 
 function writeKafkaConfig(config: Config, paths: KafkaPaths): void {
-  const { kafkaPort, kafkaControllerPort } = config.stack
+  const { kafkaPort, kafkaControllerPort, kafkaSaslPort } = config.stack
+  // The SASL_SSL listener (TICKBRIDGE_KAFKA_SASL_PORT, 0 = none) sits beside the plaintext one: see kafka-sasl.ts.
+  const sasl = kafkaSaslPort > 0 ? `,SASL_SSL://127.0.0.1:${kafkaSaslPort}` : ''
   writeFileSync(
     paths.properties,
     `# Written by tickbridge stack up; edits are overwritten.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:${kafkaControllerPort}
-listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${kafkaControllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}
+listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${kafkaControllerPort}${sasl}
+advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}${sasl}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${paths.data}
-num.partitions=${config.topics.partitions}
-offsets.topic.replication.factor=1
+${sharedBrokerProperties(config, 1)}${kafkaSaslPort > 0 ? saslListenerProperties(kafkaSaslPaths(paths.dir)) : ''}`
+  )
+  writeFileSync(paths.log4j, KAFKA_LOG4J)
+}
+
+/** The broker settings the single node and the local cluster share (`replication`: their replication factor). */
+export function sharedBrokerProperties(config: Config, replication: number): string {
+  const minIsr = Math.min(2, replication)
+  return `num.partitions=${config.topics.partitions}
+default.replication.factor=${replication}
+min.insync.replicas=${minIsr}
+offsets.topic.replication.factor=${replication}
 offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=${replication}
+transaction.state.log.min.isr=${minIsr}
+share.coordinator.state.topic.replication.factor=${replication}
+share.coordinator.state.topic.min.isr=${minIsr}
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 message.max.bytes=8388608
@@ -93,10 +112,9 @@ replica.fetch.max.bytes=8388608
 log.retention.hours=168
 log.segment.bytes=268435456
 `
-  )
-  writeFileSync(
-    paths.log4j,
-    `rootLogger.level=INFO
+}
+
+export const KAFKA_LOG4J = `rootLogger.level=INFO
 rootLogger.appenderRef.out.ref=out
 appender.out.type=Console
 appender.out.name=out
@@ -111,40 +129,51 @@ logger.started.level=INFO
 logger.groups.name=org.apache.kafka.coordinator.group.GroupMetadataManager
 logger.groups.level=INFO
 `
-  )
+
+/** Runs a Kafka tool class on the stack's jars (the single node's and the cluster's share them). */
+export function kafkaJava(lib: string, log4j: string, mainClass: string, args: string[]) {
+  return spawnSync('java', ['-cp', `${lib}/*`, `-Dlog4j2.configurationFile=${log4j}`, mainClass, ...args], {
+    encoding: 'utf8'
+  })
 }
 
-function java(paths: KafkaPaths, mainClass: string, args: string[]) {
-  return spawnSync(
-    'java',
-    ['-cp', `${paths.lib}/*`, `-Dlog4j2.configurationFile=${paths.log4j}`, mainClass, ...args],
-    {
-      encoding: 'utf8'
-    }
-  )
+/** What formatting a KRaft node's log dir needs: its dir, its config, and the tool's jars. */
+export interface KafkaNodeFiles {
+  data: string
+  properties: string
+  lib: string
+  log4j: string
 }
 
-/** Formats the storage on first start; a data dir without meta.properties is a half-formatted one. */
-function formatStorage(paths: KafkaPaths): void {
-  const meta = join(paths.data, 'meta.properties')
+/**
+ * Formats the storage on first start; a data dir without meta.properties is a half-formatted one. The single
+ * node formats with `--standalone`; the cluster's nodes share one cluster id and a static voter set.
+ */
+export function formatStorage(
+  node: KafkaNodeFiles,
+  options: { clusterId?: string; args: string[] } = { args: ['--standalone'] }
+): void {
+  const meta = join(node.data, 'meta.properties')
   if (existsSync(meta)) return
-  if (existsSync(paths.data) && readdirSync(paths.data).length > 0) {
+  if (existsSync(node.data) && readdirSync(node.data).length > 0) {
     throw new TickbridgeError(
       ErrorCodes.KAFKA_STORAGE_INVALID,
-      `Kafka data dir ${paths.data} is not empty but was never formatted (an interrupted first start?).`,
+      `Kafka data dir ${node.data} is not empty but was never formatted (an interrupted first start?).`,
       {
         hint: 'Run `tickbridge stack down --purge` to remove the local stack data, then `tickbridge stack up`.'
       }
     )
   }
-  const uuid = java(paths, 'kafka.tools.StorageTool', ['random-uuid']).stdout.trim()
-  const result = java(paths, 'kafka.tools.StorageTool', [
+  const uuid =
+    options.clusterId ??
+    kafkaJava(node.lib, node.log4j, 'kafka.tools.StorageTool', ['random-uuid']).stdout.trim()
+  const result = kafkaJava(node.lib, node.log4j, 'kafka.tools.StorageTool', [
     'format',
     '-t',
     uuid,
     '-c',
-    paths.properties,
-    '--standalone'
+    node.properties,
+    ...options.args
   ])
   if (result.status !== 0) {
     throw new TickbridgeError(
@@ -152,6 +181,22 @@ function formatStorage(paths: KafkaPaths): void {
       `Formatting Kafka storage failed:\n${result.stdout}${result.stderr}`
     )
   }
+}
+
+/** The JVM command line of one broker process. */
+export function kafkaServerArgs(heap: string, lib: string, log4j: string, properties: string): string[] {
+  return [
+    `-Xms${heap}`,
+    `-Xmx${heap}`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${log4j}`,
+    '-cp',
+    `${lib}/*`,
+    'kafka.Kafka',
+    properties
+  ]
 }
 
 export async function kafkaReady(config: Config): Promise<boolean> {
@@ -180,45 +225,59 @@ export async function startKafka(
 ): Promise<{ pid: number; started: boolean }> {
   const paths = kafkaPaths(config)
   const running = runningPid(paths.pid, paths.properties)
-  if (running !== null) return { pid: running, started: false }
+  if (running !== null) {
+    if (config.stack.kafkaSaslPort > 0) ensureLocalScramUser(config, paths, progress)
+    return { pid: running, started: false }
+  }
   requireJava()
   mkdirSync(paths.dir, { recursive: true })
   installKafkaJars(paths, progress)
+  const { kafkaPort, kafkaControllerPort, kafkaSaslPort } = config.stack
   await assertPortsFree(
-    [config.stack.kafkaPort, config.stack.kafkaControllerPort],
+    [kafkaPort, kafkaControllerPort, ...(kafkaSaslPort > 0 ? [kafkaSaslPort] : [])],
     'Kafka',
-    'Stop that process, or choose other ports with TICKBRIDGE_KAFKA_PORT / TICKBRIDGE_KAFKA_CONTROLLER_PORT, or use it with KAFKA_BROKERS.'
+    'Stop that process, or choose other ports with TICKBRIDGE_KAFKA_PORT / TICKBRIDGE_KAFKA_CONTROLLER_PORT / TICKBRIDGE_KAFKA_SASL_PORT, or use it with KAFKA_BROKERS.'
   )
+  if (kafkaSaslPort > 0) ensureCertificates(kafkaSaslPaths(paths.dir))
   writeKafkaConfig(config, paths)
   formatStorage(paths)
-  progress(`Starting Kafka ${kafkaVersion(paths)} (KRaft) on 127.0.0.1:${config.stack.kafkaPort}...`)
+  progress(
+    `Starting Kafka ${kafkaVersion(paths)} (KRaft) on 127.0.0.1:${kafkaPort}${kafkaSaslPort > 0 ? ` (SASL_SSL on ${kafkaSaslPort})` : ''}...`
+  )
   const heap = config.stack.kafkaHeap
-  return startServer(
+  const started = await startServer(
     {
       command: 'java',
-      args: [
-        `-Xms${heap}`,
-        `-Xmx${heap}`,
-        '-XX:+UseG1GC',
-        '-XX:MaxGCPauseMillis=20',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${paths.log4j}`,
-        '-cp',
-        `${paths.lib}/*`,
-        'kafka.Kafka',
-        paths.properties
-      ],
+      args: kafkaServerArgs(heap, paths.lib, paths.log4j, paths.properties),
       cwd: paths.dir,
       logFile: paths.log,
       pidFile: paths.pid
     },
-    () => kafkaReady(config),
+    // Probed on its plaintext listener, whatever security the clients are configured with.
+    () =>
+      kafkaReady({
+        ...config,
+        kafka: { ...config.kafka, securityProtocol: 'PLAINTEXT', brokers: [`127.0.0.1:${kafkaPort}`] }
+      }),
     {
       what: 'Kafka',
       timeoutMs: config.stack.startTimeoutMs,
       onFailure: () => `Last lines of ${paths.log}:\n${tailFile(paths.log)}`
     }
   )
+  if (kafkaSaslPort > 0) ensureLocalScramUser(config, paths, progress)
+  return started
+}
+
+/** The SCRAM user lives in the cluster metadata: created once per formatted log dir (stamped with its id). */
+function ensureLocalScramUser(config: Config, paths: KafkaPaths, progress: (line: string) => void): void {
+  const sasl = kafkaSaslPaths(paths.dir)
+  const clusterId = /cluster\.id=(\S+)/.exec(readFileSync(join(paths.data, 'meta.properties'), 'utf8'))?.[1]
+  const stamp = join(sasl.dir, `scram-user.${clusterId ?? 'unknown'}`)
+  if (existsSync(stamp)) return
+  progress(`Creating the SCRAM user ${LOCAL_SASL_USER} of the SASL_SSL listener...`)
+  ensureScramUser(config, sasl, (mainClass, args) => kafkaJava(paths.lib, paths.log4j, mainClass, args))
+  writeFileSync(stamp, '')
 }
 
 export function stopKafka(config: Config): Promise<number | null> {

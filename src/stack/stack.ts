@@ -9,6 +9,12 @@ import {
   stopClickHouseCluster
 } from './clickhouse-cluster.ts'
 import { clickhousePaths, clickhouseReady, startClickHouse, stopClickHouse } from './clickhouse-server.ts'
+import {
+  kafkaClusterNodes,
+  kafkaClusterStatus,
+  startKafkaCluster,
+  stopKafkaCluster
+} from './kafka-cluster.ts'
 import { kafkaPaths, kafkaReady, kafkaVersion, startKafka, stopKafka } from './kafka-server.ts'
 import { localNatsPid, natsPaths, probeNats, startNats, stopNats } from './nats-server.ts'
 import { runningPid } from './processes.ts'
@@ -16,7 +22,7 @@ import { startZookeeper, stopZookeeper } from './zookeeper.ts'
 
 /** `tickbridge stack up | down | status`: the local single-node Kafka + ClickHouse + NATS, or the external ones. */
 export interface ComponentStatus {
-  name: 'kafka' | 'clickhouse' | 'nats' | 'zookeeper' | `clickhouse-${number}`
+  name: 'kafka' | 'clickhouse' | 'nats' | 'zookeeper' | `clickhouse-${number}` | `kafka-${number}`
   mode: 'local' | 'external'
   endpoint: string
   pid: number | null
@@ -30,7 +36,11 @@ export async function stackUp(config: Config, progress: (line: string) => void):
   await Promise.all([
     config.kafka.external
       ? Promise.resolve()
-      : startKafka(config, progress).then((r) => report(progress, 'Kafka', r)),
+      : config.stack.cluster
+        ? startKafkaCluster(config, progress).then((rs) =>
+            rs.forEach((r, i) => report(progress, `Kafka node ${i + 1}`, r))
+          )
+        : startKafka(config, progress).then((r) => report(progress, 'Kafka', r)),
     config.clickhouse.external
       ? Promise.resolve()
       : config.stack.cluster
@@ -65,11 +75,12 @@ function report(
 export async function stackDown(config: Config, options: { purge?: boolean } = {}): Promise<string[]> {
   const stopped: string[] = []
   const [kafkaPid, clickhousePid, natsPid] = await Promise.all([
-    config.kafka.external ? null : stopKafka(config),
+    config.kafka.external || config.stack.cluster ? null : stopKafka(config),
     config.clickhouse.external ? null : stopClickHouse(config),
     config.nats.external ? null : stopNats(config)
   ])
   if (kafkaPid !== null) stopped.push(`kafka (pid ${kafkaPid})`)
+  if (config.stack.cluster && !config.kafka.external) stopped.push(...(await stopKafkaCluster(config)))
   if (clickhousePid !== null) stopped.push(`clickhouse (pid ${clickhousePid})`)
   if (natsPid !== null) stopped.push(`nats (pid ${natsPid})`)
   if (config.stack.cluster && !config.clickhouse.external) {
@@ -112,15 +123,19 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
           }
         ]
   return [
-    {
-      name: 'kafka',
-      mode: config.kafka.external ? 'external' : 'local',
-      endpoint: config.kafka.brokers.join(','),
-      pid: config.kafka.external ? null : runningPid(kafka.pid, kafka.properties),
-      healthy: kafkaHealthy,
-      version: config.kafka.external ? 'unknown' : kafkaVersion(kafka),
-      log: config.kafka.external ? null : kafka.log
-    },
+    ...(config.stack.cluster && !config.kafka.external
+      ? await kafkaClusterStatus(config)
+      : [
+          {
+            name: 'kafka' as const,
+            mode: config.kafka.external ? ('external' as const) : ('local' as const),
+            endpoint: config.kafka.brokers.join(','),
+            pid: config.kafka.external ? null : runningPid(kafka.pid, kafka.properties),
+            healthy: kafkaHealthy,
+            version: config.kafka.external ? 'unknown' : kafkaVersion(kafka),
+            log: config.kafka.external ? null : kafka.log
+          }
+        ]),
     ...clickhouseStatus,
     {
       name: 'nats',
@@ -138,7 +153,9 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
 export function stackLogFiles(config: Config): Record<'kafka' | 'clickhouse' | 'nats', string[]> {
   const clickhouse = clickhousePaths(config)
   return {
-    kafka: [kafkaPaths(config).log],
+    kafka: config.stack.cluster
+      ? kafkaClusterNodes(config).map((node) => node.log)
+      : [kafkaPaths(config).log],
     clickhouse: config.stack.cluster
       ? clickhouseClusterLogFiles(config)
       : [clickhouse.errorLog, clickhouse.log, clickhouse.stdout],

@@ -4,6 +4,7 @@ import type { HostFacts } from '../../src/config/derived.ts'
 import { buildConfig, loadConfig, validateSettings } from '../../src/config/load.ts'
 import { settingGroups, settings } from '../../src/config/settings/index.ts'
 import type { Config } from '../../src/config/types.ts'
+import { Secret } from '../../src/config/secret.ts'
 import { ErrorCodes, TickbridgeError } from '../../src/errors.ts'
 
 const host: HostFacts = {
@@ -32,7 +33,16 @@ test('an empty environment gives the documented defaults, in the sections every 
       brokers: ['127.0.0.1:9092'],
       external: false,
       sessionTimeoutMs: 6000,
-      heartbeatIntervalMs: 1000
+      heartbeatIntervalMs: 1000,
+      securityProtocol: 'PLAINTEXT',
+      saslMechanism: 'SCRAM-SHA-512',
+      saslUsername: '',
+      saslPassword: new Secret(''),
+      saslPasswordFile: '',
+      sslCaFile: '',
+      sslCertFile: '',
+      sslKeyFile: '',
+      sslRejectUnauthorized: true
     },
     clickhouse: {
       url: 'http://127.0.0.1:8123',
@@ -61,6 +71,8 @@ test('an empty environment gives the documented defaults, in the sections every 
       home: '/opt/tickbridge/.tickbridge',
       kafkaPort: 9092,
       kafkaControllerPort: 9093,
+      kafkaSaslPort: 9094,
+      kafkaClusterPort: 9192,
       kafkaHeap: '768m',
       clickhouseHttpPort: 8123,
       clickhouseTcpPort: 9000,

@@ -50,6 +50,8 @@ export class IsolatedStack {
       TICKBRIDGE_HOME: home,
       TICKBRIDGE_KAFKA_PORT: String(ports.kafka),
       TICKBRIDGE_KAFKA_CONTROLLER_PORT: String(ports.controller),
+      // No SASL_SSL listener: its default port is the shared stack's (the faults need the plaintext one only).
+      TICKBRIDGE_KAFKA_SASL_PORT: '0',
       TICKBRIDGE_CLICKHOUSE_HTTP_PORT: String(ports.http),
       TICKBRIDGE_CLICKHOUSE_TCP_PORT: String(ports.tcp),
       TICKBRIDGE_KAFKA_HEAP: '512m',

@@ -19,6 +19,8 @@ function isolatedEnv(home: string): Record<string, string> {
     TICKBRIDGE_HOME: home,
     TICKBRIDGE_KAFKA_PORT: String(ports.kafka),
     TICKBRIDGE_KAFKA_CONTROLLER_PORT: String(ports.controller),
+    // No SASL_SSL listener: its default port is the shared stack's (test/kafka/sasl.int.test.ts covers it).
+    TICKBRIDGE_KAFKA_SASL_PORT: '0',
     TICKBRIDGE_CLICKHOUSE_HTTP_PORT: String(ports.http),
     TICKBRIDGE_CLICKHOUSE_TCP_PORT: String(ports.tcp),
     TICKBRIDGE_NATS_PORT: String(ports.nats),

@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
+import { javaClientProperties } from '../../kafka/security.ts'
 import { installKafkaJars, kafkaPaths, kafkaToolClass, requireJava } from '../../stack/kafka-server.ts'
 import { cliContext, progress } from '../context.ts'
 
@@ -29,10 +33,24 @@ export function registerKafkaToolCommand(program: Command): void {
       const bootstrap = args.includes('--bootstrap-server')
         ? []
         : ['--bootstrap-server', config.kafka.brokers.join(',')]
-      const child = spawn('java', ['-Xmx256m', '-cp', `${paths.lib}/*`, mainClass, ...bootstrap, ...args], {
-        stdio: 'inherit'
-      })
-      const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)))
-      process.exitCode = code
+      // KAFKA_SECURITY_PROTOCOL and its companions, as the tool's client config (0600, removed afterwards).
+      const properties = javaClientProperties(config.kafka)
+      const dir = properties === null ? null : mkdtempSync(join(tmpdir(), 'tickbridge-kafka-'))
+      const security: string[] = []
+      if (dir !== null && properties !== null) {
+        const file = join(dir, 'client.properties')
+        writeFileSync(file, properties, { mode: 0o600 })
+        security.push(tool === 'console-consumer' ? '--consumer.config' : '--command-config', file)
+      }
+      try {
+        const child = spawn(
+          'java',
+          ['-Xmx256m', '-cp', `${paths.lib}/*`, mainClass, ...bootstrap, ...security, ...args],
+          { stdio: 'inherit' }
+        )
+        process.exitCode = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)))
+      } finally {
+        if (dir !== null) rmSync(dir, { recursive: true, force: true })
+      }
     })
 }

@@ -2,6 +2,7 @@ import { bridgeSettings } from './bridge.ts'
 import { clickhouseClusterSettings } from './clickhouse.ts'
 import { feedSettings } from './feed.ts'
 import { hubSettings } from './hub.ts'
+import { kafkaSecuritySettings } from './kafka-security.ts'
 import { localStackSettings } from './stack.ts'
 import { logSettings } from './log.ts'
 import { natsSettings } from './nats.ts'
@@ -15,6 +16,7 @@ export const settingGroups = {
   where: whereSettings,
   stack: localStackSettings,
   topics: topicSettings,
+  'kafka-security': kafkaSecuritySettings,
   bridge: bridgeSettings,
   feed: feedSettings,
   nats: natsSettings,
@@ -28,6 +30,7 @@ export type GroupName = keyof typeof settingGroups
 /** Every setting by its environment variable (each group once; test/config checks that no name repeats). */
 export const settings = {
   ...whereSettings,
+  ...kafkaSecuritySettings,
   ...localStackSettings,
   ...clickhouseClusterSettings,
   ...topicSettings,

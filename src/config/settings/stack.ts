@@ -26,6 +26,24 @@ export const localStackSettings = {
     description: 'Local KRaft controller port.',
     readBy: '`stack`'
   },
+  TICKBRIDGE_KAFKA_SASL_PORT: {
+    section: 'stack',
+    key: 'kafkaSaslPort',
+    schema: { type: 'integer', minimum: 0, maximum: 65535, default: 9094 },
+    description:
+      "Local broker's SASL_SSL listener (SCRAM-SHA-512 user `tickbridge`, certificates made at stack-up; " +
+      'see [kafka-cluster.md](kafka-cluster.md#the-local-sasl_ssl-listener)). `0`: no such listener.',
+    readBy: '`stack`'
+  },
+  TICKBRIDGE_KAFKA_CLUSTER_PORT: {
+    section: 'stack',
+    key: 'kafkaClusterPort',
+    schema: { type: 'integer', minimum: 1, maximum: 65335, default: 9192 },
+    description:
+      'First broker port of the local Kafka *cluster* (`stack up --cluster`): its 3 brokers listen on this ' +
+      'port and the next two, their KRaft controllers 100 above (9292-9294).',
+    readBy: '`stack`, and every Kafka user when `TICKBRIDGE_CLUSTER` is on and `KAFKA_BROKERS` is unset'
+  },
   TICKBRIDGE_KAFKA_HEAP: {
     section: 'stack',
     key: 'kafkaHeap',
