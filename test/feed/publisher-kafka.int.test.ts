@@ -142,7 +142,11 @@ test('a message too large for its topic is dead-lettered (cut to fit, marked) an
     read.filter((m) => !seen.has(m.value) && seen.add(m.value)),
     trades
   )
-  const [letter] = await readTopic(config, config.topics.dlq, 1)
+  // The letter is in the topic once flush() returned (acks=all); read it back (a fresh group can be slow to
+  // join on a busy machine, hence the longer wait).
+  const inDlq = [...(await endOffsets(admin, [config.topics.dlq])).values()].reduce((a, b) => a + b, 0n)
+  assert.equal(inDlq, 1n, 'one dead letter in the DLQ topic')
+  const [letter] = await readTopic(config, config.topics.dlq, 1, 90_000)
   const body = JSON.parse(letter!.value) as DeadLetterEnvelope
   assert.equal(body.origin, 'feed')
   assert.equal(body.source_topic, config.topics.depth)
