@@ -173,6 +173,11 @@ try {
   while (probes.size > 0 && Date.now() < deadline && !stop.signal.aborted) await sleep(50)
   await poller
   const rows = await countRows(bench.clickhouse, `SELECT count() AS n FROM ${db}.trades`)
+  // One level-0 part per insert (merged-away parts stay listed, inactive, for minutes): this run's inserts.
+  const inserts = await countRows(
+    bench.clickhouse,
+    `SELECT count() AS n FROM system.parts WHERE database = '${db}' AND table = 'trades' AND level = 0`
+  )
   latencies.sort((a, b) => a - b)
   const sent = loads.reduce((sum, l) => sum + l.sent, 0)
   const producedSeconds = Math.max(...loads.map((l) => l.seconds))
@@ -192,6 +197,8 @@ try {
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
     rows,
+    tradeInserts: inserts,
+    tradeInsertsPerSecond: Number((inserts / producedSeconds).toFixed(1)),
     cpu: { ...corePercent(cpu), ...costPerMessage(cpu, sent + probeId) }
   }
   const reached = sent / producedSeconds / rate
@@ -203,6 +210,9 @@ try {
   say(
     `recv_ts -> queryable over ${result.probes} probes: p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms` +
       (result.lostProbes ? ` (${result.lostProbes} probes never seen)` : '')
+  )
+  say(
+    `inserts into trades: ${inserts.toLocaleString('en-US')} (${result.tradeInsertsPerSecond}/s over the production window, all bridges)`
   )
   const pct = corePercent(cpu)
   const cost = costPerMessage(cpu, sent + probeId)

@@ -254,11 +254,18 @@ export class BridgeWorker {
   /** Insert; a batch the server rejects for its data is split until the rejected rows are isolated. */
   async #insert(table: TableName, batch: Batch): Promise<void> {
     const started = performance.now()
+    const flushedAt = Date.now()
     const outcome = await this.#retry(insertWrite(table), () =>
       this.#deps.sink.insert(table, batch.body.buffers(), batch.dedupToken())
     )
     if (outcome.kind !== 'rejected') {
-      this.stats.inserted(table, batch.size, performance.now() - started)
+      const insertMs = performance.now() - started
+      this.stats.inserted(table, batch.size, insertMs)
+      // Where a row's latency goes (docs/benchmarks.md): its batch's age when flushed, and the insert.
+      this.#deps.log.debug(
+        { table, rows: batch.size, ageMs: flushedAt - batch.createdAt, insertMs: Math.round(insertMs) },
+        'batch inserted'
+      )
       return
     }
     if (batch.size === 1) {
