@@ -3,10 +3,10 @@
  * processes (bench/load-producer.ts; default one per 25,000 msg/s), so the load generator is not the
  * bottleneck and does not share this process's event loop. 50 times a second this process produces a probe
  * trade (its own producer) with recv_ts = now; a poller asks ClickHouse every 10 ms which probes are visible,
- * so each probe's latency is (first seen queryable) - recv_ts. Prints the rate the producers reached,
+ * so each probe's latency is (first seen queryable) - recv_ts (--poll-ms sets the pause between polls). Prints the rate the producers reached,
  * p50/p90/p99/max, and the CPU the window cost (per process, in % of one core and in CPU-µs per message).
  *
- *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2]
+ *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2] [--poll-ms 10]
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     bridges: { type: 'string', default: '1' },
     producers: { type: 'string' },
+    'poll-ms': { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false }
   }
 })
@@ -32,6 +33,8 @@ const seconds = Number(values.seconds)
 const N = Number(values.bridges)
 const producers = Number(values.producers ?? Math.max(1, Math.ceil(rate / 25_000)))
 const PROBE_EVERY_MS = 20
+/** The pause between two polls for probes: the resolution of "first seen", and queries/s on ClickHouse. */
+const POLL_MS = Number(values['poll-ms'])
 const loadScript = fileURLToPath(new URL('./load-producer.js', import.meta.url))
 
 interface LoadChild {
@@ -125,7 +128,7 @@ try {
           probes.delete(id)
         }
       }
-      await sleep(10)
+      await sleep(POLL_MS)
     }
   })()
 
