@@ -3,10 +3,10 @@
  * processes (bench/load-producer.ts; default one per 25,000 msg/s), so the load generator is not the
  * bottleneck and does not share this process's event loop. 50 times a second this process produces a probe
  * trade (its own producer) with recv_ts = now; a poller asks ClickHouse every 10 ms which probes are visible,
- * so each probe's latency is (first seen queryable) - recv_ts. Prints the rate the producers reached,
+ * so each probe's latency is (first seen queryable) - recv_ts (--poll-ms sets the pause between polls). Prints the rate the producers reached,
  * p50/p90/p99/max, and the CPU the window cost (per process, in % of one core and in CPU-µs per message).
  *
- *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2]
+ *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2] [--poll-ms 10]
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     bridges: { type: 'string', default: '1' },
     producers: { type: 'string' },
+    'poll-ms': { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false }
   }
 })
@@ -32,6 +33,8 @@ const seconds = Number(values.seconds)
 const N = Number(values.bridges)
 const producers = Number(values.producers ?? Math.max(1, Math.ceil(rate / 25_000)))
 const PROBE_EVERY_MS = 20
+/** The pause between two polls for probes: the resolution of "first seen", and queries/s on ClickHouse. */
+const POLL_MS = Number(values['poll-ms'])
 const loadScript = fileURLToPath(new URL('./load-producer.js', import.meta.url))
 
 interface LoadChild {
@@ -125,7 +128,7 @@ try {
           probes.delete(id)
         }
       }
-      await sleep(10)
+      await sleep(POLL_MS)
     }
   })()
 
@@ -173,6 +176,11 @@ try {
   while (probes.size > 0 && Date.now() < deadline && !stop.signal.aborted) await sleep(50)
   await poller
   const rows = await countRows(bench.clickhouse, `SELECT count() AS n FROM ${db}.trades`)
+  // One level-0 part per insert (merged-away parts stay listed, inactive, for minutes): this run's inserts.
+  const inserts = await countRows(
+    bench.clickhouse,
+    `SELECT count() AS n FROM system.parts WHERE database = '${db}' AND table = 'trades' AND level = 0`
+  )
   latencies.sort((a, b) => a - b)
   const sent = loads.reduce((sum, l) => sum + l.sent, 0)
   const producedSeconds = Math.max(...loads.map((l) => l.seconds))
@@ -192,6 +200,8 @@ try {
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.at(-1) ?? NaN,
     rows,
+    tradeInserts: inserts,
+    tradeInsertsPerSecond: Number((inserts / producedSeconds).toFixed(1)),
     cpu: { ...corePercent(cpu), ...costPerMessage(cpu, sent + probeId) }
   }
   const reached = sent / producedSeconds / rate
@@ -203,6 +213,9 @@ try {
   say(
     `recv_ts -> queryable over ${result.probes} probes: p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms` +
       (result.lostProbes ? ` (${result.lostProbes} probes never seen)` : '')
+  )
+  say(
+    `inserts into trades: ${inserts.toLocaleString('en-US')} (${result.tradeInsertsPerSecond}/s over the production window, all bridges)`
   )
   const pct = corePercent(cpu)
   const cost = costPerMessage(cpu, sent + probeId)

@@ -136,7 +136,9 @@ export async function startBridge(
       batchMaxAgeMs: config.bridge.batchMaxAgeMs,
       // Inserts per table per second stay those of one bridge however many run (docs/benchmarks.md).
       batchAgeScale: clusterScale,
-      // One insert per table at a time: while it runs, the next batch grows (larger inserts when busy).
+      batchEarlyRows: config.bridge.batchEarlyRows,
+      // One insert per table at a time: while it runs, the next batch grows (larger inserts when busy). Two
+      // were measured for latency (docs/benchmarks.md, 2026-11-30): no gain on a busy ClickHouse.
       maxInflightPerLane: 1,
       insertRetryMaxDelayMs: config.bridge.insertRetryMaxDelayMs
     }

@@ -23,6 +23,13 @@ export interface WorkerOptions {
    * second as one bridge would, each N times larger (fewer parts, less merging), whatever N is.
    */
   batchAgeScale?: () => number
+  /**
+   * A batch of at least this many messages is due after batchMaxAgeMs, unscaled (0 or unset: never early). A
+   * busy bridge then inserts every batchMaxAgeMs instead of every batchMaxAgeMs × scale, while the cluster makes
+   * at most max(one bridge's cadence, rate / batchEarlyRows) inserts per table per second: it still does not
+   * grow with the number of bridges.
+   */
+  batchEarlyRows?: number
   /** Inserts in flight per table while the next batch fills. */
   maxInflightPerLane: number
   insertRetryMaxDelayMs: number
@@ -77,6 +84,8 @@ interface Lane {
   timer: NodeJS.Timeout | null
   /** When the open batch is due (age bound), epoch ms. */
   dueAt: number
+  /** When the open batch is due if it holds batchEarlyRows messages (epoch ms; = dueAt when not earlier). */
+  earlyAt: number
   inflight: number
 }
 
@@ -114,7 +123,7 @@ export class BridgeWorker {
       (error) => deps.onFatal?.(error)
     )
     for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
-      this.#lanes.set(name, { name, open: null, timer: null, dueAt: 0, inflight: 0 })
+      this.#lanes.set(name, { name, open: null, timer: null, dueAt: 0, earlyAt: 0, inflight: 0 })
     }
   }
 
@@ -164,7 +173,10 @@ export class BridgeWorker {
     }
     this.#buffered++
     this.#updatePressure()
-    if (batch.size >= this.#deps.options.batchMaxRows) this.#flush(lane)
+    const { batchMaxRows, batchEarlyRows } = this.#deps.options
+    if (batch.size >= batchMaxRows || (batch.size === batchEarlyRows && Date.now() >= lane.earlyAt)) {
+      this.#flush(lane)
+    }
   }
 
   /** Stop reading, flush and insert what is held, commit, and close the source. */
@@ -194,11 +206,33 @@ export class BridgeWorker {
     if (lane.open) return lane.open
     const batch = new Batch(this.#tracker.startBatch())
     lane.open = batch
-    const { batchMaxAgeMs, batchAgeScale } = this.#deps.options
+    const { batchMaxAgeMs, batchAgeScale, batchEarlyRows = 0 } = this.#deps.options
     const ageMs = Math.round(batchMaxAgeMs * Math.max(1, batchAgeScale?.() ?? 1))
-    lane.dueAt = Date.now() + ageMs
-    lane.timer = setTimeout(() => this.#flush(lane), ageMs)
+    const now = Date.now()
+    lane.dueAt = now + ageMs
+    if (batchEarlyRows > 0 && ageMs > batchMaxAgeMs) {
+      // Checked at the unscaled age: flushed if large enough, else the timer waits for the rest of the age.
+      lane.earlyAt = now + batchMaxAgeMs
+      lane.timer = setTimeout(() => {
+        if (batch.size >= batchEarlyRows) this.#flush(lane)
+        else lane.timer = setTimeout(() => this.#flush(lane), ageMs - batchMaxAgeMs)
+      }, batchMaxAgeMs)
+    } else {
+      lane.earlyAt = lane.dueAt
+      lane.timer = setTimeout(() => this.#flush(lane), ageMs)
+    }
     return batch
+  }
+
+  /** The open batch is due: full, as old as its age bound, or large enough and as old as the unscaled age. */
+  #due(lane: Lane, batch: Batch): boolean {
+    const { batchMaxRows, batchEarlyRows = 0 } = this.#deps.options
+    const now = Date.now()
+    return (
+      batch.size >= batchMaxRows ||
+      now >= lane.dueAt ||
+      (batchEarlyRows > 0 && batch.size >= batchEarlyRows && now >= lane.earlyAt)
+    )
   }
 
   #flush(lane: Lane, force = false): void {
@@ -254,11 +288,18 @@ export class BridgeWorker {
   /** Insert; a batch the server rejects for its data is split until the rejected rows are isolated. */
   async #insert(table: TableName, batch: Batch): Promise<void> {
     const started = performance.now()
+    const flushedAt = Date.now()
     const outcome = await this.#retry(insertWrite(table), () =>
       this.#deps.sink.insert(table, batch.body.buffers(), batch.dedupToken())
     )
     if (outcome.kind !== 'rejected') {
-      this.stats.inserted(table, batch.size, performance.now() - started)
+      const insertMs = performance.now() - started
+      this.stats.inserted(table, batch.size, insertMs)
+      // Where a row's latency goes (docs/benchmarks.md): its batch's age when flushed, and the insert.
+      this.#deps.log.debug(
+        { table, rows: batch.size, ageMs: flushedAt - batch.createdAt, insertMs: Math.round(insertMs) },
+        'batch inserted'
+      )
       return
     }
     if (batch.size === 1) {
@@ -315,9 +356,7 @@ export class BridgeWorker {
     batch.releaseRows()
     this.#updatePressure()
     const next = lane.open
-    if (next && (next.size >= this.#deps.options.batchMaxRows || Date.now() >= lane.dueAt)) {
-      this.#flush(lane)
-    }
+    if (next && this.#due(lane, next)) this.#flush(lane)
   }
 
   /** Re-applies the policy now (the hub's cluster decision changed); `cause` explains it in the log. */

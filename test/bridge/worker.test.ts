@@ -555,3 +555,47 @@ test('a failed write is logged with the error object: its type, code, the broker
   assert.match(line, /ECONNRESET/, 'the cause chain is kept')
   assert.match(logged.reason, /Producing messages failed\. \[NOT_LEADER_OR_FOLLOWER\]/)
 })
+
+test('a batch scaled up by the partition share is inserted at the unscaled age once it holds batchEarlyRows', async () => {
+  // 20 ms × 25 = 500 ms scaled age; 5 rows are enough to go at 20 ms.
+  const { sink, source } = await startWorker({
+    batchMaxAgeMs: 20,
+    batchAgeScale: () => 25,
+    batchEarlyRows: 5
+  })
+  const started = Date.now()
+  for (let i = 0; i < 5; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`e-${i}`))
+  await eventually(
+    () => sink.accepted.length === 1,
+    () => `${sink.accepted.length} inserts`
+  )
+  assert.ok(Date.now() - started < 300, `inserted after ${Date.now() - started} ms`)
+  assert.deepEqual(ids(sink.rows('trades')), ['e-0', 'e-1', 'e-2', 'e-3', 'e-4'])
+})
+
+test('a small batch waits for the scaled age; one reaching batchEarlyRows after the unscaled age goes at once', async () => {
+  const { sink, source } = await startWorker({
+    batchMaxAgeMs: 20,
+    batchAgeScale: () => 25,
+    batchEarlyRows: 5
+  })
+  const started = Date.now()
+  for (let i = 0; i < 2; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`s-${i}`))
+  await sleep(100)
+  assert.equal(sink.attempts.length, 0, 'two rows wait for the scaled age (500 ms)')
+  for (let i = 2; i < 5; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`s-${i}`))
+  await eventually(
+    () => sink.accepted.length === 1,
+    () => `${sink.accepted.length} inserts`
+  )
+  assert.ok(Date.now() - started < 400, `inserted after ${Date.now() - started} ms`)
+  assert.equal(sink.rows('trades').length, 5)
+  // Without the early size, a small batch still goes at the scaled age.
+  source.push(TRADES, 0, 5n, tradeJson('s-5'))
+  const second = Date.now()
+  await eventually(
+    () => sink.accepted.length === 2,
+    () => `${sink.accepted.length} inserts`
+  )
+  assert.ok(Date.now() - second >= 400, `small batch inserted after ${Date.now() - second} ms`)
+})

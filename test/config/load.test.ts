@@ -99,6 +99,7 @@ test('an empty environment gives the documented defaults, in the sections every 
       ordinal: 1,
       batchMaxRows: 20000,
       batchMaxAgeMs: 50,
+      batchEarlyRows: 0,
       bufferMaxMessages: 50000,
       highWatermark: 0.8,
       lowWatermark: 0.4,
