@@ -226,7 +226,16 @@ export async function startKafka(
   const paths = kafkaPaths(config)
   const running = runningPid(paths.pid, paths.properties)
   if (running !== null) {
-    if (config.stack.kafkaSaslPort > 0) ensureLocalScramUser(config, paths, progress)
+    if (config.stack.kafkaSaslPort > 0) {
+      // A broker started by an older tickbridge has no SASL_SSL listener (nor its certificates) until restarted.
+      if (readFileSync(paths.properties, 'utf8').includes('SASL_SSL://'))
+        ensureLocalScramUser(config, paths, progress)
+      else
+        progress(
+          'Kafka runs without the SASL_SSL listener (started by an older tickbridge): ' +
+            '`tickbridge stack down && tickbridge stack up` adds it'
+        )
+    }
     return { pid: running, started: false }
   }
   requireJava()

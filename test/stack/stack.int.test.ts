@@ -65,6 +65,13 @@ test('stack up is idempotent, status reports it, down stops exactly what up star
     first.map((c) => c.pid),
     'second up reuses the same processes'
   )
+  // A broker started without the SASL_SSL listener (as by an older tickbridge) is kept, and the way to add it said.
+  const withSasl = await runCli(['stack', 'up'], { ...env, TICKBRIDGE_KAFKA_SASL_PORT: '19194' })
+  assert.equal(withSasl.code, 0, withSasl.stderr)
+  assert.match(
+    withSasl.stderr,
+    /Kafka runs without the SASL_SSL listener .*stack down && tickbridge stack up/
+  )
 
   const status = await runCli(['stack', 'status'], env)
   assert.equal(status.code, 0)
