@@ -72,23 +72,29 @@ function report(
   )
 }
 
+/**
+ * Stops everything `stack up` started under this home — the single node and the cluster alike, whichever
+ * TICKBRIDGE_CLUSTER says — and only that (servers named by their pid files; external ones are left alone).
+ */
 export async function stackDown(config: Config, options: { purge?: boolean } = {}): Promise<string[]> {
-  const stopped: string[] = []
-  const [kafkaPid, clickhousePid, natsPid] = await Promise.all([
-    config.kafka.external || config.stack.cluster ? null : stopKafka(config),
-    config.clickhouse.external ? null : stopClickHouse(config),
-    config.nats.external ? null : stopNats(config)
+  const kafkaLocal = !config.kafka.external
+  const clickhouseLocal = !config.clickhouse.external
+  const [kafkaPid, clickhousePid, natsPid, kafkaNodes, clickhouseNodes] = await Promise.all([
+    kafkaLocal ? stopKafka(config) : null,
+    clickhouseLocal ? stopClickHouse(config) : null,
+    config.nats.external ? null : stopNats(config),
+    kafkaLocal ? stopKafkaCluster(config) : [],
+    clickhouseLocal ? stopClickHouseCluster(config) : []
   ])
+  // ZooKeeper last: the cluster's ClickHouse nodes use it until they stop.
+  const zookeeperPid = clickhouseLocal ? await stopZookeeper(config) : null
+  const stopped: string[] = []
   if (kafkaPid !== null) stopped.push(`kafka (pid ${kafkaPid})`)
-  if (config.stack.cluster && !config.kafka.external) stopped.push(...(await stopKafkaCluster(config)))
+  stopped.push(...kafkaNodes)
   if (clickhousePid !== null) stopped.push(`clickhouse (pid ${clickhousePid})`)
   if (natsPid !== null) stopped.push(`nats (pid ${natsPid})`)
-  if (config.stack.cluster && !config.clickhouse.external) {
-    for (const { node, pid } of await stopClickHouseCluster(config))
-      stopped.push(`clickhouse node ${node.node} (pid ${pid})`)
-    const zookeeperPid = await stopZookeeper(config)
-    if (zookeeperPid !== null) stopped.push(`zookeeper (pid ${zookeeperPid})`)
-  }
+  for (const { node, pid } of clickhouseNodes) stopped.push(`clickhouse node ${node.node} (pid ${pid})`)
+  if (zookeeperPid !== null) stopped.push(`zookeeper (pid ${zookeeperPid})`)
   if (options.purge) rmSync(config.stack.home, { recursive: true, force: true })
   return stopped
 }

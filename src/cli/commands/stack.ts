@@ -48,8 +48,8 @@ export function registerStackCommands(program: Command): void {
 
   stack
     .command('down')
-    .description('stop what `stack up` started (and only that)')
-    .option('--cluster', 'the local cluster instead (TICKBRIDGE_CLUSTER)')
+    .description('stop what `stack up` started (and only that): the single node and the local cluster alike')
+    .option('--cluster', 'accepted for symmetry with `stack up --cluster`: the cluster is stopped either way')
     .option('--purge', 'also delete all local stack data (Kafka logs, ClickHouse tables)')
     .action(async (options: { purge?: boolean; cluster?: boolean }) => {
       const { config } = cliContext(clusterSetting(options))
