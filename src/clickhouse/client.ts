@@ -3,7 +3,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { ClickHouseConfig } from '../config/types.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 import { capabilitiesOf, type ServerCapabilities } from './capabilities.ts'
-import { EndpointRotation, isConnectionError } from './endpoints.ts'
+import { connectionFailure, EndpointRotation } from './endpoints.ts'
 
 export type { ClickHouseClient }
 
@@ -63,8 +63,9 @@ function replayable(params: unknown): boolean {
 
 /**
  * A client over several nodes with the interface of one. A request goes to the current node; when the node
- * cannot be reached, the request goes to the next one (a streamed insert is not replayed: it fails, and its
- * retry starts on the next node).
+ * cannot be reached, the request goes to the next one. A request whose connection broke or timed out is not
+ * re-sent (the node may have run it: an insert would land twice), nor is a streamed insert: it fails, the node
+ * is marked dead, and the caller's retry starts on the next node.
  */
 function failoverClient(clients: ClickHouseClient[], retryAfterMs: number): ClickHouseClient {
   const rotation = new EndpointRotation(clients.length, retryAfterMs, process.pid % clients.length)
@@ -80,10 +81,11 @@ function failoverClient(clients: ClickHouseClient[], retryAfterMs: number): Clic
         rotation.answered(node)
         return result
       } catch (error) {
-        if (!isConnectionError(error)) throw error
+        const failure = connectionFailure(error)
+        if (failure === null) throw error
         rotation.failed(node, Date.now())
         lastError = error
-        if (!replayable(args[0])) break
+        if (failure === 'dropped' || !replayable(args[0])) break
       }
     }
     throw lastError

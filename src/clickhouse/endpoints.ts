@@ -41,29 +41,27 @@ export class EndpointRotation {
   }
 }
 
-const connectionCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE'
-])
+/** Nothing reached the node: the request can go to another one as it is. */
+const unreachedCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+/** The node may have received the request before the connection broke or timed out. */
+const droppedCodes = new Set(['ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE'])
 
 /**
- * True when the error says the node could not be reached or dropped the connection (so another node may do),
- * false for an answer from ClickHouse (a bad query fails the same on every node).
+ * How a request failed to reach ClickHouse: `unreached` (the connection was never made: another node may take
+ * the request), `dropped` (the connection broke or timed out, perhaps after the node received the request:
+ * re-sending it elsewhere could run it twice — an insert, an ON CLUSTER statement), or null for an answer from
+ * ClickHouse (a bad query fails the same on every node).
  */
-export function isConnectionError(error: unknown): boolean {
+export function connectionFailure(error: unknown): 'unreached' | 'dropped' | null {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && connectionCodes.has(code)) return true
-    if (/socket hang up|Timeout error|connect ECONNREFUSED/i.test(e.message)) return true
+    const { code, syscall } = e as { code?: unknown; syscall?: unknown }
+    if (typeof code === 'string' && unreachedCodes.has(code)) return 'unreached'
+    if (code === 'ETIMEDOUT' && syscall === 'connect') return 'unreached'
+    if (/connect ECONNREFUSED/i.test(e.message)) return 'unreached'
+    if (typeof code === 'string' && droppedCodes.has(code)) return 'dropped'
+    if (/socket hang up|Timeout error/i.test(e.message)) return 'dropped'
   }
-  return false
+  return null
 }
 
 /** A URL to show (status, messages): credentials written into it (`https://user:secret@host`) are masked. */

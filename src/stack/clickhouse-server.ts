@@ -128,9 +128,11 @@ function writeClickHouseConfig(config: Config, layout: ServerLayout): void {
   <max_concurrent_queries>200</max_concurrent_queries>
   <timezone>UTC</timezone>
 ${extraXml}</yandex>
-`
+`,
+    // A cluster node's config may hold the password of its peers (remote_servers): readable by the owner only,
+    // from its first write (the chmod covers a file an older version wrote).
+    { mode: 0o600 }
   )
-  // A cluster node's config may hold the password of its peers (remote_servers): readable by the owner only.
   chmodSync(paths.config, 0o600)
   writeFileSync(
     paths.users,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { projectRoot } from '../config/load.ts'
 import type { Config } from '../config/types.ts'
@@ -88,8 +88,11 @@ controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${paths.data}
-${sharedBrokerProperties(config, 1)}${kafkaSaslPort > 0 ? saslListenerProperties(kafkaSaslPaths(paths.dir)) : ''}`
+${sharedBrokerProperties(config, 1)}${kafkaSaslPort > 0 ? saslListenerProperties(kafkaSaslPaths(paths.dir)) : ''}`,
+    // It holds the keystore's password: readable by the owner only (chmod: the mode applies to new files).
+    { mode: 0o600 }
   )
+  chmodSync(paths.properties, 0o600)
   writeFileSync(paths.log4j, KAFKA_LOG4J)
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { displayUrl, EndpointRotation, isConnectionError } from '../../src/clickhouse/endpoints.ts'
+import { connectionFailure, displayUrl, EndpointRotation } from '../../src/clickhouse/endpoints.ts'
 
 test('a client sticks to the node that answers, skips a dead one, and tries it again later', () => {
   const rotation = new EndpointRotation(3, 10_000, 1)
@@ -28,15 +28,24 @@ test('one URL: always that node', () => {
   assert.deepEqual(rotation.order(1), [0])
 })
 
-test('connection errors move to another node; answers of ClickHouse do not', () => {
+test('a node never reached: another may take the request; a dropped connection: not re-sent; answers: neither', () => {
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' })
-  assert.equal(isConnectionError(refused), true)
-  assert.equal(isConnectionError(new Error('socket hang up')), true)
-  assert.equal(isConnectionError(new Error('Timeout error.')), true)
-  assert.equal(isConnectionError(new Error('wrapped', { cause: refused })), true)
+  assert.equal(connectionFailure(refused), 'unreached')
+  assert.equal(connectionFailure(new Error('wrapped', { cause: refused })), 'unreached')
+  const connectTimeout = Object.assign(new Error('connect ETIMEDOUT'), {
+    code: 'ETIMEDOUT',
+    syscall: 'connect'
+  })
+  assert.equal(connectionFailure(connectTimeout), 'unreached')
+  assert.equal(connectionFailure(new Error('socket hang up')), 'dropped')
+  assert.equal(connectionFailure(new Error('Timeout error.')), 'dropped')
+  assert.equal(
+    connectionFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })),
+    'dropped'
+  )
   const clickhouse = Object.assign(new Error('Syntax error: failed at position 1'), { code: '62' })
-  assert.equal(isConnectionError(clickhouse), false)
-  assert.equal(isConnectionError('ECONNREFUSED'), false)
+  assert.equal(connectionFailure(clickhouse), null)
+  assert.equal(connectionFailure('ECONNREFUSED'), null)
 })
 
 test('credentials written into a URL are masked wherever it is shown', () => {

@@ -16,6 +16,7 @@ import { listLocalProcesses, scaleLocalBridges } from '../../stack/local-process
 import { parseArguments, wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
+import { clusterSetting } from './stack.ts'
 import { summarizePartitions } from '../../ops/format.ts'
 
 /** One pool after `scale`: its target, its consumer group as Kafka describes it. */
@@ -55,66 +56,72 @@ export function registerScaleCommand(program: Command): void {
       parseSourceMode,
       'kafka'
     )
+    .option('--cluster', 'bridges on the local cluster stack (TICKBRIDGE_CLUSTER), as `start --cluster`')
     .option('--json', 'print JSON (N: the group; a layout: { pools: [...] })')
-    .action(async (items: string[], options: { timeout: number; source: SourceMode; json?: boolean }) => {
-      const { config } = cliContext()
-      const targets = parseArguments(
-        () => parseLayout(items),
-        'e.g. tickbridge scale 3, tickbridge scale trades=3 depth=2, or tickbridge scale radar'
-      )
-      const plain = items.length === 1 && /^\s*\d+\s*$/.test(items[0] ?? '')
-      const { started, stopped } = await scaleLocalBridges(config, targets, options.source)
-      for (const b of stopped) progress(`stopped tickbridge-${b.name} (pid ${b.pid})`)
-      for (const b of started) progress(`started tickbridge-${b.name} (pid ${b.pid}), log ${b.log}`)
-      // Pools the layout stopped (the pool `all` and the others exclude each other) are reported at 0.
-      const stoppedPools = [...new Set(stopped.map((b) => b.pool ?? ALL_POOL))].filter(
-        (pool) => !targets.some((t) => t.name === pool)
-      )
-      const all: Pick<PoolTarget, 'name' | 'types' | 'count'>[] = [
-        ...targets,
-        ...stoppedPools.map((name) => ({ name, types: [], count: 0 }))
-      ]
-      if (options.source === 'nats') {
-        // No consumer group to watch: NATS bridges share each type's durable consumer (docs/nats.md).
-        const pools = all.map((t) => ({
-          pool: t.name,
-          types: t.types,
-          target: t.count,
-          running: listLocalProcesses(config, 'bridge', t.name).map((b) => b.name)
-        }))
-        printResult({ pools }, options.json === true, () =>
-          pools
-            .map(
-              (p) =>
-                `pool ${p.pool}${p.types.length ? ` (${p.types.join(', ')})` : ''}: ${p.running.length} of ${p.target} bridge process(es) reading NATS${p.running.length ? `: ${p.running.join(', ')}` : ''}`
-            )
-            .join('\n')
+    .action(
+      async (
+        items: string[],
+        options: { timeout: number; source: SourceMode; json?: boolean; cluster?: boolean }
+      ) => {
+        const { config } = cliContext(clusterSetting(options))
+        const targets = parseArguments(
+          () => parseLayout(items),
+          'e.g. tickbridge scale 3, tickbridge scale trades=3 depth=2, or tickbridge scale radar'
         )
-        if (pools.some((p) => p.running.length !== p.target)) process.exitCode = 1
-        return
-      }
-      const reports = await waitForPools(config, all, options.timeout * 1000)
-      if (plain && reports.length === 1 && reports[0]) {
-        const [report] = reports
-        const group: GroupAssignmentReport = {
-          groupId: report.groupId,
-          state: report.state,
-          members: report.members
+        const plain = items.length === 1 && /^\s*\d+\s*$/.test(items[0] ?? '')
+        const { started, stopped } = await scaleLocalBridges(config, targets, options.source)
+        for (const b of stopped) progress(`stopped tickbridge-${b.name} (pid ${b.pid})`)
+        for (const b of started) progress(`started tickbridge-${b.name} (pid ${b.pid}), log ${b.log}`)
+        // Pools the layout stopped (the pool `all` and the others exclude each other) are reported at 0.
+        const stoppedPools = [...new Set(stopped.map((b) => b.pool ?? ALL_POOL))].filter(
+          (pool) => !targets.some((t) => t.name === pool)
+        )
+        const all: Pick<PoolTarget, 'name' | 'types' | 'count'>[] = [
+          ...targets,
+          ...stoppedPools.map((name) => ({ name, types: [], count: 0 }))
+        ]
+        if (options.source === 'nats') {
+          // No consumer group to watch: NATS bridges share each type's durable consumer (docs/nats.md).
+          const pools = all.map((t) => ({
+            pool: t.name,
+            types: t.types,
+            target: t.count,
+            running: listLocalProcesses(config, 'bridge', t.name).map((b) => b.name)
+          }))
+          printResult({ pools }, options.json === true, () =>
+            pools
+              .map(
+                (p) =>
+                  `pool ${p.pool}${p.types.length ? ` (${p.types.join(', ')})` : ''}: ${p.running.length} of ${p.target} bridge process(es) reading NATS${p.running.length ? `: ${p.running.join(', ')}` : ''}`
+              )
+              .join('\n')
+          )
+          if (pools.some((p) => p.running.length !== p.target)) process.exitCode = 1
+          return
         }
-        printResult(group, options.json === true, () => describeGroup(group, config.topics.partitions))
-      } else {
-        printResult({ pools: reports }, options.json === true, () =>
-          reports.map((r) => describePool(r, config.topics.partitions)).join('\n\n')
-        )
+        const reports = await waitForPools(config, all, options.timeout * 1000)
+        if (plain && reports.length === 1 && reports[0]) {
+          const [report] = reports
+          const group: GroupAssignmentReport = {
+            groupId: report.groupId,
+            state: report.state,
+            members: report.members
+          }
+          printResult(group, options.json === true, () => describeGroup(group, config.topics.partitions))
+        } else {
+          printResult({ pools: reports }, options.json === true, () =>
+            reports.map((r) => describePool(r, config.topics.partitions)).join('\n\n')
+          )
+        }
+        const unsettled = reports.filter((r) => r.members.length !== r.target)
+        for (const r of unsettled) {
+          progress(
+            `pool ${r.pool}: the group has ${r.members.length} members, expected ${r.target}; see the bridge logs in ${config.stack.home}/logs`
+          )
+        }
+        if (unsettled.length > 0) process.exitCode = 1
       }
-      const unsettled = reports.filter((r) => r.members.length !== r.target)
-      for (const r of unsettled) {
-        progress(
-          `pool ${r.pool}: the group has ${r.members.length} members, expected ${r.target}; see the bridge logs in ${config.stack.home}/logs`
-        )
-      }
-      if (unsettled.length > 0) process.exitCode = 1
-    })
+    )
 }
 
 async function waitForPools(

@@ -78,7 +78,7 @@ export const bridgeSettings = {
     description:
       "0: off. Else a table's batch holding at least this many messages is inserted after BATCH_MAX_AGE_MS, " +
       "unscaled by the bridge's share of the partitions (a busy bridge of 3 waits 50 ms, not 150 ms), while " +
-      'the cluster still makes at most max(20, msg/s ÷ this) inserts per table per second, whatever the ' +
+      'the cluster still makes at most about 20 + msg/s ÷ this inserts per table per second, whatever the ' +
       'number of bridges. Only for a ClickHouse with CPU to spare: on a busy one the inserts themselves set ' +
       'the pace (docs/benchmarks.md, latency 2026-11-30).',
     readBy: '`bridge`'

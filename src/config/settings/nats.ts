@@ -87,9 +87,10 @@ export const natsSettings = {
     key: 'maxAckPending',
     schema: { type: 'integer', minimum: 100, default: 200000 },
     description:
-      'Messages delivered to all bridges together and not yet acknowledged; the server delivers no more ' +
-      'until some are. A bridge acknowledges a message about a second after reading it (insert and candle ' +
-      'recompute), so this bounds the live path to roughly this many messages per second.',
+      'Per message type (each type has its own durable consumer): messages of that type delivered to all ' +
+      'bridges together and not yet acknowledged; the server delivers no more of it until some are. A bridge ' +
+      'acknowledges a message about a second after reading it (insert and candle recompute), so this bounds ' +
+      'each type of the live path to roughly this many messages per second.',
     readBy: '`bridge`'
   }
 } as const satisfies SettingGroup
