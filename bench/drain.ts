@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { createClickHouse, detectCapabilities, type ClickHouseClient } from '../src/clickhouse/client.ts'
-import { migrations } from '../src/clickhouse/migrations.ts'
+import { migrations, statementQuery } from '../src/clickhouse/migrations.ts'
 import { createAdmin, createProducer } from '../src/kafka/clients.ts'
 import { resetGroupOffsets } from '../src/kafka/offset-reset.ts'
 import { TradeGenerator } from '../src/sim/market.ts'
@@ -243,7 +243,7 @@ async function drainWithKafkaEngine(bench: Bench, run: number): Promise<PhaseRes
   const capabilities = await detectCapabilities(ch)
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   const [tradesDdl] = migrations[0]!.statements({ database, capabilities, retentionDays: 90, cluster: '' })
-  await ch.command({ query: tradesDdl!.replace(`${database}.trades (`, `${database}.trades_ke (`) })
+  await ch.command({ query: statementQuery(tradesDdl!).replace(`${database}.trades (`, `${database}.trades_ke (`) })
   const admin = createAdmin(bench.config.kafka)
   await resetGroupOffsets(admin, groupId, [bench.config.topics.trades], { kind: 'earliest' }).finally(() =>
     admin.close()

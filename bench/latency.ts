@@ -12,6 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { localTable } from '../src/clickhouse/cluster-ddl.ts'
 import { messageKey, type TradeMessage } from '../src/core/messages.ts'
 import { createAdmin, createProducer } from '../src/kafka/clients.ts'
 import { describeGroupAssignment } from '../src/kafka/group.ts'
@@ -176,10 +177,11 @@ try {
   while (probes.size > 0 && Date.now() < deadline && !stop.signal.aborted) await sleep(50)
   await poller
   const rows = await countRows(bench.clickhouse, `SELECT count() AS n FROM ${db}.trades`)
-  // One level-0 part per insert (merged-away parts stay listed, inactive, for minutes): this run's inserts.
+  // One level-0 part per insert, or per flush of the write buffer (merged-away parts stay listed, inactive,
+  // for minutes): the parts this run wrote into the trades' MergeTree table.
   const inserts = await countRows(
     bench.clickhouse,
-    `SELECT count() AS n FROM system.parts WHERE database = '${db}' AND table = 'trades' AND level = 0`
+    `SELECT count() AS n FROM system.parts WHERE database = '${db}' AND table = '${localTable('trades', bench.config.clickhouse.cluster)}' AND level = 0`
   )
   latencies.sort((a, b) => a - b)
   const sent = loads.reduce((sum, l) => sum + l.sent, 0)
@@ -215,7 +217,7 @@ try {
       (result.lostProbes ? ` (${result.lostProbes} probes never seen)` : '')
   )
   say(
-    `inserts into trades: ${inserts.toLocaleString('en-US')} (${result.tradeInsertsPerSecond}/s over the production window, all bridges)`
+    `parts written into trades: ${inserts.toLocaleString('en-US')} (${result.tradeInsertsPerSecond}/s over the production window, all bridges)`
   )
   const pct = corePercent(cpu)
   const cost = costPerMessage(cpu, sent + probeId)

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
 import {
   mergeScopes,
@@ -7,6 +6,7 @@ import {
   type CandleScope,
   type ScopeMap
 } from '../core/candles.ts'
+import { CoalescedRuns } from './coalesced-runs.ts'
 import type { CandleSink } from './ports.ts'
 
 /**
@@ -16,42 +16,34 @@ import type { CandleSink } from './ports.ts'
  * refresh that started after it has finished; it rejects if that refresh failed (the caller retries).
  */
 export class CandleRefresher implements CandleSink {
-  readonly #client: ClickHouseClient
-  readonly #database: string
-  readonly #minIntervalMs: () => number
-  #pending: ScopeMap = new Map()
-  #next: Promise<void> | null = null
-  #lastStart = 0
+  readonly #runs: CoalescedRuns<ScopeMap, void>
 
-  /** `minIntervalMs` is read before each refresh (the bridge scales it by its share of the partitions). */
-  constructor(client: ClickHouseClient, database: string, minIntervalMs: () => number) {
-    this.#client = client
-    this.#database = database
-    this.#minIntervalMs = minIntervalMs
+  /**
+   * `minIntervalMs` is read before each refresh (the bridge scales it by its share of the partitions);
+   * `tradesTable`: where the trades written for good are (clickhouse/cluster-ddl.ts storedTable).
+   */
+  constructor(client: ClickHouseClient, database: string, minIntervalMs: () => number, tradesTable = 'trades') {
+    this.#runs = new CoalescedRuns<ScopeMap, void>({
+      empty: () => new Map(),
+      merge: (into, more) => mergeScopes(into, more.values()),
+      minIntervalMs,
+      run: async (pending) => {
+        const scopes = [...pending.values()]
+        await client.command({ query: minuteCandlesSql(database, scopes, tradesTable) })
+        await client.command({ query: rollupCandlesSql(database, scopes) })
+      }
+    })
   }
 
   refresh(scopes: CandleScope[]): Promise<void> {
     if (scopes.length === 0) return Promise.resolve()
-    mergeScopes(this.#pending, scopes)
-    this.#next ??= this.#schedule()
-    return this.#next
+    const work: ScopeMap = new Map()
+    mergeScopes(work, scopes)
+    return this.#runs.request(work)
   }
 
-  async #schedule(): Promise<void> {
-    // Always yield before taking the pending scopes: `#next` must be set to this promise first, or a request
-    // arriving later would wait on a refresh that never saw its scopes.
-    await sleep(Math.max(0, this.#lastStart + this.#minIntervalMs() - Date.now()))
-    // From here on, new requests wait for the refresh after this one.
-    this.#next = null
-    const scopes = [...this.#pending.values()]
-    this.#pending = new Map()
-    this.#lastStart = Date.now()
-    try {
-      await this.#client.command({ query: minuteCandlesSql(this.#database, scopes) })
-      await this.#client.command({ query: rollupCandlesSql(this.#database, scopes) })
-    } catch (error) {
-      mergeScopes(this.#pending, scopes) // keep them for the retry
-      throw error
-    }
+  /** Refreshes no longer wait for the interval (the bridge is stopping). */
+  hurry(): void {
+    this.#runs.hurry()
   }
 }

@@ -2,21 +2,28 @@ import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
 import type { TableName } from '../core/rows.ts'
-import type { RowSink } from './ports.ts'
+import type { RowSink, WriteBuffer } from './ports.ts'
 
 /**
  * RowSink over the ClickHouse HTTP interface: JSONEachRow bodies built by core/rows.ts are sent as they are.
- * Where the server supports it, the insert carries a deterministic deduplication token.
+ * Where the server supports it, the insert carries a deterministic deduplication token. With a write buffer
+ * (one server: Buffer tables in front of the MergeTree tables), `buffer` flushes them before commits.
  */
 export class ClickHouseSink implements RowSink {
   readonly #client: ClickHouseClient
   readonly #database: string
   readonly #useDedupToken: boolean
+  readonly buffer?: WriteBuffer
 
-  constructor(client: ClickHouseClient, database: string, useDedupToken: boolean) {
+  constructor(
+    client: ClickHouseClient,
+    database: string,
+    options: { useDedupToken: boolean; buffer?: WriteBuffer | undefined }
+  ) {
     this.#client = client
     this.#database = database
-    this.#useDedupToken = useDedupToken
+    this.#useDedupToken = options.useDedupToken
+    if (options.buffer) this.buffer = options.buffer
   }
 
   async insert(table: TableName, body: Buffer[], dedupToken: string): Promise<void> {

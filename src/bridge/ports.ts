@@ -24,6 +24,23 @@ export interface MessageSource {
 export interface RowSink {
   /** Inserts JSONEachRow `body` (its buffers, in order) into `table`. Throws an error with a ClickHouse `code` when the server rejects it. */
   insert(table: TableName, body: Buffer[], dedupToken: string): Promise<void>
+  /** Set when inserts land in a write buffer (a ClickHouse Buffer table): rows are stored only once flushed. */
+  readonly buffer?: WriteBuffer
+}
+
+/** 'stored': in the MergeTree table, on disk; 'lost': the server restarted before the flush (insert again). */
+export type PersistResult = 'stored' | 'lost'
+
+export interface WriteBuffer {
+  /** The current epoch: read before an insert, given to persist() after it. */
+  epoch(): number
+  /**
+   * Resolves once every row inserted into `table` in `epoch` is stored, or says they were lost. Rejects when the
+   * flush failed (retry).
+   */
+  persist(table: TableName, epoch: number): Promise<PersistResult>
+  /** Flushes no longer wait for their interval (the bridge is stopping). */
+  hurry(): void
 }
 
 export interface DeadLetter {
@@ -38,4 +55,6 @@ export interface DeadLetterSink {
 /** Recomputes the candles touched by trades that were just inserted. */
 export interface CandleSink {
   refresh(scopes: CandleScope[]): Promise<void>
+  /** Refreshes no longer wait for their interval (the bridge is stopping). */
+  hurry?(): void
 }

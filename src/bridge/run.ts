@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { createClickHouse } from '../clickhouse/client.ts'
 import { capabilitiesOf } from '../clickhouse/capabilities.ts'
+import { storedTable } from '../clickhouse/cluster-ddl.ts'
 import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import type { HeartbeatReply } from '../core/heartbeat.ts'
@@ -9,6 +10,7 @@ import { topicsOfTypes } from '../core/pools.ts'
 import { createAdmin, createConsumer, createProducer } from '../kafka/clients.ts'
 import { DEFAULT_MAX_MESSAGE_BYTES, ensureTopics, maxMessageBytes } from '../kafka/topics.ts'
 import { dropExpiredPartitions } from '../clickhouse/retention.ts'
+import { BufferFlusher } from './buffer-flusher.ts'
 import { CandleRefresher } from './candle-refresher.ts'
 import { ClickHouseSink } from './clickhouse-sink.ts'
 import { DeadLetterProducer } from './dead-letter-producer.ts'
@@ -112,18 +114,36 @@ export async function startBridge(
       : new NatsSource({ nats: config.nats, instanceId, types: config.bridge.pool.types, log })
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
   const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))
+  // One server: inserts land in Buffer tables, flushed before commits (bridge/buffer-flusher.ts). A cluster
+  // inserts synchronously through its Distributed tables.
+  const { cluster, database } = config.clickhouse
+  const buffer = cluster
+    ? undefined
+    : new BufferFlusher(
+        clickhouse,
+        database,
+        instanceId,
+        // Flushes per second, like inserts before, stay those of one bridge however many run.
+        () => config.bridge.bufferFlushIntervalMs * clusterScale()
+      )
+  await buffer?.start()
   worker = new BridgeWorker({
     source: sourceFor(mode, source, nats),
-    sink: new ClickHouseSink(clickhouse, config.clickhouse.database, capabilities.insertDeduplicationToken),
+    sink: new ClickHouseSink(clickhouse, database, {
+      // A Buffer table merges the blocks of many inserts: their tokens would mean nothing there.
+      useDedupToken: capabilities.insertDeduplicationToken && !buffer,
+      buffer
+    }),
     deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId, dlqMaxBytes),
     // Candles are recomputed from the trades a pool inserts: a pool without trades has none to recompute.
     ...(config.bridge.candlesFromTrades && pool.types.includes('trade')
       ? {
           candles: new CandleRefresher(
             clickhouse,
-            config.clickhouse.database,
+            database,
             // Like inserts, candle recomputes per second stay those of one bridge however many run.
-            () => config.bridge.candleRefreshIntervalMs * clusterScale()
+            () => config.bridge.candleRefreshIntervalMs * clusterScale(),
+            storedTable('trades', cluster)
           )
         }
       : {}),
@@ -134,8 +154,9 @@ export async function startBridge(
       instanceId,
       batchMaxRows: config.bridge.batchMaxRows,
       batchMaxAgeMs: config.bridge.batchMaxAgeMs,
-      // Inserts per table per second stay those of one bridge however many run (docs/benchmarks.md).
-      batchAgeScale: clusterScale,
+      // Into a write buffer, an insert makes no part: batches go at the age bound. Else inserts per table per
+      // second stay those of one bridge however many run (docs/benchmarks.md).
+      ...(buffer ? {} : { batchAgeScale: clusterScale }),
       batchEarlyRows: config.bridge.batchEarlyRows,
       // One insert per table at a time: while it runs, the next batch grows (larger inserts when busy). Two
       // were measured for latency (docs/benchmarks.md, 2026-11-30): no gain on a busy ClickHouse.

@@ -9,6 +9,8 @@ export class BridgeStats {
   commitCount = 0
   errorCount = 0
   backpressureCount = 0
+  /** Rows inserted again because ClickHouse restarted before they left its write buffer. */
+  reinsertedCount = 0
   #windowLatencyMax = 0
   /** Observers of each insert (the Prometheus histogram). */
   readonly insertListeners: ((table: string, rows: number, latencyMs: number) => void)[] = []
@@ -41,6 +43,10 @@ export class BridgeStats {
     this.commitCount += partitions
   }
 
+  reinserted(rows: number): void {
+    this.reinsertedCount += rows
+  }
+
   error(): void {
     this.errorCount++
   }
@@ -60,7 +66,8 @@ export class BridgeStats {
       insertLatencyMsMax: Math.round(this.insertLatencyMsMax * 10) / 10,
       deadLettered: this.deadLetterCount,
       errors: this.errorCount,
-      backpressureEvents: this.backpressureCount
+      backpressureEvents: this.backpressureCount,
+      reinserted: this.reinsertedCount
     }
   }
 }

@@ -9,7 +9,15 @@ import { parseMessage } from '../core/validate.ts'
 import { describeError, isRetriable } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
 import { Batch } from './batch.ts'
-import type { CandleSink, DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
+import type {
+  CandleSink,
+  DeadLetterSink,
+  MessageSource,
+  PersistResult,
+  RowSink,
+  SourceMessage,
+  WriteBuffer
+} from './ports.ts'
 import { OffsetCommitter } from './offset-committer.ts'
 import { BridgeStats } from './stats.ts'
 
@@ -63,7 +71,7 @@ interface WritePolicy {
    */
   readonly onDataError: 'split' | 'retry' | 'fatal'
   /** The outcome a successful write reports. */
-  readonly written: 'inserted' | 'dead-lettered' | 'recomputed'
+  readonly written: 'inserted' | 'dead-lettered' | 'recomputed' | 'stored'
 }
 
 type WriteOutcome =
@@ -76,6 +84,11 @@ const CANDLE_WRITE: WritePolicy = { target: 'candles', onDataError: 'retry', wri
 
 function insertWrite(table: TableName): WritePolicy {
   return { target: table, onDataError: 'split', written: 'inserted' }
+}
+
+/** Flushing a write buffer: no row of a batch causes a data error there, so it is retried like any failure. */
+function persistWrite(table: TableName): WritePolicy {
+  return { target: table, onDataError: 'retry', written: 'stored' }
 }
 
 interface Lane {
@@ -103,7 +116,7 @@ export class BridgeWorker {
   readonly #spans = new TradeSpans()
   readonly #idle = new Set<() => void>()
   #buffered = 0
-  /** Batches flushed but not yet settled (rows written and, for trades, candles recomputed). */
+  /** Batches flushed but not yet settled (rows written and stored, and, for trades, candles recomputed). */
   #unsettled = 0
   /** Batches given up at shutdown: not written, not committed (they are re-delivered to the next owner). */
   #abandoned = 0
@@ -183,6 +196,9 @@ export class BridgeWorker {
   async stop(timeoutMs: number): Promise<boolean> {
     this.#stopping = true
     this.#committer.stopRetrying()
+    // Nothing held should wait for a flush or recompute interval now.
+    this.#deps.sink.buffer?.hurry()
+    this.#deps.candles?.hurry?.()
     this.#deps.source.pause()
     for (const lane of this.#lanes.values()) this.#flush(lane, true)
     // The timeout's timer is cancelled once drained, or it would keep the process alive for the whole timeout.
@@ -266,22 +282,52 @@ export class BridgeWorker {
   }
 
   async #deliver(lane: Lane, batch: Batch): Promise<void> {
-    try {
-      if (lane.name === DLQ_LANE) {
+    if (lane.name === DLQ_LANE) {
+      try {
         await this.#retry(DEAD_LETTER_WRITE, () => this.#deps.deadLetters.send(batch.letters))
         this.stats.deadLettered(batch.letters.length)
-        return
+      } finally {
+        this.#written(lane, batch)
       }
-      await this.#insert(lane.name, batch)
+      return
+    }
+    const table = lane.name
+    const buffer = this.#deps.sink.buffer
+    const epoch = buffer?.epoch() ?? 0
+    try {
+      await this.#insert(table, batch)
     } finally {
       this.#written(lane, batch)
     }
+    if (buffer) await this.#persist(buffer, table, batch, epoch)
+    batch.releaseRows()
     const { candles } = this.#deps
     if (candles && batch.candleScopes.size > 0) {
       // The batch settles only after the candles are recomputed, so a crash here re-delivers the trades.
       // The rows themselves are written: they no longer count against the buffer or the lane.
       const scopes = [...batch.candleScopes.values()]
       await this.#retry(CANDLE_WRITE, () => candles.refresh(scopes))
+    }
+  }
+
+  /**
+   * The rows are in ClickHouse's write buffer (queryable): wait for a flush to store them. A server that
+   * restarted in between lost them: insert them again, until a flush stores them.
+   */
+  async #persist(buffer: WriteBuffer, table: TableName, batch: Batch, epoch: number): Promise<void> {
+    for (;;) {
+      let result = 'lost' as PersistResult
+      await this.#retry(persistWrite(table), async () => {
+        result = await buffer.persist(table, epoch)
+      })
+      if (result === 'stored') return
+      this.stats.reinserted(batch.size)
+      this.#deps.log.warn(
+        { table, rows: batch.size },
+        'ClickHouse restarted before these rows left its write buffer: inserting them again'
+      )
+      epoch = buffer.epoch()
+      await this.#insert(table, batch)
     }
   }
 
@@ -353,7 +399,6 @@ export class BridgeWorker {
   #written(lane: Lane, batch: Batch): void {
     lane.inflight--
     this.#buffered -= batch.size
-    batch.releaseRows()
     this.#updatePressure()
     const next = lane.open
     if (next && this.#due(lane, next)) this.#flush(lane)

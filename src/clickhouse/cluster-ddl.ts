@@ -26,9 +26,27 @@ export function onCluster(cluster: string): string {
   return cluster ? ` ON CLUSTER ${quoteIdentifier(cluster)}` : ''
 }
 
-/** Where the rows of `table` are stored: the table itself on one server, `<table>_local` on a cluster's nodes. */
+/**
+ * The market tables the bridges insert into. On one server each is a `Buffer` table in front of `<name>_local`
+ * (migration 4, docs/clickhouse-schema.md#write-buffers): inserts land in memory, are queryable at once, and
+ * reach the MergeTree table as a few large parts.
+ */
+export const BUFFERED_TABLES: ReadonlySet<string> = new Set(['trades', 'depth', 'quotes'])
+
+/**
+ * Where the rows of `table` are stored: `<table>_local` on a cluster's nodes and, on one server, behind a write
+ * buffer; otherwise the table itself.
+ */
 export function localTable(table: string, cluster: string): string {
-  return cluster ? `${table}_local` : table
+  return cluster || BUFFERED_TABLES.has(table) ? `${table}_local` : table
+}
+
+/**
+ * The table that holds every row written for good, without the rows still in a write buffer: what candles
+ * are computed from (no buffered copy escapes FINAL). On a cluster the `Distributed` table (every shard).
+ */
+export function storedTable(table: string, cluster: string): string {
+  return cluster ? table : localTable(table, cluster)
 }
 
 function quoteIdentifier(name: string): string {
@@ -83,12 +101,15 @@ export function migrationsTableSql(database: string, cluster = ''): string {
 ) ENGINE = ${engine} ORDER BY version`
 }
 
-/** Drops both tables of a cluster table (or the one table of a server). */
+/** Drops both tables of a cluster or buffered table (the front table first), or the one table of a server. */
 export function dropTableStatements(database: string, name: string, cluster: string): string[] {
-  const tables = cluster ? [name, localTable(name, cluster)] : [name]
+  const local = localTable(name, cluster)
+  const tables = local === name ? [name] : [name, local]
   return tables.map((table) => `DROP TABLE IF EXISTS ${database}.${table}${onCluster(cluster)}`)
 }
 
-export function truncateTableSql(database: string, name: string, cluster: string): string {
-  return `TRUNCATE TABLE IF EXISTS ${database}.${localTable(name, cluster)}${onCluster(cluster)}`
+/** Empties a table; a write buffer is flushed first, or the rows it holds would land after the TRUNCATE. */
+export function truncateTableStatements(database: string, name: string, cluster: string): string[] {
+  const truncate = `TRUNCATE TABLE IF EXISTS ${database}.${localTable(name, cluster)}${onCluster(cluster)}`
+  return !cluster && BUFFERED_TABLES.has(name) ? [`OPTIMIZE TABLE ${database}.${name}`, truncate] : [truncate]
 }

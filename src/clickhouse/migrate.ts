@@ -1,9 +1,17 @@
 import type { Logger } from 'pino'
 import type { ClickHouseConfig } from '../config/types.ts'
+import { clickhouseErrorCode } from '../core/insert-errors.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
 import { detectCapabilities, type ClickHouseClient } from './client.ts'
 import { onCluster } from './cluster-ddl.ts'
-import { migrations, migrationsTableSql, pendingMigrations, type MigrationContext } from './migrations.ts'
+import {
+  migrations,
+  migrationsTableSql,
+  pendingMigrations,
+  type MigrationContext,
+  statementQuery,
+  type Statement
+} from './migrations.ts'
 
 export interface MigrateResult {
   serverVersion: string
@@ -52,10 +60,13 @@ async function tableExists(client: ClickHouseClient, table: string): Promise<boo
   return Number(row?.result) === 1
 }
 
-async function run(client: ClickHouseClient, query: string, migration = 'bootstrap'): Promise<void> {
+async function run(client: ClickHouseClient, statement: Statement, migration = 'bootstrap'): Promise<void> {
+  const query = statementQuery(statement)
+  const alreadyDoneCodes = typeof statement === 'string' ? [] : statement.alreadyDoneCodes
   try {
     await client.command({ query })
   } catch (error) {
+    if (alreadyDoneCodes.includes(Number(clickhouseErrorCode(error)))) return
     throw new TickbridgeError(
       ErrorCodes.MIGRATION_FAILED,
       `ClickHouse migration ${migration} failed: ${describeError(error)}`,

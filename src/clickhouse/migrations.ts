@@ -1,5 +1,11 @@
 import type { ServerCapabilities } from './capabilities.ts'
-import { createTableStatements, MARKET_SHARDING_KEY, type TableSpec } from './cluster-ddl.ts'
+import {
+  BUFFERED_TABLES,
+  createTableStatements,
+  localTable,
+  MARKET_SHARDING_KEY,
+  type TableSpec
+} from './cluster-ddl.ts'
 
 export { migrationsTableSql } from './cluster-ddl.ts'
 
@@ -18,10 +24,26 @@ export interface MigrationContext {
   cluster: string
 }
 
+/**
+ * A statement that may find its work done: by an earlier, interrupted run of the same migration, or by
+ * another bridge migrating at the same time (a RENAME, which has no IF EXISTS). These ClickHouse error codes
+ * then mean "already done".
+ */
+export interface TolerantStatement {
+  query: string
+  alreadyDoneCodes: number[]
+}
+
+export type Statement = string | TolerantStatement
+
+export function statementQuery(statement: Statement): string {
+  return typeof statement === 'string' ? statement : statement.query
+}
+
 export interface Migration {
   version: number
   name: string
-  statements: (context: MigrationContext) => string[]
+  statements: (context: MigrationContext) => Statement[]
 }
 
 /** Day partitions keyed on the exchange time, so retention can drop whole partitions on servers without TTL. */
@@ -148,8 +170,54 @@ export const migrations: Migration[] = [
         shardingKey: 'cityHash64(instance_id)'
       })
     ]
+  },
+  {
+    version: 4,
+    name: 'write_buffers',
+    // One server only: a cluster inserts synchronously through its Distributed tables (cluster-ddl.ts).
+    statements: ({ database, cluster }) =>
+      cluster
+        ? []
+        : [
+            ...[...BUFFERED_TABLES].flatMap((name) => writeBufferStatements(database, name)),
+            bufferEpochsTableSql(database)
+          ]
   }
 ]
+
+/** ClickHouse error codes: the table exists / does not exist. */
+const TABLE_ALREADY_EXISTS = 57
+const UNKNOWN_TABLE = 60
+
+/**
+ * How a write buffer flushes on its own, when no bridge flushes it: every 5 s, or at once when it holds 1M rows
+ * or 256 MiB (Buffer(database, table, layers, min_time, max_time, min_rows, max_rows, min_bytes, max_bytes)).
+ * Bridges flush it themselves before they commit (bridge/buffer-flusher.ts), usually every second.
+ */
+const BUFFER_THRESHOLDS = '1, 5, 5, 1000000, 1000000, 268435456, 268435456'
+
+/**
+ * Puts a Buffer table in front of a market table on one server: the MergeTree table becomes `<name>_local`, and
+ * `<name>` (what every query and insert names) a Buffer over it with the same columns.
+ */
+export function writeBufferStatements(database: string, name: string): Statement[] {
+  const local = localTable(name, '')
+  return [
+    {
+      query: `RENAME TABLE ${database}.${name} TO ${database}.${local}`,
+      // 57: `<name>_local` exists (renamed before); 60: `<name>` is gone (another bridge is renaming it now).
+      alreadyDoneCodes: [TABLE_ALREADY_EXISTS, UNKNOWN_TABLE]
+    },
+    `CREATE TABLE IF NOT EXISTS ${database}.${name} AS ${database}.${local} ENGINE = Buffer(${database}, ${local}, ${BUFFER_THRESHOLDS})`
+  ]
+}
+
+/** One row per running bridge, in memory: gone when ClickHouse restarts, which tells the bridges their buffered rows went too. */
+export function bufferEpochsTableSql(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${database}.${BUFFER_EPOCHS_TABLE} (instance String, token String) ENGINE = Memory`
+}
+
+export const BUFFER_EPOCHS_TABLE = 'buffer_epochs'
 
 export function pendingMigrations(all: Migration[], applied: Set<number>): Migration[] {
   return all.filter((migration) => !applied.has(migration.version)).sort((a, b) => a.version - b.version)

@@ -67,7 +67,7 @@ async function expiredOnServer(
   now: number
 ): Promise<string[]> {
   const result = await client.query({
-    query: `SELECT DISTINCT partition FROM system.parts WHERE database = ${sqlString(database)} AND table = ${sqlString(table)} AND active`,
+    query: `SELECT DISTINCT partition FROM system.parts WHERE database = ${sqlString(database)} AND table = ${sqlString(localTable(table, ''))} AND active`,
     format: 'JSONEachRow'
   })
   const partitions = (await result.json<{ partition: string }>()).map((row) =>

@@ -75,8 +75,12 @@ function symbolMatch(scope: CandleScope): string {
   return `exchange = ${sqlString(scope.exchange)} AND symbol = ${sqlString(scope.symbol)}`
 }
 
-/** Recompute the 1m candles of every touched minute from the deduplicated trades. */
-export function minuteCandlesSql(database: string, scopes: CandleScope[]): string {
+/**
+ * Recompute the 1m candles of every touched minute from the deduplicated trades. `tradesTable` holds the trades
+ * written for good (`trades_local` behind a write buffer: a buffered copy of a trade would escape FINAL, and the
+ * candle with one trade too many would win as the higher version).
+ */
+export function minuteCandlesSql(database: string, scopes: CandleScope[], tradesTable = 'trades'): string {
   const where = scopes
     .map(
       (s) =>
@@ -86,7 +90,7 @@ export function minuteCandlesSql(database: string, scopes: CandleScope[]): strin
   return `INSERT INTO ${database}.candles (${columns})
 SELECT exchange, symbol, '1m', 'trades', intDiv(ts, ${MINUTE_MS}) * ${MINUTE_MS} AS bucket,
   argMin(price, (ts, id)), max(price), min(price), argMax(price, (ts, id)), sum(amount), count(), max(recv_ts), count()
-FROM ${database}.trades FINAL
+FROM ${database}.${tradesTable} FINAL
 WHERE ${where}
 GROUP BY exchange, symbol, bucket`
 }

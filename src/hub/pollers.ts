@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import type { Logger } from 'pino'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
+import { localTable } from '../clickhouse/cluster-ddl.ts'
 import { sqlString } from '../core/sql.ts'
 import { groupLag } from '../kafka/lag.ts'
 import type { Admin } from '@platformatic/kafka'
@@ -64,7 +65,8 @@ export async function pollTables(
     ? ['trades', 'depth', 'quotes', 'candles']
         .map((t) => `SELECT '${t}' AS table, count() AS rows FROM ${database}.${t}`)
         .join(' UNION ALL ')
-    : `SELECT table, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN ('trades', 'depth', 'quotes', 'candles') GROUP BY table`
+    : // Behind a write buffer the rows are stored in `<table>_local` (rows still in the buffer are not counted).
+      `SELECT replaceRegexpOne(table, '_local$', '') AS table, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN (${['trades', 'depth', 'quotes', 'candles'].map((t) => sqlString(localTable(t, ''))).join(', ')}) GROUP BY table`
   const result = await clickhouse.query({ query, format: 'JSONEachRow' })
   const rows = await result.json<{ table: string; rows: string | number }>()
   view.tables = Object.fromEntries(

@@ -8,8 +8,10 @@ import type {
   DeadLetter,
   DeadLetterSink,
   MessageSource,
+  PersistResult,
   RowSink,
-  SourceMessage
+  SourceMessage,
+  WriteBuffer
 } from '../../src/bridge/ports.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../../src/core/offset-tracker.ts'
 import type { TableName } from '../../src/core/rows.ts'
@@ -94,6 +96,8 @@ export class FakeSink implements RowSink {
   /** Accepted inserts only. */
   readonly accepted: InsertCall[] = []
   behaviour: InsertBehaviour
+  /** Set to make inserts land in a write buffer (FakeWriteBuffer). */
+  buffer?: WriteBuffer
 
   constructor(behaviour: InsertBehaviour = () => undefined) {
     this.behaviour = behaviour
@@ -112,6 +116,44 @@ export class FakeSink implements RowSink {
       .filter((call) => call.table === table)
       .flatMap((call) => call.body.split('\n').filter((line) => line.length > 0))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
+  }
+}
+
+/**
+ * ClickHouse's write buffer as the bridge sees it: persist() waits until the test calls flush(); a restart()
+ * before that makes the rows of the older epoch 'lost'.
+ */
+export class FakeWriteBuffer implements WriteBuffer {
+  current = 1
+  requests = 0
+  hurried = false
+  readonly #waiting: { epoch: number; resolve: (result: PersistResult) => void }[] = []
+
+  epoch(): number {
+    return this.current
+  }
+
+  persist(_table: TableName, epoch: number): Promise<PersistResult> {
+    this.requests++
+    return new Promise((resolve) => this.#waiting.push({ epoch, resolve }))
+  }
+
+  hurry(): void {
+    this.hurried = true
+  }
+
+  get waiting(): number {
+    return this.#waiting.length
+  }
+
+  /** A flush: the rows of the current epoch are stored, those of an older one were lost. */
+  flush(): void {
+    for (const { epoch, resolve } of this.#waiting.splice(0)) resolve(epoch === this.current ? 'stored' : 'lost')
+  }
+
+  /** The server restarted: what it buffered is gone. */
+  restart(): void {
+    this.current++
   }
 }
 

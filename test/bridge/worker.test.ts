@@ -10,6 +10,7 @@ import { partitionKey } from '../../src/core/offset-tracker.ts'
 import {
   FakeDeadLetters,
   FakeSink,
+  FakeWriteBuffer,
   FakeSource,
   Gate,
   clickHouseError,
@@ -598,4 +599,57 @@ test('a small batch waits for the scaled age; one reaching batchEarlyRows after 
     () => `${sink.accepted.length} inserts`
   )
   assert.ok(Date.now() - second >= 400, `small batch inserted after ${Date.now() - second} ms`)
+})
+
+test('behind a write buffer: rows are inserted at once, committed only after a flush stores them', async () => {
+  const { worker, source, sink } = await startWorker({ batchMaxRows: 10 })
+  const buffer = new FakeWriteBuffer()
+  sink.buffer = buffer
+  for (let i = 0; i < 30; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`b-${i}`))
+  await eventually(
+    () => sink.rows('trades').length === 30 && buffer.waiting === 3,
+    () => `${sink.rows('trades').length} rows inserted, ${buffer.waiting} waiting for a flush`
+  )
+  await sleep(20)
+  assert.ok(noProgress(source, `${TRADES}:0`, 0n), `committed before the flush: ${committedText(source)}`)
+  assert.equal(worker.buffered, 0, 'inserted rows no longer count against the buffer while they wait')
+  buffer.flush()
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 30n,
+    () => `committed ${committedText(source)}`
+  )
+  assert.equal(sink.rows('trades').length, 30, 'each row inserted once')
+  await worker.stop(1_000)
+})
+
+test('behind a write buffer: ClickHouse restarting before the flush makes the batch go in again, then commit', async () => {
+  const { worker, source, sink } = await startWorker({ batchMaxRows: 10 })
+  const buffer = new FakeWriteBuffer()
+  sink.buffer = buffer
+  for (let i = 0; i < 10; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`r-${i}`))
+  await eventually(() => buffer.waiting === 1, () => `${buffer.waiting} waiting`)
+  buffer.restart()
+  buffer.flush()
+  await eventually(
+    () => sink.rows('trades').length === 20 && buffer.waiting === 1,
+    () => `${sink.rows('trades').length} rows inserted, ${buffer.waiting} waiting`
+  )
+  assert.ok(noProgress(source, `${TRADES}:0`, 0n), `committed lost rows: ${committedText(source)}`)
+  buffer.flush()
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 10n,
+    () => `committed ${committedText(source)}`
+  )
+  const once = Array.from({ length: 10 }, (_, i) => `r-${i}`)
+  assert.deepEqual(ids(sink.rows('trades')), [...once, ...once].sort(), 'every row inserted twice')
+  assert.equal(worker.stats.snapshot().reinserted, 10)
+  await worker.stop(1_000)
+})
+
+test('stop() asks the write buffer not to wait for its interval', async () => {
+  const { worker, sink } = await startWorker()
+  const buffer = new FakeWriteBuffer()
+  sink.buffer = buffer
+  await worker.stop(50)
+  assert.equal(buffer.hurried, true)
 })

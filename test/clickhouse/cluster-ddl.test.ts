@@ -5,9 +5,9 @@ import {
   dropTableStatements,
   insertableColumns,
   migrationsTableSql,
-  truncateTableSql
+  truncateTableStatements
 } from '../../src/clickhouse/cluster-ddl.ts'
-import { migrations, type MigrationContext } from '../../src/clickhouse/migrations.ts'
+import { migrations, statementQuery, type MigrationContext } from '../../src/clickhouse/migrations.ts'
 import { expiredDays } from '../../src/clickhouse/retention.ts'
 
 const context = (version: string, cluster: string): MigrationContext => ({
@@ -16,7 +16,10 @@ const context = (version: string, cluster: string): MigrationContext => ({
   retentionDays: 90,
   cluster
 })
-const all = (c: MigrationContext) => migrations.flatMap((m) => m.statements(c))
+const all = (c: MigrationContext) =>
+  migrations.filter((m) => m.name !== 'write_buffers').flatMap((m) => m.statements(c).map(statementQuery))
+const writeBuffers = (c: MigrationContext) =>
+  migrations.find((m) => m.name === 'write_buffers')!.statements(c)
 
 test('one server: plain tables of the names the code queries, nothing ON CLUSTER, no Distributed', () => {
   const statements = all(context('18.16.1', ''))
@@ -30,6 +33,23 @@ test('one server: plain tables of the names the code queries, nothing ON CLUSTER
     migrationsTableSql('market'),
     /schema_migrations \(.*ENGINE = ReplacingMergeTree\(\) ORDER BY version/s
   )
+})
+
+test('one server: a write buffer in front of each market table, its MergeTree table renamed to <name>_local', () => {
+  const statements = writeBuffers(context('18.16.1', ''))
+  assert.deepEqual(statements.slice(0, 2), [
+    // A RENAME has no IF EXISTS: done before (57) or being done by another bridge (60) counts as done.
+    { query: 'RENAME TABLE market.trades TO market.trades_local', alreadyDoneCodes: [57, 60] },
+    'CREATE TABLE IF NOT EXISTS market.trades AS market.trades_local ENGINE = Buffer(market, trades_local, 1, 5, 5, 1000000, 1000000, 268435456, 268435456)'
+  ])
+  const renamed = statements.map(statementQuery).filter((s) => s.startsWith('RENAME'))
+  assert.deepEqual(renamed, [
+    'RENAME TABLE market.trades TO market.trades_local',
+    'RENAME TABLE market.depth TO market.depth_local',
+    'RENAME TABLE market.quotes TO market.quotes_local'
+  ])
+  assert.match(statementQuery(statements.at(-1)!), /market\.buffer_epochs .*ENGINE = Memory/)
+  assert.deepEqual(writeBuffers(context('18.16.1', 'prod')), [], 'a cluster inserts through Distributed tables')
 })
 
 test('a cluster: a Replicated local table per shard and a Distributed table of the usual name, sharded by instrument', () => {
@@ -73,12 +93,22 @@ test('cluster tables on current releases keep TTL, and drop the non-replicated d
 
 test('drop and truncate reach the local tables on every node', () => {
   assert.deepEqual(dropTableStatements('db', 't', ''), ['DROP TABLE IF EXISTS db.t'])
+  assert.deepEqual(dropTableStatements('db', 'trades', ''), [
+    'DROP TABLE IF EXISTS db.trades',
+    'DROP TABLE IF EXISTS db.trades_local'
+  ])
   assert.deepEqual(dropTableStatements('db', 't', 'c-1'), [
     'DROP TABLE IF EXISTS db.t ON CLUSTER `c-1`',
     'DROP TABLE IF EXISTS db.t_local ON CLUSTER `c-1`'
   ])
-  assert.equal(truncateTableSql('db', 'trades', ''), 'TRUNCATE TABLE IF EXISTS db.trades')
-  assert.equal(truncateTableSql('db', 'trades', 'c'), 'TRUNCATE TABLE IF EXISTS db.trades_local ON CLUSTER c')
+  assert.deepEqual(truncateTableStatements('db', 'trades', ''), [
+    'OPTIMIZE TABLE db.trades',
+    'TRUNCATE TABLE IF EXISTS db.trades_local'
+  ])
+  assert.deepEqual(truncateTableStatements('db', 'candles', ''), ['TRUNCATE TABLE IF EXISTS db.candles'])
+  assert.deepEqual(truncateTableStatements('db', 'trades', 'c'), [
+    'TRUNCATE TABLE IF EXISTS db.trades_local ON CLUSTER c'
+  ])
   assert.equal(
     insertableColumns('  a String,\n  b DateTime MATERIALIZED now(),\n  c UInt8'),
     '  a String,\n  c UInt8'

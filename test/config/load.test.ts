@@ -106,7 +106,8 @@ test('an empty environment gives the documented defaults, in the sections every 
       insertRetryMaxDelayMs: 5000,
       statsIntervalMs: 10000,
       candlesFromTrades: true,
-      candleRefreshIntervalMs: 1000
+      candleRefreshIntervalMs: 1000,
+      bufferFlushIntervalMs: 1000
     },
     feed: {
       ordinal: 1,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { bridgeTopics } from '../../bridge/run.ts'
 import { createClickHouse } from '../../clickhouse/client.ts'
-import { truncateTableSql } from '../../clickhouse/cluster-ddl.ts'
+import { truncateTableStatements } from '../../clickhouse/cluster-ddl.ts'
 import type { Config } from '../../config/load.ts'
 import { MARKET_TABLES, parseTimeArgument } from '../../core/market-query.ts'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
@@ -66,7 +66,8 @@ export function registerResetCommands(program: Command): void {
       const client = createClickHouse(config.clickhouse)
       try {
         for (const table of MARKET_TABLES)
-          await client.command({ query: truncateTableSql(database, table, config.clickhouse.cluster) })
+          for (const query of truncateTableStatements(database, table, config.clickhouse.cluster))
+            await client.command({ query })
       } finally {
         await client.close()
       }

@@ -165,6 +165,19 @@ export const bridgeSettings = {
       'recv_ts → queryable, 1000 ms 408 ms, candles off 307 ms (one noisy run each).',
     readBy: '`bridge`'
   },
+  BUFFER_FLUSH_INTERVAL_MS: {
+    section: 'bridge',
+    key: 'bufferFlushIntervalMs',
+    schema: { type: 'integer', minimum: 0, default: 1000 },
+    description:
+      "One server: minimum time between two flushes of ClickHouse's write buffers by one instance, times the " +
+      'inverse of its share of the partitions (3 bridges: 3 s each). Rows are queryable as soon as they are ' +
+      'in the buffer; their offsets are committed after the flush that stores them, so this is also how far ' +
+      'behind the commits run, and how much a crash re-delivers. Each flush writes one part per table: the ' +
+      'cluster writes about one a second however many bridges insert ' +
+      '([clickhouse-schema.md](clickhouse-schema.md#write-buffers)).',
+    readBy: '`bridge`'
+  },
   RETENTION_DAYS: {
     section: 'clickhouse',
     key: 'retentionDays',
