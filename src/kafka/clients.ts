@@ -65,8 +65,8 @@ export function createConsumer(config: KafkaConfig, options: ConsumerOptions): B
       heartbeatStallTimeout: config.sessionTimeoutMs,
       partitionAssigner: balancedPerTopicAssigner,
       autocommit: false,
-      maxWaitTime: 100,
-      minBytes: 1,
+      maxWaitTime: config.fetchMaxWaitMs,
+      minBytes: config.fetchMinBytes,
       maxBytes: 2 * 1024 * 1024
     })
   )

@@ -34,6 +34,8 @@ test('an empty environment gives the documented defaults, in the sections every 
       external: false,
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 1000,
+      fetchMinBytes: 65536,
+      fetchMaxWaitMs: 20,
       securityProtocol: 'PLAINTEXT',
       saslMechanism: 'SCRAM-SHA-512',
       saslUsername: '',
