@@ -112,7 +112,19 @@ function safeName(what: string, value: string): void {
 }
 
 /**
- * SELECT … FROM <database>.<table> [FINAL] WHERE symbol = … AND ts BETWEEN … ORDER BY ts DESC LIMIT n.
+ * The identity (ORDER BY) of the tables that sit behind a write buffer on one server: FINAL deduplicates the
+ * stored rows only, so an exact read also keeps one row per identity (a copy still in the buffer). Decimals
+ * as text: 18.16 crashes hashing Decimal columns.
+ */
+const BUFFERED_IDENTITY: Partial<Record<MarketTable, string>> = {
+  trades: 'exchange, symbol, ts, id',
+  depth: 'exchange, symbol, ts',
+  quotes: 'exchange, symbol, ts, toString(bid), toString(ask), toString(bid_size), toString(ask_size)'
+}
+
+/**
+ * SELECT … FROM <database>.<table> [FINAL] WHERE symbol = … AND ts BETWEEN … ORDER BY ts DESC [LIMIT 1 BY
+ * identity] LIMIT n.
  * `queryParameters`: the server supports `{name:Type}` placeholders (see capabilities.ts).
  */
 export function buildMarketQuery(
@@ -139,6 +151,7 @@ export function buildMarketQuery(
     `FROM ${database}.${q.table}${q.final ? ' FINAL' : ''}`,
     `WHERE ${conditions.join(' AND ')}`,
     'ORDER BY ts DESC',
+    ...(q.final && BUFFERED_IDENTITY[q.table] ? [`LIMIT 1 BY ${BUFFERED_IDENTITY[q.table]}`] : []),
     // Validated to an integer in range above; a plain number is as safe as a parameter here.
     `LIMIT ${q.limit}`
   ].join('\n')

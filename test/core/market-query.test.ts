@@ -24,7 +24,8 @@ test('with query parameters: placeholders in the SQL, values beside it', () => {
   assert.match(query, /FROM market\.trades FINAL/)
   assert.match(query, /symbol = \{symbol:String\} AND exchange = \{exchange:String\}/)
   assert.match(query, /ts >= \{from:UInt64\} AND ts <= \{to:UInt64\}/)
-  assert.match(query, /ORDER BY ts DESC\nLIMIT 10$/)
+  // FINAL covers the stored rows; LIMIT 1 BY the identity also drops a copy still in the write buffer.
+  assert.match(query, /ORDER BY ts DESC\nLIMIT 1 BY exchange, symbol, ts, id\nLIMIT 10$/)
   assert.deepEqual(params, { symbol: 'BTCUSDT', exchange: 'wallex', from: NOW - 3_600_000, to: NOW })
   assert.ok(!query.includes('BTCUSDT'), 'the value is not in the SQL text')
 })
@@ -73,6 +74,9 @@ test('real symbols pass: slashes, dashes, colons, dots', () => {
 test('FINAL by default, left out with final: false', () => {
   const { query } = buildMarketQuery('market', { ...base, final: false }, { queryParameters: false })
   assert.match(query, /FROM market\.trades\nWHERE/)
+  assert.doesNotMatch(query, /LIMIT 1 BY/)
+  const candles = buildMarketQuery('m', { ...base, table: 'candles' }, { queryParameters: false }).query
+  assert.doesNotMatch(candles, /LIMIT 1 BY/, 'candles are not buffered: FINAL keeps the highest version')
 })
 
 test('decimals are selected as text, depth levels as arrays of text', () => {
