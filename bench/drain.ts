@@ -243,7 +243,9 @@ async function drainWithKafkaEngine(bench: Bench, run: number): Promise<PhaseRes
   const capabilities = await detectCapabilities(ch)
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   const [tradesDdl] = migrations[0]!.statements({ database, capabilities, retentionDays: 90, cluster: '' })
-  await ch.command({ query: statementQuery(tradesDdl!).replace(`${database}.trades (`, `${database}.trades_ke (`) })
+  await ch.command({
+    query: statementQuery(tradesDdl!).replace(`${database}.trades (`, `${database}.trades_ke (`)
+  })
   const admin = createAdmin(bench.config.kafka)
   await resetGroupOffsets(admin, groupId, [bench.config.topics.trades], { kind: 'earliest' }).finally(() =>
     admin.close()

@@ -62,7 +62,8 @@ export class BufferFlusher implements WriteBuffer {
 
   /** Flushes the tables' buffers; the epoch whose rows are now stored, or null when the server lost them. */
   async #flush(tables: Set<TableName>): Promise<number | null> {
-    for (const table of tables) await this.#client.command({ query: `OPTIMIZE TABLE ${this.#database}.${table}` })
+    for (const table of tables)
+      await this.#client.command({ query: `OPTIMIZE TABLE ${this.#database}.${table}` })
     const result = await this.#client.query({
       query: `SELECT count() AS n FROM ${this.#database}.${BUFFER_EPOCHS_TABLE} WHERE token = ${sqlString(this.#token)}`,
       format: 'JSONEachRow'

@@ -22,7 +22,12 @@ export class CandleRefresher implements CandleSink {
    * `minIntervalMs` is read before each refresh (the bridge scales it by its share of the partitions);
    * `tradesTable`: where the trades written for good are (clickhouse/cluster-ddl.ts storedTable).
    */
-  constructor(client: ClickHouseClient, database: string, minIntervalMs: () => number, tradesTable = 'trades') {
+  constructor(
+    client: ClickHouseClient,
+    database: string,
+    minIntervalMs: () => number,
+    tradesTable = 'trades'
+  ) {
     this.#runs = new CoalescedRuns<ScopeMap, void>({
       empty: () => new Map(),
       merge: (into, more) => mergeScopes(into, more.values()),

@@ -148,7 +148,8 @@ export class FakeWriteBuffer implements WriteBuffer {
 
   /** A flush: the rows of the current epoch are stored, those of an older one were lost. */
   flush(): void {
-    for (const { epoch, resolve } of this.#waiting.splice(0)) resolve(epoch === this.current ? 'stored' : 'lost')
+    for (const { epoch, resolve } of this.#waiting.splice(0))
+      resolve(epoch === this.current ? 'stored' : 'lost')
   }
 
   /** The server restarted: what it buffered is gone. */

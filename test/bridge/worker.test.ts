@@ -627,7 +627,10 @@ test('behind a write buffer: ClickHouse restarting before the flush makes the ba
   const buffer = new FakeWriteBuffer()
   sink.buffer = buffer
   for (let i = 0; i < 10; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`r-${i}`))
-  await eventually(() => buffer.waiting === 1, () => `${buffer.waiting} waiting`)
+  await eventually(
+    () => buffer.waiting === 1,
+    () => `${buffer.waiting} waiting`
+  )
   buffer.restart()
   buffer.flush()
   await eventually(

@@ -49,7 +49,11 @@ test('one server: a write buffer in front of each market table, its MergeTree ta
     'RENAME TABLE market.quotes TO market.quotes_local'
   ])
   assert.match(statementQuery(statements.at(-1)!), /market\.buffer_epochs .*ENGINE = Memory/)
-  assert.deepEqual(writeBuffers(context('18.16.1', 'prod')), [], 'a cluster inserts through Distributed tables')
+  assert.deepEqual(
+    writeBuffers(context('18.16.1', 'prod')),
+    [],
+    'a cluster inserts through Distributed tables'
+  )
 })
 
 test('a cluster: a Replicated local table per shard and a Distributed table of the usual name, sharded by instrument', () => {

@@ -144,7 +144,7 @@ export const bridgeSettings = {
     key: 'fetchMaxWaitMs',
     schema: { type: 'integer', minimum: 1, default: 20 },
     description:
-      'The longest a fetch waits for KAFKA_FETCH_MIN_BYTES: what a quiet partition adds to a message\'s ' +
+      "The longest a fetch waits for KAFKA_FETCH_MIN_BYTES: what a quiet partition adds to a message's " +
       'latency at most.',
     readBy: '`bridge`'
   },
