@@ -66,13 +66,14 @@ export async function pollTables(
         .map((t) => `SELECT '${t}' AS table, count() AS rows FROM ${database}.${t}`)
         .join(' UNION ALL ')
     : // Behind a write buffer the rows are stored in `<table>_local` (rows still in the buffer are not counted).
-      `SELECT replaceRegexpOne(table, '_local$', '') AS table, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN (${['trades', 'depth', 'quotes', 'candles'].map((t) => sqlString(localTable(t, ''))).join(', ')}) GROUP BY table`
+      // (An alias named `table` would also replace the column in WHERE: ClickHouse aliases are visible there.)
+      `SELECT replaceRegexpOne(table, '_local$', '') AS name, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN (${['trades', 'depth', 'quotes', 'candles'].map((t) => sqlString(localTable(t, ''))).join(', ')}) GROUP BY name`
   const result = await clickhouse.query({ query, format: 'JSONEachRow' })
-  const rows = await result.json<{ table: string; rows: string | number }>()
+  const rows = await result.json<{ table?: string; name?: string; rows: string | number }>()
   view.tables = Object.fromEntries(
     ['trades', 'depth', 'quotes', 'candles'].map((t) => [
       t,
-      Number(rows.find((r) => r.table === t)?.rows ?? 0)
+      Number(rows.find((r) => (r.name ?? r.table) === t)?.rows ?? 0)
     ])
   )
 }
