@@ -1,11 +1,5 @@
 import type { ClickHouseClient } from '../clickhouse/client.ts'
-import {
-  mergeScopes,
-  minuteCandlesSql,
-  rollupCandlesSql,
-  type CandleScope,
-  type ScopeMap
-} from '../core/candles.ts'
+import { candleRefreshSql, mergeScopes, type CandleScope, type ScopeMap } from '../core/candles.ts'
 import { CoalescedRuns } from './coalesced-runs.ts'
 import type { CandleSink } from './ports.ts'
 
@@ -34,8 +28,7 @@ export class CandleRefresher implements CandleSink {
       minIntervalMs,
       run: async (pending) => {
         const scopes = [...pending.values()]
-        await client.command({ query: minuteCandlesSql(database, scopes, tradesTable) })
-        await client.command({ query: rollupCandlesSql(database, scopes) })
+        for (const query of candleRefreshSql(database, scopes, tradesTable)) await client.command({ query })
       }
     })
   }

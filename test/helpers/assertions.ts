@@ -36,10 +36,11 @@ export async function waitFinalCounts(
 
 /**
  * Candles computed by the bridge equal candles computed here, directly from the deduplicated trades,
- * for 1m and for every rolled-up timeframe.
+ * for 10s, 1m and every rolled-up timeframe.
  */
 export async function assertCandlesMatchTrades(client: ClickHouseClient, db: string): Promise<number> {
   const frames: [string, number][] = [
+    ['10s', 10_000],
     ['1m', 60_000],
     ['5m', 300_000],
     ['15m', 900_000],

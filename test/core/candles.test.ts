@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { candleRefreshSql, type CandleScope } from '../../src/core/candles.ts'
+
+const scope: CandleScope = {
+  exchange: 'wallex',
+  symbol: 'BTCUSDT',
+  fromTs: 1_700_000_003_500,
+  toTs: 1_700_000_012_100
+}
+
+test('a refresh reads only the touched 10-second slices of the stored trades, then rolls up 10s → 1m → 5m..1d', () => {
+  const [pieces, minutes, rollup] = candleRefreshSql('market', [scope], 'trades_local')
+  assert.match(pieces!, /FROM market\.trades_local FINAL/)
+  assert.match(pieces!, /SELECT exchange, symbol, '10s', 'trades', intDiv\(ts, 10000\) \* 10000 AS bucket/)
+  // 3.5 s and 12.1 s past the slice boundary: the slices [0 s, 10 s) and [10 s, 20 s), not the whole minute.
+  assert.match(pieces!, /ts >= 1700000000000 AND ts < 1700000020000\)/)
+  assert.match(
+    minutes!,
+    /FROM market\.candles FINAL\nARRAY JOIN \[\('1m', 60000\)\] AS tf\nWHERE timeframe = '10s'/
+  )
+  assert.match(
+    rollup!,
+    /ARRAY JOIN \[\('5m', 300000\), \('15m', 900000\), \('1h', 3600000\), \('4h', 14400000\), \('1d', 86400000\)\] AS tf\nWHERE timeframe = '1m'/
+  )
+  for (const sql of [pieces, minutes, rollup])
+    assert.match(sql!, /exchange = 'wallex' AND symbol = 'BTCUSDT'/)
+})
+
+test('the version of a candle is its number of trades, so the most complete recompute wins', () => {
+  const [pieces, minutes] = candleRefreshSql('market', [scope])
+  assert.match(pieces!, /sum\(amount\), count\(\), max\(recv_ts\), count\(\)\nFROM market\.trades FINAL/)
+  assert.match(minutes!, /sum\(volume\), sum\(trades\), max\(recv_ts\), sum\(trades\)/)
+})
