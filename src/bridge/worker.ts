@@ -335,8 +335,10 @@ export class BridgeWorker {
   async #insert(table: TableName, batch: Batch): Promise<void> {
     const started = performance.now()
     const flushedAt = Date.now()
+    // No token into a write buffer: it merges the blocks of many inserts (and building one costs per insert).
+    const token = this.#deps.sink.buffer ? '' : batch.dedupToken()
     const outcome = await this.#retry(insertWrite(table), () =>
-      this.#deps.sink.insert(table, batch.body.buffers(), batch.dedupToken())
+      this.#deps.sink.insert(table, batch.body.buffers(), token)
     )
     if (outcome.kind !== 'rejected') {
       const insertMs = performance.now() - started
