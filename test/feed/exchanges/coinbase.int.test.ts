@@ -111,7 +111,13 @@ async function scenario(feed: RunningFeed, server: RunningCoinbaseServer, env: T
   )
   await booksMatch('after the reconnect')
 
-  // So far every trade made reached Kafka (a reconnect's gap is inside the 50-trade snapshot).
+  // So far every trade made reached Kafka (a reconnect's gap is inside the 50-trade snapshot). Enough of them to
+  // mean something: the steps above can take less than a second on a quiet machine (CI once saw 39).
+  await eventually(
+    async () => server.sentTrades.length >= 40,
+    () => `${server.sentTrades.length} trades made`,
+    10_000
+  )
   server.pause()
   await sleep(400) // the last 250 ms batch goes out
   // The market_trades snapshot is re-sent on every subscribe: the same trade twice is one trade.
