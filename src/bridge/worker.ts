@@ -20,6 +20,13 @@ import type {
 } from './ports.ts'
 import { OffsetCommitter } from './offset-committer.ts'
 import { BridgeStats } from './stats.ts'
+import {
+  deadlinesFor,
+  isDue,
+  nextCheckAt,
+  type BatchDeadlines,
+  type BatchRules
+} from '../core/batch-schedule.ts'
 
 export interface WorkerOptions {
   instanceId: string
@@ -95,10 +102,8 @@ interface Lane {
   name: LaneName
   open: Batch | null
   timer: NodeJS.Timeout | null
-  /** When the open batch is due (age bound), epoch ms. */
-  dueAt: number
-  /** When the open batch is due if it holds batchEarlyRows messages (epoch ms; = dueAt when not earlier). */
-  earlyAt: number
+  /** When the open batch is due (core/batch-schedule.ts). */
+  deadlines: BatchDeadlines
   inflight: number
 }
 
@@ -136,7 +141,13 @@ export class BridgeWorker {
       (error) => deps.onFatal?.(error)
     )
     for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
-      this.#lanes.set(name, { name, open: null, timer: null, dueAt: 0, earlyAt: 0, inflight: 0 })
+      this.#lanes.set(name, {
+        name,
+        open: null,
+        timer: null,
+        deadlines: { dueAt: 0, earlyAt: 0 },
+        inflight: 0
+      })
     }
   }
 
@@ -187,7 +198,10 @@ export class BridgeWorker {
     this.#buffered++
     this.#updatePressure()
     const { batchMaxRows, batchEarlyRows } = this.#deps.options
-    if (batch.size >= batchMaxRows || (batch.size === batchEarlyRows && Date.now() >= lane.earlyAt)) {
+    if (
+      batch.size >= batchMaxRows ||
+      (batch.size === batchEarlyRows && Date.now() >= lane.deadlines.earlyAt)
+    ) {
       this.#flush(lane)
     }
   }
@@ -222,33 +236,37 @@ export class BridgeWorker {
     if (lane.open) return lane.open
     const batch = new Batch(this.#tracker.startBatch())
     lane.open = batch
-    const { batchMaxAgeMs, batchAgeScale, batchEarlyRows = 0 } = this.#deps.options
-    const ageMs = Math.round(batchMaxAgeMs * Math.max(1, batchAgeScale?.() ?? 1))
-    const now = Date.now()
-    lane.dueAt = now + ageMs
-    if (batchEarlyRows > 0 && ageMs > batchMaxAgeMs) {
-      // Checked at the unscaled age: flushed if large enough, else the timer waits for the rest of the age.
-      lane.earlyAt = now + batchMaxAgeMs
-      lane.timer = setTimeout(() => {
-        if (batch.size >= batchEarlyRows) this.#flush(lane)
-        else lane.timer = setTimeout(() => this.#flush(lane), ageMs - batchMaxAgeMs)
-      }, batchMaxAgeMs)
-    } else {
-      lane.earlyAt = lane.dueAt
-      lane.timer = setTimeout(() => this.#flush(lane), ageMs)
-    }
+    lane.deadlines = deadlinesFor(Date.now(), this.#rules())
+    this.#arm(lane, batch, nextCheckAt(lane.deadlines))
     return batch
+  }
+
+  /** Looks at the open batch at `at`: flushed if due then, else looked at again at its age bound. */
+  #arm(lane: Lane, batch: Batch, at: number): void {
+    lane.timer = setTimeout(
+      () => {
+        if (lane.open !== batch) return
+        if (this.#due(lane, batch)) this.#flush(lane)
+        else this.#arm(lane, batch, lane.deadlines.dueAt)
+      },
+      Math.max(0, at - Date.now())
+    )
+  }
+
+  #rules(): BatchRules {
+    const { batchMaxRows, batchMaxAgeMs, batchAgeScale, batchEarlyRows = 0 } = this.#deps.options
+    return {
+      maxRows: batchMaxRows,
+      maxAgeMs: batchMaxAgeMs,
+      ageScale: batchAgeScale?.() ?? 1,
+      earlyRows: batchEarlyRows
+    }
   }
 
   /** The open batch is due: full, as old as its age bound, or large enough and as old as the unscaled age. */
   #due(lane: Lane, batch: Batch): boolean {
     const { batchMaxRows, batchEarlyRows = 0 } = this.#deps.options
-    const now = Date.now()
-    return (
-      batch.size >= batchMaxRows ||
-      now >= lane.dueAt ||
-      (batchEarlyRows > 0 && batch.size >= batchEarlyRows && now >= lane.earlyAt)
-    )
+    return isDue(batch.size, Date.now(), lane.deadlines, { maxRows: batchMaxRows, earlyRows: batchEarlyRows })
   }
 
   #flush(lane: Lane, force = false): void {
