@@ -13,23 +13,30 @@ export class ClickHouseSink implements RowSink {
   readonly #client: ClickHouseClient
   readonly #database: string
   readonly #useDedupToken: boolean
+  readonly #tableFor: (table: TableName) => string
   readonly buffer?: WriteBuffer
 
   constructor(
     client: ClickHouseClient,
     database: string,
-    options: { useDedupToken: boolean; buffer?: WriteBuffer | undefined }
+    options: {
+      useDedupToken: boolean
+      buffer?: WriteBuffer | undefined
+      /** The table a batch of `table` goes into (default: `table`). */
+      tableFor?: (table: TableName) => string
+    }
   ) {
     this.#client = client
     this.#database = database
     this.#useDedupToken = options.useDedupToken
+    this.#tableFor = options.tableFor ?? ((table) => table)
     if (options.buffer) this.buffer = options.buffer
   }
 
   async insert(table: TableName, body: Buffer[], dedupToken: string): Promise<void> {
     // exec sends the body as it is: the rows are already serialised (client.insert would re-encode them).
     const result = await this.#client.exec({
-      query: `INSERT INTO ${this.#database}.${table} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${this.#database}.${this.#tableFor(table)} FORMAT JSONEachRow`,
       values: Readable.from(body),
       ...(this.#useDedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {})
     })

@@ -114,25 +114,29 @@ export async function startBridge(
       : new NatsSource({ nats: config.nats, instanceId, types: config.bridge.pool.types, log })
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
   const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))
-  // One server: inserts land in Buffer tables, flushed before commits (bridge/buffer-flusher.ts). A cluster
-  // inserts synchronously through its Distributed tables.
+  // One server with CLICKHOUSE_WRITE_BUFFER: inserts land in the Buffer tables, flushed before commits
+  // (bridge/buffer-flusher.ts); without: straight into the `<name>_local` tables behind them. A cluster inserts
+  // synchronously through its Distributed tables.
   const { cluster, database } = config.clickhouse
-  const buffer = cluster
-    ? undefined
-    : new BufferFlusher(
-        clickhouse,
-        database,
-        instanceId,
-        // Flushes per second, like inserts before, stay those of one bridge however many run.
-        () => config.bridge.bufferFlushIntervalMs * clusterScale()
-      )
+  const buffer =
+    cluster || !config.clickhouse.writeBuffer
+      ? undefined
+      : new BufferFlusher(
+          clickhouse,
+          database,
+          instanceId,
+          // Flushes per second, like inserts before, stay those of one bridge however many run.
+          () => config.bridge.bufferFlushIntervalMs * clusterScale()
+        )
   await buffer?.start()
   worker = new BridgeWorker({
     source: sourceFor(mode, source, nats),
     sink: new ClickHouseSink(clickhouse, database, {
       // A Buffer table merges the blocks of many inserts: their tokens would mean nothing there.
       useDedupToken: capabilities.insertDeduplicationToken && !buffer,
-      buffer
+      buffer,
+      // Past an empty buffer: the table that stores the rows (the Distributed table itself on a cluster).
+      tableFor: buffer ? (table) => table : (table) => storedTable(table, cluster)
     }),
     deadLetters: new DeadLetterProducer(producer, config.topics.dlq, instanceId, dlqMaxBytes),
     // Candles are recomputed from the trades a pool inserts: a pool without trades has none to recompute.

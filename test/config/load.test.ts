@@ -56,7 +56,8 @@ test('an empty environment gives the documented defaults, in the sections every 
       user: 'default',
       password: '',
       database: 'market',
-      retentionDays: 90
+      retentionDays: 90,
+      writeBuffer: false
     },
     nats: {
       url: 'nats://127.0.0.1:4222',

@@ -185,12 +185,24 @@ export const bridgeSettings = {
       'recv_ts → queryable, 1000 ms 408 ms, candles off 307 ms (one noisy run each).',
     readBy: '`bridge`'
   },
+  CLICKHOUSE_WRITE_BUFFER: {
+    section: 'clickhouse',
+    key: 'writeBuffer',
+    schema: { type: 'boolean', default: false },
+    description:
+      'One server: insert into the `Buffer` tables (`trades`, `depth`, `quotes`) instead of their `<name>_local` ' +
+      'tables. Far fewer parts and merges and lower latency under load (docs/benchmarks.md), but a `SELECT` that ' +
+      'runs while a buffer is flushed can miss the rows being flushed (measured on 18.16: 47 of 969 counts ' +
+      'during back-to-back flushes came up short): off by default. Commits wait for the flush either way ' +
+      '([clickhouse-schema.md](clickhouse-schema.md#write-buffers)).',
+    readBy: '`bridge`'
+  },
   BUFFER_FLUSH_INTERVAL_MS: {
     section: 'bridge',
     key: 'bufferFlushIntervalMs',
     schema: { type: 'integer', minimum: 0, default: 1000 },
     description:
-      "One server: minimum time between two flushes of ClickHouse's write buffers by one instance, times the " +
+      "With CLICKHOUSE_WRITE_BUFFER: minimum time between two flushes of ClickHouse's write buffers by one instance, times the " +
       'inverse of its share of the partitions (3 bridges: 3 s each). Rows are queryable as soon as they are ' +
       'in the buffer; their offsets are committed after the flush that stores them, so this is also how far ' +
       'behind the commits run, and how much a crash re-delivers. Each flush writes one part per table: the ' +
