@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
+import { BUFFERED_TABLES } from '../clickhouse/cluster-ddl.ts'
 import { BUFFER_EPOCHS_TABLE } from '../clickhouse/migrations.ts'
 import type { TableName } from '../core/rows.ts'
 import { sqlString } from '../core/sql.ts'
@@ -45,6 +46,10 @@ export class BufferFlusher implements WriteBuffer {
   /** Writes the first token: call before the first insert. */
   async start(): Promise<void> {
     await this.#newEpoch()
+  }
+
+  holds(table: TableName): boolean {
+    return BUFFERED_TABLES.has(table)
   }
 
   epoch(): number {

@@ -38,7 +38,10 @@ export class ClickHouseSink implements RowSink {
     const result = await this.#client.exec({
       query: `INSERT INTO ${this.#database}.${this.#tableFor(table)} FORMAT JSONEachRow`,
       values: Readable.from(body),
-      ...(this.#useDedupToken ? { clickhouse_settings: { insert_deduplication_token: dedupToken } } : {})
+      // No token for an insert into a write buffer (''): it merges the blocks of many inserts.
+      ...(this.#useDedupToken && dedupToken
+        ? { clickhouse_settings: { insert_deduplication_token: dedupToken } }
+        : {})
     })
     result.stream.resume()
     await finished(result.stream)

@@ -32,6 +32,8 @@ export interface RowSink {
 export type PersistResult = 'stored' | 'lost'
 
 export interface WriteBuffer {
+  /** Inserts into `table` land in the buffer (`candles` has none: its inserts are stored at once). */
+  holds(table: TableName): boolean
   /** The current epoch: read before an insert, given to persist() after it. */
   epoch(): number
   /**

@@ -132,8 +132,8 @@ export async function startBridge(
   worker = new BridgeWorker({
     source: sourceFor(mode, source, nats),
     sink: new ClickHouseSink(clickhouse, database, {
-      // A Buffer table merges the blocks of many inserts: their tokens would mean nothing there.
-      useDedupToken: capabilities.insertDeduplicationToken && !buffer,
+      // The worker sends no token into a Buffer table (it merges the blocks of many inserts).
+      useDedupToken: capabilities.insertDeduplicationToken,
       buffer,
       // Past an empty buffer: the table that stores the rows (the Distributed table itself on a cluster).
       tableFor: buffer ? (table) => table : (table) => storedTable(table, cluster)

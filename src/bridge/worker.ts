@@ -310,7 +310,7 @@ export class BridgeWorker {
       return
     }
     const table = lane.name
-    const buffer = this.#deps.sink.buffer
+    const buffer = this.#bufferFor(table)
     const epoch = buffer?.epoch() ?? 0
     try {
       await this.#insert(table, batch)
@@ -349,12 +349,18 @@ export class BridgeWorker {
     }
   }
 
+  /** The write buffer inserts into `table` land in, if any. */
+  #bufferFor(table: TableName): WriteBuffer | undefined {
+    const { buffer } = this.#deps.sink
+    return buffer?.holds(table) ? buffer : undefined
+  }
+
   /** Insert; a batch the server rejects for its data is split until the rejected rows are isolated. */
   async #insert(table: TableName, batch: Batch): Promise<void> {
     const started = performance.now()
     const flushedAt = Date.now()
     // No token into a write buffer: it merges the blocks of many inserts (and building one costs per insert).
-    const token = this.#deps.sink.buffer ? '' : batch.dedupToken()
+    const token = this.#bufferFor(table) ? '' : batch.dedupToken()
     const outcome = await this.#retry(insertWrite(table), () =>
       this.#deps.sink.insert(table, batch.body.buffers(), token)
     )

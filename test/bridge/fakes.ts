@@ -129,6 +129,11 @@ export class FakeWriteBuffer implements WriteBuffer {
   hurried = false
   readonly #waiting: { epoch: number; resolve: (result: PersistResult) => void }[] = []
 
+  /** Like ClickHouse's: `candles` has no buffer. */
+  holds(table: TableName): boolean {
+    return table !== 'candles'
+  }
+
   epoch(): number {
     return this.current
   }

@@ -21,6 +21,7 @@ import {
 
 const TRADES = 'market.trades'
 const QUOTES = 'market.quotes'
+const CANDLES = 'market.candles'
 
 function tradeJson(id: string, price = '98012.50'): string {
   const ts = Date.now()
@@ -646,6 +647,48 @@ test('behind a write buffer: ClickHouse restarting before the flush makes the ba
   const once = Array.from({ length: 10 }, (_, i) => `r-${i}`)
   assert.deepEqual(ids(sink.rows('trades')), [...once, ...once].sort(), 'every row inserted twice')
   assert.equal(worker.stats.snapshot().reinserted, 10)
+  await worker.stop(1_000)
+})
+
+test('behind a write buffer: exchange candles (no buffer) are committed without a flush and keep their dedup token', async () => {
+  const { worker, source, sink } = await startWorker({ batchMaxRows: 10 })
+  const buffer = new FakeWriteBuffer()
+  sink.buffer = buffer
+  const ts = Date.now() - (Date.now() % 60_000)
+  const candle = JSON.stringify({
+    v: 1,
+    type: 'candle',
+    exchange: 'polygon',
+    symbol: 'EUR/USD',
+    timeframe: '1m',
+    ts,
+    open: '1.0500',
+    high: '1.0504',
+    low: '1.0499',
+    close: '1.0503',
+    volume: '1250',
+    trades: 42,
+    recv_ts: ts
+  })
+  source.push(CANDLES, 0, 0n, candle)
+  source.push(TRADES, 0, 0n, tradeJson('c-1'))
+  await eventually(
+    () => source.committed().get(`${CANDLES}:0`) === 1n,
+    () => `committed ${committedText(source)}`
+  )
+  assert.equal(buffer.waiting, 1, 'only the trade waits for a flush')
+  assert.ok(
+    noProgress(source, `${TRADES}:0`, 0n),
+    `trade committed before its flush: ${committedText(source)}`
+  )
+  const [candleInsert] = sink.accepted.filter((call) => call.table === 'candles')
+  assert.match(candleInsert?.dedupToken ?? '', /^market\.candles:0:0-0$/)
+  assert.equal(sink.accepted.find((call) => call.table === 'trades')?.dedupToken, '')
+  buffer.flush()
+  await eventually(
+    () => source.committed().get(`${TRADES}:0`) === 1n,
+    () => `committed ${committedText(source)}`
+  )
   await worker.stop(1_000)
 })
 
