@@ -129,10 +129,13 @@ export class BridgeWorker {
   /** Epoch ms of the first of the writes (inserts, dead letters, candle recomputes) failing in a row. */
   #writesFailingSince: number | null = null
   readonly #committer: OffsetCommitter
+  readonly #rules: BatchRules
   #stopping = false
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
+    const { batchMaxRows, batchMaxAgeMs, batchEarlyRows = 0 } = deps.options
+    this.#rules = { maxRows: batchMaxRows, maxAgeMs: batchMaxAgeMs, earlyRows: batchEarlyRows }
     this.#committer = new OffsetCommitter(
       this.#tracker,
       deps.source,
@@ -197,11 +200,8 @@ export class BridgeWorker {
     }
     this.#buffered++
     this.#updatePressure()
-    const { batchMaxRows, batchEarlyRows } = this.#deps.options
-    if (
-      batch.size >= batchMaxRows ||
-      (batch.size === batchEarlyRows && Date.now() >= lane.deadlines.earlyAt)
-    ) {
+    const { maxRows, earlyRows } = this.#rules
+    if (batch.size >= maxRows || (batch.size === earlyRows && Date.now() >= lane.deadlines.earlyAt)) {
       this.#flush(lane)
     }
   }
@@ -236,7 +236,7 @@ export class BridgeWorker {
     if (lane.open) return lane.open
     const batch = new Batch(this.#tracker.startBatch())
     lane.open = batch
-    lane.deadlines = deadlinesFor(Date.now(), this.#rules())
+    lane.deadlines = deadlinesFor(Date.now(), this.#rules, this.#deps.options.batchAgeScale?.() ?? 1)
     this.#arm(lane, batch, nextCheckAt(lane.deadlines))
     return batch
   }
@@ -253,20 +253,9 @@ export class BridgeWorker {
     )
   }
 
-  #rules(): BatchRules {
-    const { batchMaxRows, batchMaxAgeMs, batchAgeScale, batchEarlyRows = 0 } = this.#deps.options
-    return {
-      maxRows: batchMaxRows,
-      maxAgeMs: batchMaxAgeMs,
-      ageScale: batchAgeScale?.() ?? 1,
-      earlyRows: batchEarlyRows
-    }
-  }
-
   /** The open batch is due: full, as old as its age bound, or large enough and as old as the unscaled age. */
   #due(lane: Lane, batch: Batch): boolean {
-    const { batchMaxRows, batchEarlyRows = 0 } = this.#deps.options
-    return isDue(batch.size, Date.now(), lane.deadlines, { maxRows: batchMaxRows, earlyRows: batchEarlyRows })
+    return isDue(batch.size, Date.now(), lane.deadlines, this.#rules)
   }
 
   #flush(lane: Lane, force = false): void {

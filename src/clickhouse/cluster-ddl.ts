@@ -27,9 +27,9 @@ export function onCluster(cluster: string): string {
 }
 
 /**
- * The market tables the bridges insert into. On one server each is a `Buffer` table in front of `<name>_local`
- * (migration 4, docs/clickhouse-schema.md#write-buffers): inserts land in memory, are queryable at once, and
- * reach the MergeTree table as a few large parts.
+ * The market tables that, on one server, are a `Buffer` table in front of `<name>_local` (migration 4,
+ * docs/clickhouse-schema.md#write-buffers). Bridges insert into the buffer with CLICKHOUSE_WRITE_BUFFER, else
+ * into `<name>_local` directly.
  */
 export const BUFFERED_TABLES: ReadonlySet<string> = new Set(['trades', 'depth', 'quotes'])
 

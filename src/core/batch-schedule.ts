@@ -1,13 +1,11 @@
 /**
  * When a batch of one table is due for insert (pure: times in, decisions out; the bridge worker holds the
- * timers). A batch is due when it holds `maxRows` messages, when it is `maxAgeMs` × `ageScale` old, or, if
+ * timers). A batch is due when it holds `maxRows` messages, when it is `maxAgeMs` × the age scale old, or, if
  * `earlyRows` is set, when it holds that many messages and is `maxAgeMs` old (docs/configuration.md).
  */
 export interface BatchRules {
   maxRows: number
   maxAgeMs: number
-  /** How many times longer than maxAgeMs a batch may wait (≥ 1: the inverse of the bridge's partition share). */
-  ageScale: number
   /** 0: never early. */
   earlyRows: number
 }
@@ -19,20 +17,16 @@ export interface BatchDeadlines {
   earlyAt: number
 }
 
-export function deadlinesFor(openedAt: number, rules: BatchRules): BatchDeadlines {
-  const ageMs = Math.round(rules.maxAgeMs * Math.max(1, rules.ageScale))
+/** `ageScale`: how many times longer than maxAgeMs the batch may wait (the inverse of the partition share; ≥ 1). */
+export function deadlinesFor(openedAt: number, rules: BatchRules, ageScale: number): BatchDeadlines {
+  const ageMs = Math.round(rules.maxAgeMs * Math.max(1, ageScale))
   const dueAt = openedAt + ageMs
   // Checked at the unscaled age: early if large enough, else the age bound.
   const earlyAt = rules.earlyRows > 0 && ageMs > rules.maxAgeMs ? openedAt + rules.maxAgeMs : dueAt
   return { dueAt, earlyAt }
 }
 
-export function isDue(
-  size: number,
-  now: number,
-  deadlines: BatchDeadlines,
-  rules: Pick<BatchRules, 'maxRows' | 'earlyRows'>
-): boolean {
+export function isDue(size: number, now: number, deadlines: BatchDeadlines, rules: BatchRules): boolean {
   return (
     size >= rules.maxRows ||
     now >= deadlines.dueAt ||

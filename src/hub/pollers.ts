@@ -50,6 +50,8 @@ export async function pollLag(view: ClusterView, admin: Admin, fallback: LagGrou
   }
 }
 
+const COUNTED_TABLES = ['trades', 'depth', 'quotes', 'candles'] as const
+
 /**
  * Rows per tickbridge table, from system.parts (cheap; counts rows not yet merged by ReplacingMergeTree). On a
  * cluster system.parts shows one node, so each Distributed table is counted instead (count() without a
@@ -62,19 +64,16 @@ export async function pollTables(
   cluster = ''
 ): Promise<void> {
   const query = cluster
-    ? ['trades', 'depth', 'quotes', 'candles']
-        .map((t) => `SELECT '${t}' AS table, count() AS rows FROM ${database}.${t}`)
-        .join(' UNION ALL ')
-    : // Behind a write buffer the rows are stored in `<table>_local` (rows still in the buffer are not counted).
-      // (An alias named `table` would also replace the column in WHERE: ClickHouse aliases are visible there.)
-      `SELECT replaceRegexpOne(table, '_local$', '') AS name, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN (${['trades', 'depth', 'quotes', 'candles'].map((t) => sqlString(localTable(t, ''))).join(', ')}) GROUP BY name`
+    ? COUNTED_TABLES.map((t) => `SELECT '${t}' AS name, count() AS rows FROM ${database}.${t}`).join(
+        ' UNION ALL '
+      )
+    : // The rows of a table behind a Buffer are stored in `<table>_local` (rows still in a buffer are not
+      // counted). The alias is not `table`: ClickHouse aliases are visible in WHERE, and would replace the column.
+      `SELECT replaceRegexpOne(table, '_local$', '') AS name, sum(rows) AS rows FROM system.parts WHERE database = ${sqlString(database)} AND active AND table IN (${COUNTED_TABLES.map((t) => sqlString(localTable(t, ''))).join(', ')}) GROUP BY name`
   const result = await clickhouse.query({ query, format: 'JSONEachRow' })
-  const rows = await result.json<{ table?: string; name?: string; rows: string | number }>()
+  const rows = await result.json<{ name: string; rows: string | number }>()
   view.tables = Object.fromEntries(
-    ['trades', 'depth', 'quotes', 'candles'].map((t) => [
-      t,
-      Number(rows.find((r) => (r.name ?? r.table) === t)?.rows ?? 0)
-    ])
+    COUNTED_TABLES.map((t) => [t, Number(rows.find((r) => r.name === t)?.rows ?? 0)])
   )
 }
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { deadlinesFor, isDue, nextCheckAt } from '../../src/core/batch-schedule.ts'
 
-const rules = { maxRows: 20_000, maxAgeMs: 50, ageScale: 1, earlyRows: 0 }
+const rules = { maxRows: 20_000, maxAgeMs: 50, earlyRows: 0 }
 
 test('one bridge: due at 50 ms or 20,000 rows, whichever comes first', () => {
-  const deadlines = deadlinesFor(1_000, rules)
+  const deadlines = deadlinesFor(1_000, rules, 1)
   assert.deepEqual(deadlines, { dueAt: 1_050, earlyAt: 1_050 })
   assert.equal(nextCheckAt(deadlines), 1_050)
   assert.equal(isDue(10, 1_049, deadlines, rules), false)
@@ -14,10 +14,9 @@ test('one bridge: due at 50 ms or 20,000 rows, whichever comes first', () => {
 })
 
 test('three bridges: the age scales to 150 ms; with earlyRows a large batch goes at the unscaled 50 ms', () => {
-  const scaled = { ...rules, ageScale: 3 }
-  assert.deepEqual(deadlinesFor(1_000, scaled), { dueAt: 1_150, earlyAt: 1_150 })
-  const early = { ...scaled, earlyRows: 1_000 }
-  const deadlines = deadlinesFor(1_000, early)
+  assert.deepEqual(deadlinesFor(1_000, rules, 3), { dueAt: 1_150, earlyAt: 1_150 })
+  const early = { ...rules, earlyRows: 1_000 }
+  const deadlines = deadlinesFor(1_000, early, 3)
   assert.deepEqual(deadlines, { dueAt: 1_150, earlyAt: 1_050 })
   assert.equal(nextCheckAt(deadlines), 1_050)
   assert.equal(isDue(999, 1_060, deadlines, early), false, 'small: waits for the scaled age')
@@ -27,5 +26,5 @@ test('three bridges: the age scales to 150 ms; with earlyRows a large batch goes
 })
 
 test('a scale below 1 never shortens the age bound', () => {
-  assert.deepEqual(deadlinesFor(0, { ...rules, ageScale: 0.5 }), { dueAt: 50, earlyAt: 50 })
+  assert.deepEqual(deadlinesFor(0, rules, 0.5), { dueAt: 50, earlyAt: 50 })
 })
