@@ -1,14 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { PressureStates, type BackpressurePolicy, type PressureState } from '../core/backpressure.ts'
-import { backoffMs, clickhouseErrorCode, isDataError } from '../core/insert-errors.ts'
 import { OffsetTracker } from '../core/offset-tracker.ts'
 import { rowFor, tableNames, TableNames, type TableName } from '../core/rows.ts'
 import { scanTrade, TradeSpans } from '../core/trade-fast-path.ts'
 import { parseMessage } from '../core/validate.ts'
-import { describeError, isRetriable } from '../errors.ts'
-import { describeKafkaError } from '../kafka/errors.ts'
 import { Batch } from './batch.ts'
+import {
+  CANDLE_WRITE,
+  DEAD_LETTER_WRITE,
+  DLQ_LANE,
+  insertWrite,
+  persistWrite,
+  WriteRetry
+} from './write-retry.ts'
 import type {
   CandleSink,
   DeadLetterSink,
@@ -63,40 +68,7 @@ export interface WorkerDeps {
   onFatal?: (error: Error) => void
 }
 
-const DLQ_LANE = 'dlq'
 type LaneName = TableName | typeof DLQ_LANE
-
-/** How #retry treats a write: what it names in logs, whether a data error splits, what a success reports. */
-interface WritePolicy {
-  /** What is written: a table, the dead-letter topic, the candles. */
-  readonly target: LaneName | 'candles'
-  /**
-   * What a ClickHouse data error (core/insert-errors.ts) means here. 'split': these rows can never be written
-   * as they are: report them `rejected`, for the caller to split the batch. 'retry': no message caused it
-   * (a candle recompute reads trades already written), so nothing can be split away: retry like any
-   * retriable error, while readiness reports the failing writes. Otherwise a non-retriable error is fatal.
-   */
-  readonly onDataError: 'split' | 'retry' | 'fatal'
-  /** The outcome a successful write reports. */
-  readonly written: 'inserted' | 'dead-lettered' | 'recomputed' | 'stored'
-}
-
-type WriteOutcome =
-  | { readonly kind: WritePolicy['written'] }
-  /** Only when the policy splits on data errors. */
-  | { readonly kind: 'rejected'; readonly reason: string }
-
-const DEAD_LETTER_WRITE: WritePolicy = { target: DLQ_LANE, onDataError: 'fatal', written: 'dead-lettered' }
-const CANDLE_WRITE: WritePolicy = { target: 'candles', onDataError: 'retry', written: 'recomputed' }
-
-function insertWrite(table: TableName): WritePolicy {
-  return { target: table, onDataError: 'split', written: 'inserted' }
-}
-
-/** Flushing a write buffer: no row of a batch causes a data error there, so it is retried like any failure. */
-function persistWrite(table: TableName): WritePolicy {
-  return { target: table, onDataError: 'retry', written: 'stored' }
-}
 
 interface Lane {
   name: LaneName
@@ -126,9 +98,8 @@ export class BridgeWorker {
   /** Batches given up at shutdown: not written, not committed (they are re-delivered to the next owner). */
   #abandoned = 0
   #pressure: PressureState = PressureStates.FLOWING
-  /** Epoch ms of the first of the writes (inserts, dead letters, candle recomputes) failing in a row. */
-  #writesFailingSince: number | null = null
   readonly #committer: OffsetCommitter
+  readonly #writes: WriteRetry
   readonly #rules: BatchRules
   #stopping = false
 
@@ -136,6 +107,13 @@ export class BridgeWorker {
     this.#deps = deps
     const { batchMaxRows, batchMaxAgeMs, batchEarlyRows = 0 } = deps.options
     this.#rules = { maxRows: batchMaxRows, maxAgeMs: batchMaxAgeMs, earlyRows: batchEarlyRows }
+    this.#writes = new WriteRetry({
+      log: deps.log,
+      maxDelayMs: deps.options.insertRetryMaxDelayMs,
+      onError: () => this.stats.error(),
+      onFatal: (error) => deps.onFatal?.(error),
+      stopping: () => this.#stopping
+    })
     this.#committer = new OffsetCommitter(
       this.#tracker,
       deps.source,
@@ -160,7 +138,7 @@ export class BridgeWorker {
 
   /** Since when writes have been failing in a row (ClickHouse or the DLQ unreachable); null when they succeed. */
   get writesFailingSince(): number | null {
-    return this.#writesFailingSince
+    return this.#writes.failingSince
   }
 
   get pressure(): PressureState {
@@ -291,7 +269,7 @@ export class BridgeWorker {
   async #deliver(lane: Lane, batch: Batch): Promise<void> {
     if (lane.name === DLQ_LANE) {
       try {
-        await this.#retry(DEAD_LETTER_WRITE, () => this.#deps.deadLetters.send(batch.letters))
+        await this.#writes.run(DEAD_LETTER_WRITE, () => this.#deps.deadLetters.send(batch.letters))
         this.stats.deadLettered(batch.letters.length)
       } finally {
         this.#written(lane, batch)
@@ -313,7 +291,7 @@ export class BridgeWorker {
       // The batch settles only after the candles are recomputed, so a crash here re-delivers the trades.
       // The rows themselves are written: they no longer count against the buffer or the lane.
       const scopes = [...batch.candleScopes.values()]
-      await this.#retry(CANDLE_WRITE, () => candles.refresh(scopes))
+      await this.#writes.run(CANDLE_WRITE, () => candles.refresh(scopes))
     }
   }
 
@@ -324,7 +302,7 @@ export class BridgeWorker {
   async #persist(buffer: WriteBuffer, table: TableName, batch: Batch, epoch: number): Promise<void> {
     for (;;) {
       let result = 'lost' as PersistResult
-      await this.#retry(persistWrite(table), async () => {
+      await this.#writes.run(persistWrite(table), async () => {
         result = await buffer.persist(table, epoch)
       })
       if (result === 'stored') return
@@ -350,7 +328,7 @@ export class BridgeWorker {
     const flushedAt = Date.now()
     // No token into a write buffer: it merges the blocks of many inserts (and building one costs per insert).
     const token = this.#bufferFor(table) ? '' : batch.dedupToken()
-    const outcome = await this.#retry(insertWrite(table), () =>
+    const outcome = await this.#writes.run(insertWrite(table), () =>
       this.#deps.sink.insert(table, batch.body.buffers(), token)
     )
     if (outcome.kind !== 'rejected') {
@@ -364,7 +342,7 @@ export class BridgeWorker {
       return
     }
     if (batch.size === 1) {
-      await this.#retry(DEAD_LETTER_WRITE, () =>
+      await this.#writes.run(DEAD_LETTER_WRITE, () =>
         this.#deps.deadLetters.send([
           {
             reason: `rejected by ClickHouse: ${outcome.reason}`,
@@ -377,37 +355,6 @@ export class BridgeWorker {
       return
     }
     for (const half of batch.split()) await this.#insert(table, half)
-  }
-
-  /** Runs `attempt` until it succeeds, with capped backoff; see WritePolicy for data errors. */
-  async #retry(policy: WritePolicy, attempt: () => Promise<void>): Promise<WriteOutcome> {
-    const { target } = policy
-    for (let n = 0; ; n++) {
-      try {
-        await attempt()
-        this.#writesFailingSince = null
-        return { kind: policy.written }
-      } catch (error) {
-        this.#writesFailingSince ??= Date.now()
-        const dataError = isDataError(clickhouseErrorCode(error))
-        if (dataError && policy.onDataError === 'split')
-          return { kind: 'rejected', reason: describeError(error) }
-        this.stats.error()
-        if (!isRetriable(error) && !(dataError && policy.onDataError === 'retry')) {
-          // Retrying cannot succeed and would stall the partition: stop the bridge (it exits non-zero).
-          this.#deps.log.error({ target, err: error }, 'write failed for good')
-          this.#deps.onFatal?.(error as Error)
-          throw error
-        }
-        if (this.#stopping && n >= 3) throw error
-        const delay = backoffMs(n, this.#deps.options.insertRetryMaxDelayMs)
-        this.#deps.log.warn(
-          { target, attempt: n + 1, retryInMs: delay, err: error, reason: describeKafkaError(error) },
-          'write failed, retrying'
-        )
-        await sleep(delay)
-      }
-    }
   }
 
   /** The batch's rows are written (or given up): free its lane slot and its share of the buffer. */
