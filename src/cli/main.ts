@@ -6,6 +6,7 @@ import { registerValidateCommand } from './commands/validate.ts'
 import { registerPipelineControlCommands } from './commands/start.ts'
 import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
 import { registerQueryCommand } from './commands/query.ts'
+import { registerCandlesCommand } from './commands/candles.ts'
 import { registerLagCommand } from './commands/lag.ts'
 import { registerResetCommands } from './commands/reset.ts'
 import { registerLogsCommand } from './commands/logs.ts'
@@ -33,6 +34,7 @@ registerPipelineControlCommands(program)
 registerScaleCommand(program)
 registerKafkaToolCommand(program)
 registerQueryCommand(program)
+registerCandlesCommand(program)
 registerLagCommand(program)
 registerResetCommands(program)
 registerLogsCommand(program)

@@ -138,3 +138,29 @@ export function candleRefreshSql(database: string, scopes: CandleScope[], trades
     rollupCandlesSql(database, scopes)
   ]
 }
+
+/** What to rebuild: trades with `fromMs <= ts <= toMs`, optionally of one exchange and/or symbol. */
+export interface RebuildWindow {
+  fromMs: number
+  toMs: number
+  exchange?: string
+  symbol?: string
+}
+
+/**
+ * The candle scopes of a rebuild: every exchange:symbol with trades in the window, with the span of their
+ * times (columns exchange, symbol, from_ts, to_ts; the times as text, UInt64 in JSON).
+ */
+export function rebuildScopesSql(database: string, window: RebuildWindow, tradesTable = 'trades'): string {
+  const filters = [
+    `ts >= ${Math.floor(window.fromMs)}`,
+    `ts <= ${Math.floor(window.toMs)}`,
+    ...(window.exchange === undefined ? [] : [`exchange = ${sqlString(window.exchange)}`]),
+    ...(window.symbol === undefined ? [] : [`symbol = ${sqlString(window.symbol)}`])
+  ]
+  return `SELECT exchange, symbol, toString(min(ts)) AS from_ts, toString(max(ts)) AS to_ts
+FROM ${database}.${tradesTable}
+WHERE ${filters.join(' AND ')}
+GROUP BY exchange, symbol
+ORDER BY exchange, symbol`
+}

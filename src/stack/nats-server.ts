@@ -126,7 +126,9 @@ export async function startNats(
   if (running !== null) return { pid: running, started: false }
   const port = config.stack.natsPort
   if (await portOpen(port)) {
-    const probe = await probeNats(config.nats.url)
+    // A generous wait: `stack up --cluster` starts seven JVMs and servers at once, and a busy machine can hold
+    // the server's INFO line past the 1 s a status probe allows (then the port would look taken by a stranger).
+    const probe = await probeNats(config.nats.url, 10_000)
     if (probe.jetstream) {
       progress(
         `NATS ${probe.version} with JetStream already listens on 127.0.0.1:${port} (not started here): using it`

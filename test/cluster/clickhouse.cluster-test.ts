@@ -62,8 +62,17 @@ test('one ClickHouse replica killed -9 mid-stream: inserts go on, and once it is
 
   await streaming
   await waitCommittedToEnd(env, [config.topics.trades])
-  const counts = await finalCounts(clickhouse, db)
-  assert.equal(counts.trades, trades.length, 'every trade exactly once after FINAL, with a replica down')
+  // Rows the killed replica acknowledged before its peer copied them are on its disk only, unreadable until it
+  // is back (docs/clickhouse-schema.md): with it down, at most every trade, never one twice.
+  const whileDown = (await finalCounts(clickhouse, db)).trades ?? 0
+  const rawWhileDown = await rows()
+  t.diagnostic(
+    `with the replica down: ${whileDown} of ${trades.length} trades readable (${rawWhileDown} rows)`
+  )
+  assert.ok(
+    whileDown <= trades.length && whileDown > before,
+    `${whileDown} trades readable with a replica down`
+  )
   for (const bridge of bridges) assert.equal(bridge.child.exitCode, null, 'the bridges kept running')
 
   await startClickHouseCluster(config, () => undefined)
@@ -89,6 +98,18 @@ test('one ClickHouse replica killed -9 mid-stream: inserts go on, and once it is
     t.diagnostic(`shard ${a.node.shard}: ${last}`)
   }
   t.diagnostic(`replicas identical ${Date.now() - restartedAt} ms after node ${victim.node.node} restarted`)
+  assert.equal(
+    (await finalCounts(clickhouse, db)).trades,
+    trades.length,
+    'every trade exactly once after FINAL, once the replica is back'
+  )
+  // Candles recomputed while the replica was down may miss its unreplicated trades: the documented remedy.
+  const rebuild = await runCli(['candles', 'rebuild', '--from', '-1d', '--json'], {
+    ...env.vars,
+    CLICKHOUSE_URL: config.clickhouse.urls.join(','),
+    CLICKHOUSE_CLUSTER: config.clickhouse.cluster
+  })
+  assert.equal(rebuild.code, 0, rebuild.stderr)
   assert.ok((await assertCandlesMatchTrades(clickhouse, db)) > 0, 'exact candles across the shards')
 })
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { candleRefreshSql, type CandleScope } from '../../src/core/candles.ts'
+import { candleRefreshSql, rebuildScopesSql, type CandleScope } from '../../src/core/candles.ts'
 
 const scope: CandleScope = {
   exchange: 'wallex',
@@ -31,4 +31,12 @@ test('the version of a candle is its number of trades, so the most complete reco
   const [pieces, minutes] = candleRefreshSql('market', [scope])
   assert.match(pieces!, /sum\(amount\), count\(\), max\(recv_ts\), count\(\)\nFROM market\.trades FINAL/)
   assert.match(minutes!, /sum\(volume\), sum\(trades\), max\(recv_ts\), sum\(trades\)/)
+})
+
+test('a rebuild finds its scopes in the window, with exchange and symbol as escaped literals', () => {
+  const sql = rebuildScopesSql('market', { fromMs: 1000.7, toMs: 5000, symbol: "x' OR 1=1" }, 'trades_local')
+  assert.match(sql, /FROM market\.trades_local\n/)
+  assert.match(sql, /WHERE ts >= 1000 AND ts <= 5000 AND symbol = 'x\\' OR 1=1'\n/)
+  assert.doesNotMatch(sql, /exchange =/)
+  assert.match(sql, /GROUP BY exchange, symbol/)
 })
