@@ -57,8 +57,10 @@ export const bridgeSettings = {
   BATCH_MAX_ROWS: {
     section: 'bridge',
     key: 'batchMaxRows',
-    schema: { type: 'integer', minimum: 1, default: 20000 },
-    description: "Insert a table's batch as soon as it holds this many messages.",
+    schema: { type: 'integer', minimum: 1, default: 100000 },
+    description:
+      "Insert a table's batch as soon as it holds this many messages. Reached only when the bridge is behind " +
+      '(a backlog, a catch-up): then inserts are large, the cheapest per row for ClickHouse.',
     readBy: '`bridge`'
   },
   BATCH_MAX_AGE_MS: {
@@ -86,10 +88,10 @@ export const bridgeSettings = {
   BUFFER_MAX_MESSAGES: {
     section: 'bridge',
     key: 'bufferMaxMessages',
-    schema: { type: 'integer', minimum: 100, default: 50000 },
+    schema: { type: 'integer', minimum: 100, default: 250000 },
     description:
       'Messages one instance holds (read but not yet acknowledged by ClickHouse or the dead-letter topic) ' +
-      'that the watermarks refer to.',
+      'that the watermarks refer to. A held trade costs ~200 bytes (its row), so the default holds ~50 MB at most.',
     readBy: '`bridge`'
   },
   BUFFER_HIGH_WATERMARK: {
