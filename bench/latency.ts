@@ -5,8 +5,9 @@
  * trade (its own producer) with recv_ts = now; a poller asks ClickHouse every 10 ms which probes are visible,
  * so each probe's latency is (first seen queryable) - recv_ts (--poll-ms sets the pause between polls). Prints the rate the producers reached,
  * p50/p90/p99/max, and the CPU the window cost (per process, in % of one core and in CPU-µs per message).
+ * `--tick-ms` (10): how often each producer sends what is due (one produce request per tick).
  *
- *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2] [--poll-ms 10]
+ *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2] [--poll-ms 10] [--tick-ms 10]
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     bridges: { type: 'string', default: '1' },
     producers: { type: 'string' },
     'poll-ms': { type: 'string', default: '10' },
+    'tick-ms': { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false }
   }
 })
@@ -59,7 +61,9 @@ function startLoad(vars: Record<string, string>, topic: string, index: number): 
       '--exchange',
       `bench-${index + 1}`,
       '--seed',
-      String(index + 2)
+      String(index + 2),
+      '--tick-ms',
+      values['tick-ms']
     ],
     { env: { ...process.env, ...vars }, stdio: ['ignore', 2, 2, 'ipc'] }
   )

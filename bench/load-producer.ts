@@ -23,7 +23,8 @@ const { values } = parseArgs({
     exchange: { type: 'string', default: 'bench' },
     symbols: { type: 'string', default: '24' },
     seed: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '10000' }
+    batch: { type: 'string', default: '10000' },
+    'tick-ms': { type: 'string', default: '10' }
   }
 })
 if (!values.topic) throw new Error('--topic is required')
@@ -31,7 +32,7 @@ const topic = values.topic
 const rate = Number(values.rate)
 const durationMs = Number(values.seconds) * 1000
 const maxBatch = Number(values.batch)
-const TICK_MS = 10
+const TICK_MS = Number(values['tick-ms'])
 
 const send = (message: object) => (process.send ? process.send(message) : undefined)
 const config = loadConfig(process.env)

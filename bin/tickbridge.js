@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: checks the runtime, then runs the CLI compiled from src/cli by `npm run build`.
 import { existsSync } from 'node:fs'
+import { enableCompileCache } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
 // Kept in step with "engines" in package.json and docs/decisions/runtime.md.
@@ -19,6 +20,11 @@ if (major < REQUIRED_MAJOR) {
   )
   process.exit(1)
 }
+
+// V8's code cache for the modules loaded below (in the OS temp dir, keyed by Node version and file content):
+// a process start costs ~0.1 CPU-s less (0.66 -> 0.56 s to load a bridge, measured), which every `tickbridge`
+// command and every bridge of a drain pays. NODE_COMPILE_CACHE chooses the directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+enableCompileCache()
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url)
 if (!existsSync(fileURLToPath(entry))) {
