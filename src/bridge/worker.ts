@@ -2,27 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { PressureStates, type BackpressurePolicy, type PressureState } from '../core/backpressure.ts'
 import { OffsetTracker } from '../core/offset-tracker.ts'
-import { rowFor, tableNames, TableNames, type TableName } from '../core/rows.ts'
+import { rowFor, tableNames, TableNames } from '../core/rows.ts'
 import { scanTrade, TradeSpans } from '../core/trade-fast-path.ts'
 import { parseMessage } from '../core/validate.ts'
 import { Batch } from './batch.ts'
-import {
-  CANDLE_WRITE,
-  DEAD_LETTER_WRITE,
-  DLQ_LANE,
-  insertWrite,
-  persistWrite,
-  WriteRetry
-} from './write-retry.ts'
-import type {
-  CandleSink,
-  DeadLetterSink,
-  MessageSource,
-  PersistResult,
-  RowSink,
-  SourceMessage,
-  WriteBuffer
-} from './ports.ts'
+import { BatchWriter, type LaneName } from './batch-writer.ts'
+import { DLQ_LANE, WriteRetry } from './write-retry.ts'
+import type { CandleSink, DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
 import { OffsetCommitter } from './offset-committer.ts'
 import { BridgeStats } from './stats.ts'
 import {
@@ -68,8 +54,6 @@ export interface WorkerDeps {
   onFatal?: (error: Error) => void
 }
 
-type LaneName = TableName | typeof DLQ_LANE
-
 interface Lane {
   name: LaneName
   open: Batch | null
@@ -80,9 +64,10 @@ interface Lane {
 }
 
 /**
- * The bridge: reads messages, validates them, batches rows per table, inserts, and commits each partition only
- * up to what ClickHouse (or the dead-letter topic) acknowledged. Backpressure pauses the source when too many
- * messages are held. IO is injected (MessageSource, RowSink, DeadLetterSink), so this is unit-testable.
+ * The bridge: reads messages, validates them, batches rows per table, has each due batch written (BatchWriter:
+ * insert, store, candles), and commits each partition only up to what ClickHouse (or the dead-letter topic)
+ * acknowledged. Backpressure pauses the source when too many messages are held. IO is injected
+ * (MessageSource, RowSink, DeadLetterSink), so this is unit-testable.
  */
 export class BridgeWorker {
   readonly stats = new BridgeStats()
@@ -100,6 +85,7 @@ export class BridgeWorker {
   #pressure: PressureState = PressureStates.FLOWING
   readonly #committer: OffsetCommitter
   readonly #writes: WriteRetry
+  readonly #writer: BatchWriter
   readonly #rules: BatchRules
   #stopping = false
 
@@ -113,6 +99,14 @@ export class BridgeWorker {
       onError: () => this.stats.error(),
       onFatal: (error) => deps.onFatal?.(error),
       stopping: () => this.#stopping
+    })
+    this.#writer = new BatchWriter({
+      sink: deps.sink,
+      deadLetters: deps.deadLetters,
+      ...(deps.candles ? { candles: deps.candles } : {}),
+      writes: this.#writes,
+      stats: this.stats,
+      log: deps.log
     })
     this.#committer = new OffsetCommitter(
       this.#tracker,
@@ -245,7 +239,8 @@ export class BridgeWorker {
     lane.timer = null
     lane.inflight++
     this.#unsettled++
-    void this.#deliver(lane, batch)
+    void this.#writer
+      .write(lane.name, batch, () => this.#written(lane, batch))
       .then(
         () => {
           this.#tracker.settle(batch.id)
@@ -264,97 +259,6 @@ export class BridgeWorker {
         this.#unsettled--
         this.#checkIdle()
       })
-  }
-
-  async #deliver(lane: Lane, batch: Batch): Promise<void> {
-    if (lane.name === DLQ_LANE) {
-      try {
-        await this.#writes.run(DEAD_LETTER_WRITE, () => this.#deps.deadLetters.send(batch.letters))
-        this.stats.deadLettered(batch.letters.length)
-      } finally {
-        this.#written(lane, batch)
-      }
-      return
-    }
-    const table = lane.name
-    const buffer = this.#bufferFor(table)
-    const epoch = buffer?.epoch() ?? 0
-    try {
-      await this.#insert(table, batch)
-    } finally {
-      this.#written(lane, batch)
-    }
-    if (buffer) await this.#persist(buffer, table, batch, epoch)
-    batch.releaseRows()
-    const { candles } = this.#deps
-    if (candles && batch.candleScopes.size > 0) {
-      // The batch settles only after the candles are recomputed, so a crash here re-delivers the trades.
-      // The rows themselves are written: they no longer count against the buffer or the lane.
-      const scopes = [...batch.candleScopes.values()]
-      await this.#writes.run(CANDLE_WRITE, () => candles.refresh(scopes))
-    }
-  }
-
-  /**
-   * The rows are in ClickHouse's write buffer (queryable): wait for a flush to store them. A server that
-   * restarted in between lost them: insert them again, until a flush stores them.
-   */
-  async #persist(buffer: WriteBuffer, table: TableName, batch: Batch, epoch: number): Promise<void> {
-    for (;;) {
-      let result = 'lost' as PersistResult
-      await this.#writes.run(persistWrite(table), async () => {
-        result = await buffer.persist(table, epoch)
-      })
-      if (result === 'stored') return
-      this.stats.reinserted(batch.size)
-      this.#deps.log.warn(
-        { table, rows: batch.size },
-        'ClickHouse restarted before these rows left its write buffer: inserting them again'
-      )
-      epoch = buffer.epoch()
-      await this.#insert(table, batch)
-    }
-  }
-
-  /** The write buffer inserts into `table` land in, if any. */
-  #bufferFor(table: TableName): WriteBuffer | undefined {
-    const { buffer } = this.#deps.sink
-    return buffer?.holds(table) ? buffer : undefined
-  }
-
-  /** Insert; a batch the server rejects for its data is split until the rejected rows are isolated. */
-  async #insert(table: TableName, batch: Batch): Promise<void> {
-    const started = performance.now()
-    const flushedAt = Date.now()
-    // No token into a write buffer: it merges the blocks of many inserts (and building one costs per insert).
-    const token = this.#bufferFor(table) ? '' : batch.dedupToken()
-    const outcome = await this.#writes.run(insertWrite(table), () =>
-      this.#deps.sink.insert(table, batch.body.buffers(), token)
-    )
-    if (outcome.kind !== 'rejected') {
-      const insertMs = performance.now() - started
-      this.stats.inserted(table, batch.size, insertMs)
-      // Where a row's latency goes (docs/benchmarks.md): its batch's age when flushed, and the insert.
-      this.#deps.log.debug(
-        { table, rows: batch.size, ageMs: flushedAt - batch.createdAt, insertMs: Math.round(insertMs) },
-        'batch inserted'
-      )
-      return
-    }
-    if (batch.size === 1) {
-      await this.#writes.run(DEAD_LETTER_WRITE, () =>
-        this.#deps.deadLetters.send([
-          {
-            reason: `rejected by ClickHouse: ${outcome.reason}`,
-            // Rows keep only their coordinates: the dead letter carries the row as it was sent.
-            source: { ...batch.source(0), value: batch.row(0) }
-          }
-        ])
-      )
-      this.stats.deadLettered(1)
-      return
-    }
-    for (const half of batch.split()) await this.#insert(table, half)
   }
 
   /** The batch's rows are written (or given up): free its lane slot and its share of the buffer. */
