@@ -63,3 +63,23 @@ test('sendPaced stops when aborted, and a failed send fails it', async () => {
     /broker says no/
   )
 })
+
+test('sendPaced at a rate sends once per tick, not whenever the last send returned, unless a full batch is due', async () => {
+  const sizes: number[] = []
+  const result = await sendPaced(
+    async (batch) => void sizes.push(batch.length),
+    (max) => records(0, max),
+    { rate: 10_000, durationMs: 400, tickMs: 20, maxBatch: 10_000 }
+  )
+  // ~20 ticks in 400 ms; a send that returns at once used to be followed by another for the few messages due since.
+  assert.ok(sizes.length <= 24, `${sizes.length} sends in 400 ms with a 20 ms tick`)
+  assert.ok(result.sent >= 3_000, `kept to the rate: ${result.sent} sent in 400 ms at 10,000/s`)
+  // Behind (a full batch due): no waiting for the tick.
+  const behind: number[] = []
+  await sendPaced(
+    async (batch) => void behind.push(batch.length),
+    (max) => records(0, max),
+    { rate: 1_000_000, count: 50_000, tickMs: 200, maxBatch: 1_000 }
+  )
+  assert.ok(behind.length >= 50 && behind.every((n) => n <= 1_000), `${behind.length} sends`)
+})
