@@ -76,6 +76,26 @@ test('one send in flight: messages arriving meanwhile wait, and a failed batch g
   }
 })
 
+test('a steady stream goes in one produce request per linger, not one whenever the last send returned', async (t) => {
+  const producer = new FakeProducer(async () => {
+    await sleep(2) // a quick broker: the send returns long before the next linger is over
+  })
+  const feed = publisher(t, producer)
+  const sent = trades(600)
+  const started = Date.now()
+  for (const trade of sent) {
+    feed.message(trade)
+    await sleep(1) // ~1 message per millisecond, for ~0.6 s or more
+  }
+  assert.equal(await feed.flush(10_000), 0)
+  const lingers = (Date.now() - started) / 20
+  assert.ok(
+    producer.attempts.length <= lingers + 2,
+    `${producer.attempts.length} sends in ${Math.round(lingers * 20)} ms with a 20 ms linger`
+  )
+  assert.deepEqual(deliveredIds(producer), ids(sent))
+})
+
 test('a transient error is retried after a pause, with the same batch, until Kafka takes it', async (t) => {
   const producer = new FakeProducer((_, attempt) => {
     if (attempt === 1) throw kafkaAway()
