@@ -198,6 +198,8 @@ async function pollVisibility(
     for (const table of tables) {
       const oldest = tracker.oldestPending(table)
       if (oldest === null) continue
+      // Rows this query finds were queryable when it began (its snapshot), not when its answer arrived.
+      const asked = Date.now()
       const counts = await clickhouse
         .query({
           query:
@@ -211,7 +213,7 @@ async function pollVisibility(
       tracker.observe(
         table,
         counts.map((c) => ({ recvTs: Number(c.recv_ts), rows: Number(c.n) })),
-        Date.now()
+        asked
       )
     }
     options.onPoll()
