@@ -219,7 +219,9 @@ export class BridgeWorker {
       () => {
         if (lane.open !== batch) return
         if (this.#due(lane, batch)) this.#flush(lane)
-        else this.#arm(lane, batch, lane.deadlines.dueAt)
+        // A timer can fire up to a millisecond before `at` by Date.now() (libuv's clock is not Date.now()'s):
+        // look again at `at` then, not only at the age bound (an early batch waited for the scaled age).
+        else this.#arm(lane, batch, Date.now() < at ? at : lane.deadlines.dueAt)
       },
       Math.max(0, at - Date.now())
     )
