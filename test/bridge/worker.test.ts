@@ -5,6 +5,7 @@ import { BridgeWorker, type WorkerDeps, type WorkerOptions } from '../../src/bri
 import { ErrorCodes, TickbridgeError } from '../../src/errors.ts'
 import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka'
 import { capturedLog } from '../helpers/logs.ts'
+import { mixedMessages } from '../helpers/market-data.ts'
 import { PressureStates, WatermarkPolicy, type BackpressurePolicy } from '../../src/core/backpressure.ts'
 import { partitionKey } from '../../src/core/offset-tracker.ts'
 import {
@@ -654,23 +655,8 @@ test('behind a write buffer: exchange candles (no buffer) are committed without 
   const { worker, source, sink } = await startWorker({ batchMaxRows: 10 })
   const buffer = new FakeWriteBuffer()
   sink.buffer = buffer
-  const ts = Date.now() - (Date.now() % 60_000)
-  const candle = JSON.stringify({
-    v: 1,
-    type: 'candle',
-    exchange: 'polygon',
-    symbol: 'EUR/USD',
-    timeframe: '1m',
-    ts,
-    open: '1.0500',
-    high: '1.0504',
-    low: '1.0499',
-    close: '1.0503',
-    volume: '1250',
-    trades: 42,
-    recv_ts: ts
-  })
-  source.push(CANDLES, 0, 0n, candle)
+  const [candle] = mixedMessages({ trades: 0, depth: 0, quotes: 0, candles: 1 })
+  source.push(CANDLES, 0, 0n, JSON.stringify(candle))
   source.push(TRADES, 0, 0n, tradeJson('c-1'))
   // The candle commits while the trade, inserted too, waits for its flush.
   await eventually(
