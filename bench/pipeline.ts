@@ -112,6 +112,48 @@ async function clickhouseEvents(): Promise<Events> {
   return events
 }
 
+interface TableParts {
+  table: string
+  newParts: number
+  insertedRows: number
+  merges: number
+  mergedRows: number
+}
+
+/**
+ * Parts written and merged per table between two times, from `system.part_log` (the local stack's servers keep
+ * one; a server without it gives null). Which table's merges the merged rows are is what decides the remedy.
+ */
+async function partsByTable(from: Date, to: Date): Promise<TableParts[] | null> {
+  const exists = await countRows(
+    clickhouse,
+    `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = 'part_log'`
+  )
+  if (!exists) return null
+  await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
+  const t = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
+  return clickhouse
+    .query({
+      // One row per market table: 18.16 logs a renamed table's new parts under its old name (`trades`) and its
+      // merges under the new one (`trades_local`, migration 4).
+      query: `SELECT replaceRegexpOne(table, '_local$', '') AS table, countIf(event_type = 1) AS newParts, sumIf(rows, event_type = 1) AS insertedRows,
+        countIf(event_type = 2) AS merges, sumIf(rows, event_type = 2) AS mergedRows
+        FROM system.part_log WHERE database = '${db}' AND event_time >= ${t(from)} AND event_time < ${t(to)}
+        GROUP BY table ORDER BY mergedRows DESC`,
+      format: 'JSONEachRow'
+    })
+    .then((r) => r.json<Record<keyof TableParts, string>>())
+    .then((rows) =>
+      rows.map((r) => ({
+        table: r.table,
+        newParts: Number(r.newParts),
+        insertedRows: Number(r.insertedRows),
+        merges: Number(r.merges),
+        mergedRows: Number(r.mergedRows)
+      }))
+    )
+}
+
 async function tableRows(): Promise<Record<string, number>> {
   const rows: Record<string, number> = {}
   for (const t of ['trades', 'depth', 'quotes', 'candles'])
@@ -183,6 +225,7 @@ try {
         pids: () => (isAlive(p.pid) ? p.pid : null)
       })
   const [eventsBefore, rowsBefore] = [await clickhouseEvents(), await tableRows()]
+  const windowStart = new Date()
   meter.start()
   for (let left = seconds; left > 0 && !stop.signal.aborted; left -= 5) {
     await sleep(Math.min(5, left) * 1000, undefined, { signal: stop.signal }).catch(() => undefined)
@@ -191,6 +234,7 @@ try {
   if (stop.signal.aborted) throw new Error('interrupted')
   const cpu = meter.stop()
   const [eventsAfter, rowsAfter] = [await clickhouseEvents(), await tableRows()]
+  const parts = await partsByTable(windowStart, new Date())
   const gone = processes.filter((p) => !isAlive(p.pid))
   if (gone.length) say(`WARNING: ${gone.map((p) => p.name).join(', ')} exited during the window`)
 
@@ -247,6 +291,21 @@ try {
         .map(([t, n]) => `${t} +${n.toLocaleString('en-US')}`)
         .join(', ')} (trades ${perSecond(ours.trades ?? 0).toLocaleString('en-US')}/s)`
   )
+  if (parts)
+    say(
+      `\nParts per table in the window (system.part_log of ${db}):\n` +
+        table([
+          ['table', 'new parts', 'rows inserted', 'merges', 'rows merged', 'merged / inserted'],
+          ...parts.map((p) => [
+            p.table,
+            p.newParts.toLocaleString('en-US'),
+            p.insertedRows.toLocaleString('en-US'),
+            p.merges.toLocaleString('en-US'),
+            p.mergedRows.toLocaleString('en-US'),
+            `${(p.mergedRows / Math.max(1, p.insertedRows)).toFixed(1)} ×`
+          ])
+        ])
+    )
   console.log(
     JSON.stringify({
       benchmark: 'pipeline',
@@ -277,7 +336,8 @@ try {
         selectQueries: delta('SelectQuery'),
         mergedPerInsertedRow: Number((delta('MergedRows') / Math.max(1, delta('InsertedRows'))).toFixed(2))
       },
-      rowsIntoThisPipeline: ours
+      rowsIntoThisPipeline: ours,
+      partsByTable: parts
     })
   )
 } catch (error) {

@@ -127,6 +127,7 @@ function writeClickHouseConfig(config: Config, layout: ServerLayout): void {
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>200</max_concurrent_queries>
   <timezone>UTC</timezone>
+  <part_log><database>system</database><table>part_log</table><flush_interval_milliseconds>7500</flush_interval_milliseconds></part_log>
 ${extraXml}</yandex>
 `,
     // A cluster node's config may hold the password of its peers (remote_servers): readable by the owner only,
