@@ -1,12 +1,5 @@
-import {
-  Admin,
-  compatibilityPartitioner,
-  Consumer,
-  Producer,
-  ProduceAcks,
-  stringDeserializers,
-  stringSerializers
-} from '@platformatic/kafka'
+import type { Admin, Consumer, Producer } from '@platformatic/kafka'
+import { kafkaLibrary } from './library.ts'
 import type { KafkaConfig } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { balancedPerTopicAssigner } from './partition-assigner.ts'
@@ -34,6 +27,7 @@ const common = (config: KafkaConfig, clientId: string) => ({
  * docs/decisions/kafka-client.md and test/kafka/client-workarounds.int.test.ts).
  */
 export function createProducer(config: KafkaConfig, clientId: string): StringProducer {
+  const { Producer, stringSerializers, ProduceAcks, compatibilityPartitioner } = kafkaLibrary()
   return new Producer({
     ...common(config, clientId),
     serializers: stringSerializers,
@@ -54,7 +48,7 @@ export interface ConsumerOptions {
 
 export function createConsumer(config: KafkaConfig, options: ConsumerOptions): BufferConsumer {
   return rejoinOnlyFromHeartbeat(
-    new Consumer({
+    new (kafkaLibrary().Consumer)({
       ...common(config, options.clientId),
       groupId: options.groupId,
       ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
@@ -101,15 +95,13 @@ function rejoinOnlyFromHeartbeat(consumer: BufferConsumer): BufferConsumer {
 }
 
 export function createAdmin(config: KafkaConfig, clientId = 'tickbridge-admin'): Admin {
-  return new Admin(common(config, clientId))
+  return new (kafkaLibrary().Admin)(common(config, clientId))
 }
-
-export { stringDeserializers }
 
 /**
  * The partition the producers above choose for `key` in a topic of `partitions` partitions (Java's murmur2,
  * as `compatibilityPartitioner`, then modulo the partition count as the client does).
  */
 export function partitionForKey(key: string, partitions: number): number {
-  return compatibilityPartitioner(undefined as never, Buffer.from(key)) % partitions
+  return kafkaLibrary().compatibilityPartitioner(undefined as never, Buffer.from(key)) % partitions
 }

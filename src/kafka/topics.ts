@@ -1,4 +1,5 @@
-import { ConfigResourceTypes, type Admin } from '@platformatic/kafka'
+import type { Admin } from '@platformatic/kafka'
+import { kafkaLibrary } from './library.ts'
 import type { TopicsConfig } from '../config/types.ts'
 import type { MessageType } from '../core/messages.ts'
 import { describeError, ErrorCodes, TickbridgeError } from '../errors.ts'
@@ -49,7 +50,7 @@ export async function maxMessageBytes(admin: Admin, topic: string): Promise<numb
   const described = await admin.describeConfigs({
     resources: [
       {
-        resourceType: ConfigResourceTypes.TOPIC,
+        resourceType: kafkaLibrary().ConfigResourceTypes.TOPIC,
         resourceName: topic,
         configurationKeys: ['max.message.bytes']
       }
