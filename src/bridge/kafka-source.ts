@@ -7,6 +7,7 @@ import type { BufferConsumer } from '../kafka/clients.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
 import { kafkaSecurityError } from '../kafka/security.ts'
+import { FetchPace } from './fetch-pace.ts'
 import type { MessageSource, SourceMessage } from './ports.ts'
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
@@ -27,6 +28,8 @@ export interface KafkaSourceOptions {
   stallAfterMs?: number
   /** Messages this instance holds but has not acknowledged (the worker's buffer), for the stall check. */
   buffered?: () => number
+  /** Long-poll this long (ms) once nothing arrived for FETCH_IDLE_AFTER_MS (bridge/fetch-pace.ts); 0 or unset: never. */
+  fetchIdleWaitMs?: number
 }
 
 /** Why a member was given up and rebuilt; retriable, like everything the rebuild heals. */
@@ -34,6 +37,8 @@ const memberLost = (message: string) =>
   new TickbridgeError(ErrorCodes.KAFKA_CONSUMER_LOST, message, { retriable: true })
 
 const WATCHDOG_INTERVAL_MS = 5_000
+/** How often the fetch pace looks at the messages received: this long without one = idle. */
+const FETCH_IDLE_AFTER_MS = 100
 const CLOSE_TIMEOUT_MS = 3_000
 
 /**
@@ -60,10 +65,14 @@ export class KafkaSource implements MessageSource {
   #lastProgress = { received: 0, at: Date.now() }
   #stalledSince: number | null = null
   #kafkaTroubleSince: number | null = null
+  readonly #fetchPace: FetchPace | null
+  #paceTimer: NodeJS.Timeout | null = null
 
   constructor(options: KafkaSourceOptions) {
     this.#options = options
     this.#log = options.log
+    const idleWaitMs = options.fetchIdleWaitMs ?? 0
+    this.#fetchPace = idleWaitMs > 0 ? new FetchPace(idleWaitMs) : null
   }
 
   get state(): SourceState {
@@ -101,11 +110,21 @@ export class KafkaSource implements MessageSource {
       void this.#reconnect(null)
     }
     this.#watchdog = setInterval(() => void this.#watch(), WATCHDOG_INTERVAL_MS).unref()
+    if (this.#fetchPace) this.#paceTimer = setInterval(() => this.#pace(), FETCH_IDLE_AFTER_MS).unref()
+  }
+
+  /** Long-polls while nothing arrives, fetches as configured once messages flow (bridge/fetch-pace.ts). */
+  #pace(): void {
+    const consumer = this.#consumer
+    if (!consumer || !this.#fetchPace || this.#state !== 'consuming') return
+    const mode = this.#fetchPace.next(this.#received)
+    if (mode) this.#fetchPace.apply(consumer, mode)
   }
 
   async #connect(): Promise<void> {
     const consumer = this.#options.createConsumer()
     this.#consumer = consumer
+    this.#fetchPace?.reset()
     consumer.on('consumer:group:join', (payload) => {
       const partitions = (payload.assignments ?? [])
         .map((a) => `${a.topic}[${a.partitions.join(',')}]`)
@@ -285,6 +304,7 @@ export class KafkaSource implements MessageSource {
   async close(): Promise<void> {
     this.#state = 'closed'
     if (this.#watchdog) clearInterval(this.#watchdog)
+    if (this.#paceTimer) clearInterval(this.#paceTimer)
     const stream = this.#stream
     const consumer = this.#consumer
     this.#stream = null

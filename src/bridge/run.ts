@@ -102,6 +102,7 @@ export async function startBridge(
     topics,
     log,
     buffered: () => worker.buffered,
+    fetchIdleWaitMs: config.kafka.fetchIdleWaitMs,
     onFatal: (error) => {
       log.fatal({ err: error, reason: describeKafkaError(error) }, 'Kafka error no reconnect can heal')
       failWith(error)

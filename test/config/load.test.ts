@@ -36,6 +36,7 @@ test('an empty environment gives the documented defaults, in the sections every 
       heartbeatIntervalMs: 1000,
       fetchMinBytes: 65536,
       fetchMaxWaitMs: 20,
+      fetchIdleWaitMs: 250,
       securityProtocol: 'PLAINTEXT',
       saslMechanism: 'SCRAM-SHA-512',
       saslUsername: '',
