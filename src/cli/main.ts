@@ -17,6 +17,16 @@ import { registerScaleCommand } from './commands/scale.ts'
 import { registerStackCommands } from './commands/stack.ts'
 import { printError } from './output.ts'
 import { kafkaSecurityError } from '../kafka/security.ts'
+import { kafkaLibrary } from '../kafka/library.ts'
+
+/**
+ * Commands that never make a Kafka client skip loading the client library (~0.5 CPU-s: kafka/library.ts).
+ * Every other command loads it here, before it starts anything timed: loaded on its first client instead, it
+ * stalled the event loop mid-command (a `health` check's 1 s ClickHouse ping timed out while Kafka loaded).
+ */
+const WITHOUT_KAFKA = new Set(['help', 'query', 'candles', 'logs'])
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'))
+if (command !== undefined && !WITHOUT_KAFKA.has(command)) kafkaLibrary()
 
 const program = new Command()
 program
