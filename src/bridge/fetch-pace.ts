@@ -10,12 +10,13 @@ export interface FetchSettings {
 /**
  * Long-polls while a bridge has nothing to read. A fetch waits at the broker for KAFKA_FETCH_MIN_BYTES or
  * KAFKA_FETCH_MAX_WAIT_MS (64 KiB / 20 ms): right under load, but an idle bridge then fetches 50 times a second
- * for nothing, and each empty fetch costs the broker ~0.4 ms of CPU (3 idle bridges: 12 % of a core of
- * Kafka's, measured, docs/benchmarks.md). After `idleAfterMs` without a message, fetches ask for 1 byte and wait
- * up to `idleWaitMs`: the broker answers as soon as anything arrives (no added latency; the first message
- * after a quiet spell comes sooner than with 64 KiB), else after the long wait. The first look after messages
- * arrived again restores the busy settings. Pure policy on numbers (`next`); `apply` writes the consumer's
- * fetch options, which @platformatic/kafka reads for every fetch (its `kOptions`, exported for extensions).
+ * for nothing, and each empty fetch costs the broker ~0.4 ms of CPU (3 idle bridges: 11 % of a core of
+ * Kafka's, docs/benchmarks.md). Once a look (KafkaSource, every 100 ms) sees no new message, fetches ask for
+ * 1 byte and wait up to `idleWaitMs`: the broker answers as soon as anything arrives (no added latency; the
+ * first message after a quiet spell comes sooner than with 64 KiB), else after the long wait. The first look
+ * that sees messages again restores the busy settings. `next` is the policy (counts in, a decision out);
+ * `apply` writes the consumer's fetch options, which @platformatic/kafka reads for every fetch (its
+ * `kOptions`, exported for extensions; docs/decisions/kafka-client.md).
  */
 export class FetchPace {
   readonly #idle: FetchSettings
@@ -25,10 +26,6 @@ export class FetchPace {
 
   constructor(idleWaitMs: number) {
     this.#idle = { minBytes: 1, maxWaitTime: idleWaitMs }
-  }
-
-  get idling(): boolean {
-    return this.#idling
   }
 
   /** A new consumer starts with the busy settings it was built with. */

@@ -158,7 +158,7 @@ export const bridgeSettings = {
       'Once a bridge has received nothing for 100 ms, its fetches ask for 1 byte and wait up to this long: ' +
       'the broker answers as soon as a message arrives, so a quiet bridge polls a few times a second instead ' +
       'of every KAFKA_FETCH_MAX_WAIT_MS, at no latency cost (a pipeline of 3 bridges at 1 msg/s: Kafka 11 % → ' +
-      '5 % of a core, each bridge 3.7 % → 2.3 %). 0: always fetch as KAFKA_FETCH_MIN_BYTES and ' +
+      '5 % of a core, each bridge ~4 % → ~2.5 %). 0: always fetch as KAFKA_FETCH_MIN_BYTES and ' +
       'KAFKA_FETCH_MAX_WAIT_MS say.',
     readBy: '`bridge`'
   },
