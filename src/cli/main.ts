@@ -20,19 +20,23 @@ import { kafkaSecurityError } from '../kafka/security.ts'
 import { kafkaLibrary } from '../kafka/library.ts'
 
 /**
- * Commands that never make a Kafka client skip loading the client library (~0.5 CPU-s: kafka/library.ts).
- * Every other command loads it here, before it starts anything timed: loaded on its first client instead, it
- * stalled the event loop mid-command (a `health` check's 1 s ClickHouse ping timed out while Kafka loaded).
+ * Commands that never make a Kafka client skip loading the client library (~0.5 CPU-s: kafka/library.ts);
+ * help never runs an action, so it skips it too. Every other command loads it just before its action, before it
+ * starts anything timed: loaded on its first client instead, it stalled the event loop mid-command (a `health`
+ * check's 1 s ClickHouse ping timed out while Kafka loaded).
  */
-const WITHOUT_KAFKA = new Set(['help', 'query', 'candles', 'logs'])
-const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'))
-if (command !== undefined && !WITHOUT_KAFKA.has(command)) kafkaLibrary()
+const WITHOUT_KAFKA = new Set(['query', 'candles', 'logs'])
 
 const program = new Command()
 program
   .name('tickbridge')
   .description('Real-time market data: exchange feeds -> Apache Kafka -> ClickHouse')
   .showHelpAfterError()
+  .hook('preAction', (_program, action) => {
+    let command = action
+    while (command.parent && command.parent !== program) command = command.parent
+    if (!WITHOUT_KAFKA.has(command.name())) kafkaLibrary()
+  })
 
 registerStackCommands(program)
 registerPipelineCommands(program)
