@@ -154,6 +154,42 @@ async function partsByTable(from: Date, to: Date): Promise<TableParts[] | null> 
     )
 }
 
+interface QueryCpu {
+  kind: string
+  queries: number
+  cpuSeconds: number
+}
+
+/**
+ * The server's CPU per kind of query between two times, from `system.query_log` (the local stack's servers log
+ * every query with its ProfileEvents; a server without it gives null): inserts per table, candle recomputes
+ * (INSERT … SELECT), reads. ClickHouse's CPU less these is merges and background work.
+ */
+async function queryCpu(from: Date, to: Date): Promise<QueryCpu[] | null> {
+  const exists = await countRows(
+    clickhouse,
+    `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = 'query_log'`
+  )
+  if (!exists) return null
+  const t = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
+  const event = (name: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${name}')]`
+  const target = `replaceRegexpOne(extract(query, 'INSERT INTO ([^ (]+)'), '^.*[.]', '')`
+  return clickhouse
+    .query({
+      query: `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}),
+          query LIKE 'INSERT%', concat('insert into ', ${target}), 'select') AS kind,
+        count() AS queries, sum(${event('UserTimeMicroseconds')} + ${event('SystemTimeMicroseconds')}) / 1e6 AS cpuSeconds
+        FROM system.query_log WHERE type = 2 AND event_time >= ${t(from)} AND event_time < ${t(to)}
+          AND position(query, '${db}.') > 0
+        GROUP BY kind ORDER BY cpuSeconds DESC`,
+      format: 'JSONEachRow'
+    })
+    .then((r) => r.json<Record<keyof QueryCpu, string>>())
+    .then((rows) =>
+      rows.map((r) => ({ kind: r.kind, queries: Number(r.queries), cpuSeconds: Number(r.cpuSeconds) }))
+    )
+}
+
 async function tableRows(): Promise<Record<string, number>> {
   const rows: Record<string, number> = {}
   for (const t of ['trades', 'depth', 'quotes', 'candles'])
@@ -234,7 +270,9 @@ try {
   if (stop.signal.aborted) throw new Error('interrupted')
   const cpu = meter.stop()
   const [eventsAfter, rowsAfter] = [await clickhouseEvents(), await tableRows()]
-  const parts = await partsByTable(windowStart, new Date())
+  const windowEnd = new Date()
+  const parts = await partsByTable(windowStart, windowEnd) // flushes the server's logs
+  const queries = await queryCpu(windowStart, windowEnd)
   const gone = processes.filter((p) => !isAlive(p.pid))
   if (gone.length) say(`WARNING: ${gone.map((p) => p.name).join(', ')} exited during the window`)
 
@@ -306,6 +344,29 @@ try {
           ])
         ])
     )
+  const clickhouseCpu = cpu.processes.find((p) => p.group === 'clickhouse')?.cpuSeconds
+  if (queries && clickhouseCpu !== undefined) {
+    const inQueries = queries.reduce((sum, q) => sum + q.cpuSeconds, 0)
+    const share = (s: number) => `${f1((s / window) * 100)} %`
+    say(
+      `\nClickHouse's CPU per kind of query (system.query_log of ${db}; % of one core):\n` +
+        table([
+          ['kind', 'queries', 'CPU-s', '% of one core'],
+          ...queries.map((q) => [
+            q.kind,
+            q.queries.toLocaleString('en-US'),
+            q.cpuSeconds.toFixed(2),
+            share(q.cpuSeconds)
+          ]),
+          [
+            'merges and background (the rest)',
+            '',
+            (clickhouseCpu - inQueries).toFixed(2),
+            share(clickhouseCpu - inQueries)
+          ]
+        ])
+    )
+  }
   console.log(
     JSON.stringify({
       benchmark: 'pipeline',
@@ -337,7 +398,8 @@ try {
         mergedPerInsertedRow: Number((delta('MergedRows') / Math.max(1, delta('InsertedRows'))).toFixed(2))
       },
       rowsIntoThisPipeline: ours,
-      partsByTable: parts
+      partsByTable: parts,
+      clickhouseCpuByQuery: queries
     })
   )
 } catch (error) {

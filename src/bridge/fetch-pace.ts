@@ -7,25 +7,38 @@ export interface FetchSettings {
   maxWaitTime: number
 }
 
+/** How early an aligned fetch is asked to land before its batch is due: the reply's trip and its parsing. */
+export const ALIGN_LEAD_MS = 10
+
 /**
- * Long-polls while a bridge has nothing to read. A fetch waits at the broker for KAFKA_FETCH_MIN_BYTES or
- * KAFKA_FETCH_MAX_WAIT_MS (64 KiB / 20 ms): right under load, but an idle bridge then fetches 50 times a second
- * for nothing, and each empty fetch costs the broker ~0.4 ms of CPU (3 idle bridges: 11 % of a core of
- * Kafka's, docs/benchmarks.md). Once a look (KafkaSource, every 100 ms) sees no new message, fetches ask for
- * 1 byte and wait up to `idleWaitMs`: the broker answers as soon as anything arrives (no added latency; the
- * first message after a quiet spell comes sooner than with 64 KiB), else after the long wait. The first look
- * that sees messages again restores the busy settings. `next` is the policy (counts in, a decision out);
- * `apply` writes the consumer's fetch options, which @platformatic/kafka reads for every fetch (its
- * `kOptions`, exported for extensions; docs/decisions/kafka-client.md).
+ * How long each fetch waits at the broker. A fetch waits for KAFKA_FETCH_MIN_BYTES or KAFKA_FETCH_MAX_WAIT_MS
+ * (64 KiB / 20 ms): right under load, but a bridge whose batches go by age (150 ms with 3 bridges) fetched ~7
+ * times per batch, and an idle one 50 times a second for nothing; each fetch costs the broker ~0.4 ms of CPU.
+ * Two rules, both free in latency:
+ * - **Aligned to the batch** (`dueAt`, the worker's earliest open batch): a fetch made while a batch is open
+ *   waits until just before that batch is due (at least the configured wait). What it brings would have waited
+ *   in the batch anyway; it lands in time to go with it. Under load the broker answers at KAFKA_FETCH_MIN_BYTES
+ *   as before.
+ * - **Idle**: once a look (KafkaSource, every 100 ms) sees no new message, fetches ask for 1 byte and wait up to
+ *   `idleWaitMs`: the broker answers as soon as anything arrives. The first look that sees messages again
+ *   restores the configured minimum.
+ * @platformatic/kafka reads `minBytes` and `maxWaitTime` from the consumer's options (its `kOptions`, exported
+ * for extensions) each time it builds a fetch: `install` makes `maxWaitTime` a getter asking `waitMs`, and
+ * `apply` writes `minBytes` (docs/decisions/kafka-client.md).
  */
 export class FetchPace {
-  readonly #idle: FetchSettings
+  readonly #idleWaitMs: number
+  readonly #dueAt: (() => number | null) | null
   #busy: FetchSettings | null = null
   #idling = false
   #lastReceived = -1
+  /** The batch deadline the fetch in flight was timed to land before; null when it was not aligned. */
+  #aimedAt: number | null = null
 
-  constructor(idleWaitMs: number) {
-    this.#idle = { minBytes: 1, maxWaitTime: idleWaitMs }
+  /** `idleWaitMs` 0: never idle; `dueAt` unset: never aligned. */
+  constructor(idleWaitMs: number, dueAt?: () => number | null) {
+    this.#idleWaitMs = idleWaitMs
+    this.#dueAt = dueAt ?? null
   }
 
   /** A new consumer starts with the busy settings it was built with. */
@@ -39,6 +52,7 @@ export class FetchPace {
    * from now on, or null for no change. Nothing received since the last call = idle.
    */
   next(received: number): 'idle' | 'busy' | null {
+    if (this.#idleWaitMs <= 0) return null
     const quiet = received === this.#lastReceived
     this.#lastReceived = received
     if (quiet === this.#idling) return null
@@ -46,13 +60,54 @@ export class FetchPace {
     return quiet ? 'idle' : 'busy'
   }
 
+  /** The wait of a fetch built at `now`: idle, aligned to the open batch, or the configured one. */
+  waitMs(now: number): number {
+    const busy = this.#busy?.maxWaitTime ?? 0
+    this.#aimedAt = null
+    if (this.#idling) return this.#idleWaitMs
+    const dueAt = this.#dueAt?.() ?? null
+    if (dueAt === null || dueAt - now - ALIGN_LEAD_MS <= busy) return busy
+    this.#aimedAt = dueAt
+    return dueAt - now - ALIGN_LEAD_MS
+  }
+
+  /** A fetch landed. */
+  landed(): void {
+    this.#aimedAt = null
+  }
+
+  /** A fetch timed to land before `dueAt` is still on its way (a busy machine can make it a little late). */
+  landingBefore(dueAt: number): boolean {
+    return this.#aimedAt !== null && this.#aimedAt <= dueAt
+  }
+
+  /**
+   * Takes over the consumer's fetch options: remembers the settings it was built with (the busy ones) and, when
+   * aligning, makes `maxWaitTime` ask `waitMs` at each fetch.
+   */
+  install(consumer: BufferConsumer): void {
+    const options = optionsOf(consumer)
+    if (!options) return
+    this.#busy = { minBytes: options.minBytes, maxWaitTime: options.maxWaitTime }
+    if (!this.#dueAt) return
+    Object.defineProperty(options, 'maxWaitTime', {
+      get: () => this.waitMs(Date.now()),
+      set: () => undefined,
+      enumerable: true,
+      configurable: true
+    })
+  }
+
   /** Applies the settings `next` chose to the consumer (the busy ones are those it was built with). */
   apply(consumer: BufferConsumer, mode: 'idle' | 'busy'): void {
-    const options = (consumer as unknown as Record<symbol, FetchSettings>)[kafkaLibrary().kOptions]
-    if (!options) return
-    this.#busy ??= { minBytes: options.minBytes, maxWaitTime: options.maxWaitTime }
-    const settings = mode === 'idle' ? this.#idle : this.#busy
-    options.minBytes = settings.minBytes
-    options.maxWaitTime = settings.maxWaitTime
+    const options = optionsOf(consumer)
+    if (!options || !this.#busy) return
+    options.minBytes = mode === 'idle' ? 1 : this.#busy.minBytes
+    // Aligned, the getter reads #idling; else the wait is written here.
+    if (!this.#dueAt) options.maxWaitTime = mode === 'idle' ? this.#idleWaitMs : this.#busy.maxWaitTime
   }
+}
+
+function optionsOf(consumer: BufferConsumer): FetchSettings | undefined {
+  return (consumer as unknown as Record<symbol, FetchSettings>)[kafkaLibrary().kOptions]
 }

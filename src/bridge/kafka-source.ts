@@ -7,8 +7,8 @@ import type { BufferConsumer } from '../kafka/clients.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
 import { kafkaSecurityError } from '../kafka/security.ts'
-import { FetchPace } from './fetch-pace.ts'
-import type { MessageSource, SourceMessage } from './ports.ts'
+import { ALIGN_LEAD_MS, FetchPace } from './fetch-pace.ts'
+import type { BatchClock, MessageSource, SourceMessage } from './ports.ts'
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 
@@ -30,6 +30,8 @@ export interface KafkaSourceOptions {
   buffered?: () => number
   /** Long-poll this long (ms) once nothing arrived for FETCH_IDLE_AFTER_MS (bridge/fetch-pace.ts); 0 or unset: never. */
   fetchIdleWaitMs?: number
+  /** The worker's batch deadlines: fetches made while a batch is open land just before it is due (fetch-pace.ts). */
+  batchClock?: BatchClock
 }
 
 /** Why a member was given up and rebuilt; retriable, like everything the rebuild heals. */
@@ -72,7 +74,9 @@ export class KafkaSource implements MessageSource {
     this.#options = options
     this.#log = options.log
     const idleWaitMs = options.fetchIdleWaitMs ?? 0
-    this.#fetchPace = idleWaitMs > 0 ? new FetchPace(idleWaitMs) : null
+    const clock = options.batchClock
+    this.#fetchPace =
+      idleWaitMs > 0 || clock ? new FetchPace(idleWaitMs, clock && (() => clock.nextDueAt())) : null
   }
 
   get state(): SourceState {
@@ -110,7 +114,8 @@ export class KafkaSource implements MessageSource {
       void this.#reconnect(null)
     }
     this.#watchdog = setInterval(() => void this.#watch(), WATCHDOG_INTERVAL_MS).unref()
-    if (this.#fetchPace) this.#paceTimer = setInterval(() => this.#pace(), FETCH_IDLE_AFTER_MS).unref()
+    if (this.#fetchPace && (this.#options.fetchIdleWaitMs ?? 0) > 0)
+      this.#paceTimer = setInterval(() => this.#pace(), FETCH_IDLE_AFTER_MS).unref()
   }
 
   /** Long-polls while nothing arrives, fetches as configured once messages flow (bridge/fetch-pace.ts). */
@@ -125,6 +130,7 @@ export class KafkaSource implements MessageSource {
     const consumer = this.#options.createConsumer()
     this.#consumer = consumer
     this.#fetchPace?.reset()
+    this.#fetchPace?.install(consumer)
     consumer.on('consumer:group:join', (payload) => {
       const partitions = (payload.assignments ?? [])
         .map((a) => `${a.topic}[${a.partitions.join(',')}]`)
@@ -157,6 +163,15 @@ export class KafkaSource implements MessageSource {
       stream.on('error', (error) => this.#lost(consumer, error))
       stream.on('close', () => this.#lost(consumer, memberLost('the consume stream closed')))
       if (this.#paused) stream.pause()
+      const clock = this.#options.batchClock
+      // A fetch landed; its messages are handed on synchronously after this event: then flush what it was
+      // timed for, before the stream's next fetch is built (both on the next tick, this first).
+      if (clock) {
+        stream.on('fetch', () => {
+          this.#fetchPace?.landed()
+          process.nextTick(() => clock.flushDueWithin(ALIGN_LEAD_MS))
+        })
+      }
       // Kafka's message objects already have the SourceMessage shape: hand them on without copying.
       const onMessage = this.#onMessage as (message: SourceMessage) => void
       stream.on('data', (message: SourceMessage) => {
@@ -249,6 +264,11 @@ export class KafkaSource implements MessageSource {
       consumer,
       memberLost(`no message for ${idleMs} ms while ${unread} wait in assigned partitions`)
     )
+  }
+
+  /** A fetch timed to land before the batch due at `dueAt` is still on its way (bridge/fetch-pace.ts). */
+  fetchLandingBefore(dueAt: number): boolean {
+    return this.#state === 'consuming' && !this.#paused && (this.#fetchPace?.landingBefore(dueAt) ?? false)
   }
 
   pause(): void {

@@ -65,6 +65,10 @@ export class MergedSource implements MessageSource {
     return owned
   }
 
+  fetchLandingBefore(dueAt: number): boolean {
+    return this.#sources.some((source) => source.fetchLandingBefore?.(dueAt) ?? false)
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.#sources.map((source) => source.close()))
   }

@@ -19,6 +19,16 @@ export interface MessageSource {
   /** Partitions currently assigned to this instance; undefined when not known (then nothing is filtered). */
   ownedPartitions(): Set<PartitionKey> | undefined
   close(): Promise<void>
+  /** A read timed to land before the batch due at `dueAt` is still on its way: that batch may wait a little for it. */
+  fetchLandingBefore?(dueAt: number): boolean
+}
+
+/** The worker's batch deadlines, for a source that times its reads to them (bridge/fetch-pace.ts). */
+export interface BatchClock {
+  /** Epoch ms when the earliest open batch is due; null when none is open. */
+  nextDueAt(): number | null
+  /** A read timed to a batch has landed: flush the batches due within `withinMs`. */
+  flushDueWithin(withinMs: number): void
 }
 
 export interface RowSink {

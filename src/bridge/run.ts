@@ -103,6 +103,14 @@ export async function startBridge(
     log,
     buffered: () => worker.buffered,
     fetchIdleWaitMs: config.kafka.fetchIdleWaitMs,
+    ...(config.kafka.fetchAlign
+      ? {
+          batchClock: {
+            nextDueAt: () => worker.nextDueAt(),
+            flushDueWithin: (withinMs: number) => worker.flushDueWithin(withinMs)
+          }
+        }
+      : {}),
     onFatal: (error) => {
       log.fatal({ err: error, reason: describeKafkaError(error) }, 'Kafka error no reconnect can heal')
       failWith(error)

@@ -54,6 +54,12 @@ export interface WorkerDeps {
   onFatal?: (error: Error) => void
 }
 
+/**
+ * How long past its age bound a batch waits for a fetch that was timed to land before it (bridge/fetch-pace.ts)
+ * and is late: else that fetch's messages wait for the next batch, a whole batch age more.
+ */
+const FETCH_LANDING_GRACE_MS = 20
+
 interface Lane {
   name: LaneName
   open: Batch | null
@@ -218,12 +224,24 @@ export class BridgeWorker {
     lane.timer = setTimeout(
       () => {
         if (lane.open !== batch) return
-        if (this.#due(lane, batch)) this.#flush(lane)
+        if (this.#due(lane, batch) && this.#awaitsFetch(lane, batch))
+          this.#arm(lane, batch, lane.deadlines.dueAt + FETCH_LANDING_GRACE_MS)
+        else if (this.#due(lane, batch)) this.#flush(lane)
         // A timer can fire up to a millisecond before `at` by Date.now() (libuv's clock is not Date.now()'s):
         // look again at `at` then, not only at the age bound (an early batch waited for the scaled age).
         else this.#arm(lane, batch, Date.now() < at ? at : lane.deadlines.dueAt)
       },
       Math.max(0, at - Date.now())
+    )
+  }
+
+  /** Due by age only, within the grace, and a fetch timed to land before it is still on its way. */
+  #awaitsFetch(lane: Lane, batch: Batch): boolean {
+    const { dueAt } = lane.deadlines
+    return (
+      batch.size < this.#rules.maxRows &&
+      Date.now() < dueAt + FETCH_LANDING_GRACE_MS &&
+      (this.#deps.source.fetchLandingBefore?.(dueAt) ?? false)
     )
   }
 
@@ -270,6 +288,23 @@ export class BridgeWorker {
     this.#updatePressure()
     const next = lane.open
     if (next && this.#due(lane, next)) this.#flush(lane)
+  }
+
+  /** Epoch ms when the earliest open batch is due by age; null when none is open (bridge/fetch-pace.ts). */
+  nextDueAt(): number | null {
+    let earliest: number | null = null
+    for (const lane of this.#lanes.values()) {
+      if (lane.open && (earliest === null || lane.deadlines.dueAt < earliest)) earliest = lane.deadlines.dueAt
+    }
+    return earliest
+  }
+
+  /** A fetch timed to land just before its batch is due has landed: flush the batches due within `withinMs`. */
+  flushDueWithin(withinMs: number): void {
+    const horizon = Date.now() + withinMs
+    for (const lane of this.#lanes.values()) {
+      if (lane.open && lane.deadlines.dueAt <= horizon) this.#flush(lane)
+    }
   }
 
   /** Re-applies the policy now (the hub's cluster decision changed); `cause` explains it in the log. */

@@ -128,6 +128,7 @@ function writeClickHouseConfig(config: Config, layout: ServerLayout): void {
   <max_concurrent_queries>200</max_concurrent_queries>
   <timezone>UTC</timezone>
   <part_log><database>system</database><table>part_log</table><flush_interval_milliseconds>7500</flush_interval_milliseconds></part_log>
+  <query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>7500</flush_interval_milliseconds></query_log>
 ${extraXml}</yandex>
 `,
     // A cluster node's config may hold the password of its peers (remote_servers): readable by the owner only,
@@ -140,7 +141,7 @@ ${extraXml}</yandex>
     `<?xml version="1.0"?>
 <!-- The local default user. Set CLICKHOUSE_PASSWORD before \`tickbridge stack up\` to require a password. -->
 <yandex>
-  <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>8000000000</max_memory_usage><log_queries>1</log_queries></default></profiles>
   <users>
     <default>
       ${passwordXml(config.clickhouse.password)}

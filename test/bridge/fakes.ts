@@ -28,6 +28,12 @@ export class FakeSource implements MessageSource {
   /** Called after pause()/resume() is recorded, e.g. to capture the worker's fill at that moment. */
   onPause: () => void = () => undefined
   onResume: () => void = () => undefined
+  /** What fetchLandingBefore() answers: a read timed to the batch is on its way. */
+  landing = false
+
+  fetchLandingBefore(): boolean {
+    return this.landing
+  }
 
   async start(onMessage: (message: SourceMessage) => void): Promise<void> {
     this.onMessage = onMessage

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { FetchPace } from '../../src/bridge/fetch-pace.ts'
+import { ALIGN_LEAD_MS, FetchPace } from '../../src/bridge/fetch-pace.ts'
 
 test('the fetch pace long-polls after a look with no new message, and fetches as configured again once messages flow', () => {
   const pace = new FetchPace(250)
@@ -24,8 +24,43 @@ test('the fetch pace writes the consumer options each fetch reads: 1 byte and th
   const options = { minBytes: 65_536, maxWaitTime: 20, maxBytes: 2_097_152 }
   const consumer = { [kOptions]: options } as never
   const pace = new FetchPace(250)
+  pace.install(consumer)
   pace.apply(consumer, 'idle')
   assert.deepEqual(options, { minBytes: 1, maxWaitTime: 250, maxBytes: 2_097_152 })
   pace.apply(consumer, 'busy')
   assert.deepEqual(options, { minBytes: 65_536, maxWaitTime: 20, maxBytes: 2_097_152 })
+})
+
+test('aligned to the batch, a fetch waits until just before the open batch is due, never less than configured', async () => {
+  const { kOptions } = await import('@platformatic/kafka')
+  const options = { minBytes: 65_536, maxWaitTime: 20 }
+  const consumer = { [kOptions]: options } as never
+  let dueAt: number | null = null
+  const pace = new FetchPace(250, () => dueAt)
+  pace.install(consumer)
+  const now = Date.now()
+  assert.equal(pace.waitMs(now), 20, 'no batch open: the configured wait')
+  dueAt = now + 150
+  assert.equal(pace.waitMs(now), 150 - ALIGN_LEAD_MS, 'lands just before the batch is due')
+  dueAt = now + 15
+  assert.equal(pace.waitMs(now), 20, 'a batch due sooner than the configured wait: that wait')
+  // The library reads the option at each fetch it builds: a getter answering for that moment.
+  dueAt = Date.now() + 400
+  assert.ok(options.maxWaitTime > 300 && options.maxWaitTime <= 400 - ALIGN_LEAD_MS, `${options.maxWaitTime}`)
+  options.maxWaitTime = 5 // a write does not replace the rule
+  assert.ok(options.maxWaitTime > 300, `${options.maxWaitTime}`)
+  assert.equal(pace.next(0), null)
+  assert.equal(pace.next(0), 'idle')
+  pace.apply(consumer, 'idle')
+  assert.deepEqual({ ...options }, { minBytes: 1, maxWaitTime: 250 }, 'idle: 1 byte and the long wait')
+  assert.equal(pace.next(5), 'busy')
+  pace.apply(consumer, 'busy')
+  assert.equal(options.minBytes, 65_536)
+  assert.ok(options.maxWaitTime > 300, 'busy again: aligned')
+})
+
+test('without an idle wait the pace never idles (alignment alone)', () => {
+  const pace = new FetchPace(0, () => null)
+  assert.equal(pace.next(0), null)
+  assert.equal(pace.next(0), null)
 })

@@ -603,6 +603,53 @@ test('a small batch waits for the scaled age; one reaching batchEarlyRows after 
   assert.ok(Date.now() - second >= 400, `small batch inserted after ${Date.now() - second} ms`)
 })
 
+test('the batch clock: the earliest open batch is due at its age bound, and a landed fetch flushes the batches due within its lead', async () => {
+  const { worker, sink, source } = await startWorker({ batchMaxAgeMs: 1_000 })
+  assert.equal(worker.nextDueAt(), null, 'no batch open')
+  const opened = Date.now()
+  source.push(TRADES, 0, 0n, tradeJson('c-0'))
+  const dueAt = worker.nextDueAt()
+  assert.ok(dueAt !== null && dueAt >= opened + 1_000 && dueAt <= Date.now() + 1_000, `due at ${dueAt}`)
+  worker.flushDueWithin(100)
+  await sleep(20)
+  assert.equal(sink.attempts.length, 0, 'due in ~1 s: a fetch landing now does not flush it')
+  worker.flushDueWithin(1_000)
+  await eventually(
+    () => sink.accepted.length === 1,
+    () => `${sink.accepted.length} inserts`
+  )
+  assert.ok(
+    Date.now() - opened < 500,
+    `flushed by the landed fetch, ${Date.now() - opened} ms after it opened`
+  )
+  assert.deepEqual(ids(sink.rows('trades')), ['c-0'])
+  assert.equal(worker.nextDueAt(), null, 'nothing open after the flush')
+})
+
+test('a batch due while a fetch timed to it is still on its way waits for it, at most a short grace', async () => {
+  const { worker, sink, source } = await startWorker({ batchMaxAgeMs: 100 })
+  source.landing = true
+  source.push(TRADES, 0, 0n, tradeJson('g-0'))
+  await sleep(110)
+  assert.equal(sink.attempts.length, 0, 'due, but the fetch timed to it has not landed')
+  source.push(TRADES, 0, 1n, tradeJson('g-1')) // the late fetch lands
+  worker.flushDueWithin(10)
+  await eventually(
+    () => sink.accepted.length === 1,
+    () => `${sink.accepted.length} inserts`
+  )
+  assert.deepEqual(ids(sink.rows('trades')), ['g-0', 'g-1'], 'its messages went with the batch')
+  // A fetch that never lands holds the batch only for the grace.
+  const opened = Date.now()
+  source.push(TRADES, 0, 2n, tradeJson('g-2'))
+  await eventually(
+    () => sink.accepted.length === 2,
+    () => `${sink.accepted.length} inserts`
+  )
+  const waited = Date.now() - opened
+  assert.ok(waited >= 115 && waited < 400, `flushed ${waited} ms after it opened (age 100 ms + grace 20 ms)`)
+})
+
 test('behind a write buffer: rows are inserted at once, committed only after a flush stores them', async () => {
   const { worker, source, sink } = await startWorker({ batchMaxRows: 10 })
   const buffer = new FakeWriteBuffer()

@@ -37,6 +37,7 @@ test('an empty environment gives the documented defaults, in the sections every 
       fetchMinBytes: 65536,
       fetchMaxWaitMs: 20,
       fetchIdleWaitMs: 250,
+      fetchAlign: true,
       securityProtocol: 'PLAINTEXT',
       saslMechanism: 'SCRAM-SHA-512',
       saslUsername: '',

@@ -162,6 +162,17 @@ export const bridgeSettings = {
       'KAFKA_FETCH_MAX_WAIT_MS say.',
     readBy: '`bridge`'
   },
+  KAFKA_FETCH_ALIGN: {
+    section: 'kafka',
+    key: 'fetchAlign',
+    schema: { type: 'boolean', default: true },
+    description:
+      'A fetch made while a batch is open waits at the broker (for KAFKA_FETCH_MIN_BYTES) until just before ' +
+      'that batch is due, instead of KAFKA_FETCH_MAX_WAIT_MS: what it brings would have waited in the batch ' +
+      'anyway, so the bridge fetches about twice per batch instead of every KAFKA_FETCH_MAX_WAIT_MS, at no ' +
+      'latency cost. false: every fetch waits as KAFKA_FETCH_MAX_WAIT_MS says.',
+    readBy: '`bridge`'
+  },
   INSERT_RETRY_MAX_DELAY_MS: {
     section: 'bridge',
     key: 'insertRetryMaxDelayMs',
