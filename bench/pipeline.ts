@@ -174,9 +174,11 @@ async function queryCpu(from: Date, to: Date): Promise<QueryCpu[] | null> {
   const t = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
   const event = (name: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${name}')]`
   const target = `replaceRegexpOne(extract(query, 'INSERT INTO ([^ (]+)'), '^.*[.]', '')`
+  const source = `replaceRegexpOne(extract(query, 'FROM ([^ ]+)'), '^.*[.]', '')`
   return clickhouse
     .query({
-      query: `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}),
+      query: `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}, ' from ', ${source},
+            if(query LIKE '%ARRAY JOIN%', ' (rollups)', '')),
           query LIKE 'INSERT%', concat('insert into ', ${target}), 'select') AS kind,
         count() AS queries, sum(${event('UserTimeMicroseconds')} + ${event('SystemTimeMicroseconds')}) / 1e6 AS cpuSeconds
         FROM system.query_log WHERE type = 2 AND event_time >= ${t(from)} AND event_time < ${t(to)}
