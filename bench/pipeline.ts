@@ -347,7 +347,8 @@ try {
         ])
     )
   const clickhouseCpu = cpu.processes.find((p) => p.group === 'clickhouse')?.cpuSeconds
-  if (queries && clickhouseCpu !== undefined) {
+  // Only a private server's CPU is this pipeline's (and only its profile is known to log every query).
+  if (server && queries && clickhouseCpu !== undefined) {
     const inQueries = queries.reduce((sum, q) => sum + q.cpuSeconds, 0)
     const share = (s: number) => `${f1((s / window) * 100)} %`
     say(
