@@ -224,9 +224,11 @@ export class BridgeWorker {
     lane.timer = setTimeout(
       () => {
         if (lane.open !== batch) return
-        if (this.#due(lane, batch) && this.#awaitsFetch(lane, batch))
+        const due = this.#due(lane, batch)
+        // A fetch timed to this batch is late: it flushes the batch when it lands, or this timer after the grace.
+        if (due && this.#awaitsFetch(lane, batch))
           this.#arm(lane, batch, lane.deadlines.dueAt + FETCH_LANDING_GRACE_MS)
-        else if (this.#due(lane, batch)) this.#flush(lane)
+        else if (due) this.#flush(lane)
         // A timer can fire up to a millisecond before `at` by Date.now() (libuv's clock is not Date.now()'s):
         // look again at `at` then, not only at the age bound (an early batch waited for the scaled age).
         else this.#arm(lane, batch, Date.now() < at ? at : lane.deadlines.dueAt)
