@@ -146,8 +146,9 @@ export const bridgeSettings = {
     key: 'fetchMaxWaitMs',
     schema: { type: 'integer', minimum: 1, default: 20 },
     description:
-      "The longest a fetch waits for KAFKA_FETCH_MIN_BYTES: what a quiet partition adds to a message's " +
-      'latency at most.',
+      'The longest a fetch waits for KAFKA_FETCH_MIN_BYTES while no batch is open: what a quiet partition adds ' +
+      "to a message's latency at most. While a batch is open a fetch waits until just before it is due " +
+      '(KAFKA_FETCH_ALIGN), at least this long.',
     readBy: '`bridge`'
   },
   KAFKA_FETCH_IDLE_WAIT_MS: {
