@@ -120,25 +120,32 @@ interface TableParts {
   mergedRows: number
 }
 
+/** Whether the server keeps `system.<name>` (the local stack's servers keep part_log and query_log). */
+async function keepsSystemLog(name: string): Promise<boolean> {
+  const n = await countRows(
+    clickhouse,
+    `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = '${name}'`
+  )
+  return n > 0
+}
+
+/** A window bound as a ClickHouse DateTime literal (the logs' event_time has whole seconds). */
+const dateTimeSql = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
+
 /**
  * Parts written and merged per table between two times, from `system.part_log` (the local stack's servers keep
  * one; a server without it gives null). Which table's merges the merged rows are is what decides the remedy.
  */
 async function partsByTable(from: Date, to: Date): Promise<TableParts[] | null> {
-  const exists = await countRows(
-    clickhouse,
-    `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = 'part_log'`
-  )
-  if (!exists) return null
+  if (!(await keepsSystemLog('part_log'))) return null
   await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
-  const t = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
   return clickhouse
     .query({
       // One row per market table: 18.16 logs a renamed table's new parts under its old name (`trades`) and its
       // merges under the new one (`trades_local`, migration 4).
       query: `SELECT replaceRegexpOne(table, '_local$', '') AS table, countIf(event_type = 1) AS newParts, sumIf(rows, event_type = 1) AS insertedRows,
         countIf(event_type = 2) AS merges, sumIf(rows, event_type = 2) AS mergedRows
-        FROM system.part_log WHERE database = '${db}' AND event_time >= ${t(from)} AND event_time < ${t(to)}
+        FROM system.part_log WHERE database = '${db}' AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
         GROUP BY table ORDER BY mergedRows DESC`,
       format: 'JSONEachRow'
     })
@@ -166,12 +173,7 @@ interface QueryCpu {
  * (INSERT … SELECT), reads. ClickHouse's CPU less these is merges and background work.
  */
 async function queryCpu(from: Date, to: Date): Promise<QueryCpu[] | null> {
-  const exists = await countRows(
-    clickhouse,
-    `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = 'query_log'`
-  )
-  if (!exists) return null
-  const t = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
+  if (!(await keepsSystemLog('query_log'))) return null
   const event = (name: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${name}')]`
   const target = `replaceRegexpOne(extract(query, 'INSERT INTO ([^ (]+)'), '^.*[.]', '')`
   const source = `replaceRegexpOne(extract(query, 'FROM ([^ ]+)'), '^.*[.]', '')`
@@ -181,7 +183,7 @@ async function queryCpu(from: Date, to: Date): Promise<QueryCpu[] | null> {
             if(query LIKE '%ARRAY JOIN%', ' (rollups)', '')),
           query LIKE 'INSERT%', concat('insert into ', ${target}), 'select') AS kind,
         count() AS queries, sum(${event('UserTimeMicroseconds')} + ${event('SystemTimeMicroseconds')}) / 1e6 AS cpuSeconds
-        FROM system.query_log WHERE type = 2 AND event_time >= ${t(from)} AND event_time < ${t(to)}
+        FROM system.query_log WHERE type = 2 AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
           AND position(query, '${db}.') > 0
         GROUP BY kind ORDER BY cpuSeconds DESC`,
       format: 'JSONEachRow'

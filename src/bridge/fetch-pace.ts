@@ -41,6 +41,11 @@ export class FetchPace {
     this.#dueAt = dueAt ?? null
   }
 
+  /** Whether it long-polls when idle (an idle wait was given): then KafkaSource looks every 100 ms. */
+  get idles(): boolean {
+    return this.#idleWaitMs > 0
+  }
+
   /** A new consumer starts with the busy settings it was built with. */
   reset(): void {
     this.#idling = false
@@ -52,7 +57,7 @@ export class FetchPace {
    * from now on, or null for no change. Nothing received since the last call = idle.
    */
   next(received: number): 'idle' | 'busy' | null {
-    if (this.#idleWaitMs <= 0) return null
+    if (!this.idles) return null
     const quiet = received === this.#lastReceived
     this.#lastReceived = received
     if (quiet === this.#idling) return null

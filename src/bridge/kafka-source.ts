@@ -114,8 +114,7 @@ export class KafkaSource implements MessageSource {
       void this.#reconnect(null)
     }
     this.#watchdog = setInterval(() => void this.#watch(), WATCHDOG_INTERVAL_MS).unref()
-    if (this.#fetchPace && (this.#options.fetchIdleWaitMs ?? 0) > 0)
-      this.#paceTimer = setInterval(() => this.#pace(), FETCH_IDLE_AFTER_MS).unref()
+    if (this.#fetchPace?.idles) this.#paceTimer = setInterval(() => this.#pace(), FETCH_IDLE_AFTER_MS).unref()
   }
 
   /** Long-polls while nothing arrives, fetches as configured once messages flow (bridge/fetch-pace.ts). */
