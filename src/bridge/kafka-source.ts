@@ -1,16 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { MessagesStream } from '@platformatic/kafka'
 import type { Logger } from 'pino'
 import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
-import type { BufferConsumer } from '../kafka/clients.ts'
+import type { BufferConsumer, ConsumeStream } from '../kafka/clients.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
+import { closeQuietly, unreadMessages } from '../kafka/member.ts'
 import { kafkaSecurityError } from '../kafka/security.ts'
 import { ALIGN_LEAD_MS, FetchPace } from './fetch-pace.ts'
 import type { BatchClock, MessageSource, SourceMessage } from './ports.ts'
-
-type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 
 /** Where the source stands; anything but `consuming` makes the bridge not ready. */
 export type SourceState = 'starting' | 'consuming' | 'reconnecting' | 'failed' | 'closed'
@@ -41,7 +39,6 @@ const memberLost = (message: string) =>
 const WATCHDOG_INTERVAL_MS = 5_000
 /** How often the fetch pace looks at the messages received: this long without one = idle. */
 const FETCH_IDLE_AFTER_MS = 100
-const CLOSE_TIMEOUT_MS = 3_000
 
 /**
  * MessageSource over a Kafka consumer-group member, supervised. @platformatic/kafka ends a consume stream for
@@ -57,7 +54,7 @@ export class KafkaSource implements MessageSource {
   readonly #options: KafkaSourceOptions
   readonly #log: Logger
   #consumer: BufferConsumer | null = null
-  #stream: Stream | null = null
+  #stream: ConsumeStream | null = null
   #onMessage: ((message: SourceMessage) => void) | null = null
   #state: SourceState = 'starting'
   #paused = false
@@ -331,32 +328,4 @@ export class KafkaSource implements MessageSource {
     await stream?.close().catch(() => undefined)
     await consumer?.close().catch((error: unknown) => this.#log.warn({ err: error }, 'consumer close failed'))
   }
-}
-
-/** Messages in Kafka past this member's committed offsets, over the partitions it owns. */
-async function unreadMessages(consumer: BufferConsumer): Promise<bigint> {
-  const assignments = consumer.assignments ?? []
-  if (assignments.length === 0) return 0n
-  const [ends, committed] = await Promise.all([
-    consumer.listOffsets({ topics: assignments.map((a) => a.topic) }),
-    consumer.listCommittedOffsets({ topics: assignments })
-  ])
-  let unread = 0n
-  for (const { topic, partitions } of assignments) {
-    for (const p of partitions) {
-      const end = ends.get(topic)?.[p] ?? 0n
-      const at = committed.get(topic)?.[p] ?? -1n
-      if (end > (at < 0n ? 0n : at)) unread += end - (at < 0n ? 0n : at)
-    }
-  }
-  return unread
-}
-
-/** Closes a lost member without waiting on a broker that may be gone (no leave-group round trip). */
-async function closeQuietly(consumer: BufferConsumer, stream?: Stream | null): Promise<void> {
-  const closing = (async () => {
-    await stream?.close().catch(() => undefined)
-    await consumer.close(true).catch(() => undefined)
-  })()
-  await Promise.race([closing, sleep(CLOSE_TIMEOUT_MS)])
 }

@@ -2,22 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { PressureStates, type BackpressurePolicy, type PressureState } from '../core/backpressure.ts'
 import { OffsetTracker } from '../core/offset-tracker.ts'
-import { rowFor, tableNames, TableNames } from '../core/rows.ts'
+import { rowFor, TableNames } from '../core/rows.ts'
 import { scanTrade, TradeSpans } from '../core/trade-fast-path.ts'
 import { parseMessage } from '../core/validate.ts'
-import { Batch } from './batch.ts'
-import { BatchWriter, type LaneName } from './batch-writer.ts'
+import type { Batch } from './batch.ts'
+import { BatchLanes, type Lane } from './batch-lanes.ts'
+import { BatchWriter } from './batch-writer.ts'
 import { DLQ_LANE, WriteRetry } from './write-retry.ts'
 import type { CandleSink, DeadLetterSink, MessageSource, RowSink, SourceMessage } from './ports.ts'
 import { OffsetCommitter } from './offset-committer.ts'
 import { BridgeStats } from './stats.ts'
-import {
-  deadlinesFor,
-  isDue,
-  nextCheckAt,
-  type BatchDeadlines,
-  type BatchRules
-} from '../core/batch-schedule.ts'
 
 export interface WorkerOptions {
   instanceId: string
@@ -55,21 +49,6 @@ export interface WorkerDeps {
 }
 
 /**
- * How long past its age bound a batch waits for a fetch that was timed to land before it (bridge/fetch-pace.ts)
- * and is late: else that fetch's messages wait for the next batch, a whole batch age more.
- */
-const FETCH_LANDING_GRACE_MS = 20
-
-interface Lane {
-  name: LaneName
-  open: Batch | null
-  timer: NodeJS.Timeout | null
-  /** When the open batch is due (core/batch-schedule.ts). */
-  deadlines: BatchDeadlines
-  inflight: number
-}
-
-/**
  * The bridge: reads messages, validates them, batches rows per table, has each due batch written (BatchWriter:
  * insert, store, candles), and commits each partition only up to what ClickHouse (or the dead-letter topic)
  * acknowledged. Backpressure pauses the source when too many messages are held. IO is injected
@@ -79,7 +58,7 @@ export class BridgeWorker {
   readonly stats = new BridgeStats()
   readonly #deps: WorkerDeps
   readonly #tracker = new OffsetTracker()
-  readonly #lanes = new Map<LaneName, Lane>()
+  readonly #lanes: BatchLanes
   /** Scratch for the trade fast path, reused for every message. */
   readonly #spans = new TradeSpans()
   readonly #idle = new Set<() => void>()
@@ -92,13 +71,18 @@ export class BridgeWorker {
   readonly #committer: OffsetCommitter
   readonly #writes: WriteRetry
   readonly #writer: BatchWriter
-  readonly #rules: BatchRules
   #stopping = false
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
-    const { batchMaxRows, batchMaxAgeMs, batchEarlyRows = 0 } = deps.options
-    this.#rules = { maxRows: batchMaxRows, maxAgeMs: batchMaxAgeMs, earlyRows: batchEarlyRows }
+    const { batchMaxRows, batchMaxAgeMs, batchEarlyRows = 0, batchAgeScale } = deps.options
+    this.#lanes = new BatchLanes({
+      rules: { maxRows: batchMaxRows, maxAgeMs: batchMaxAgeMs, earlyRows: batchEarlyRows },
+      ...(batchAgeScale ? { ageScale: batchAgeScale } : {}),
+      startBatch: () => this.#tracker.startBatch(),
+      onDue: (lane) => this.#flush(lane),
+      fetchLandingBefore: (dueAt) => deps.source.fetchLandingBefore?.(dueAt) ?? false
+    })
     this.#writes = new WriteRetry({
       log: deps.log,
       maxDelayMs: deps.options.insertRetryMaxDelayMs,
@@ -121,15 +105,6 @@ export class BridgeWorker {
       (n) => this.stats.committed(n),
       (error) => deps.onFatal?.(error)
     )
-    for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
-      this.#lanes.set(name, {
-        name,
-        open: null,
-        timer: null,
-        deadlines: { dueAt: 0, earlyAt: 0 },
-        inflight: 0
-      })
-    }
   }
 
   get buffered(): number {
@@ -157,31 +132,28 @@ export class BridgeWorker {
     // Each add records the message's offset in the batch's offsets, held by the tracker until the batch settles.
     if (value && scanTrade(value, Date.now(), this.#spans)) {
       // The hot path: a canonical trade, checked and copied on its bytes (core/trade-fast-path.ts).
-      lane = this.#lane(TableNames.trade)
-      batch = this.#openBatch(lane)
+      lane = this.#lanes.get(TableNames.trade)
+      batch = this.#lanes.openBatch(lane)
       batch.addTrade(value, this.#spans, source)
       this.stats.received('trade')
     } else {
       const parsed = parseMessage(value)
       if (parsed.ok) {
         const { table, line } = rowFor(parsed.message)
-        lane = this.#lane(table)
-        batch = this.#openBatch(lane)
+        lane = this.#lanes.get(table)
+        batch = this.#lanes.openBatch(lane)
         batch.addRow(line, source, parsed.message)
         this.stats.received(parsed.message.type)
       } else {
-        lane = this.#lane(DLQ_LANE)
-        batch = this.#openBatch(lane)
+        lane = this.#lanes.get(DLQ_LANE)
+        batch = this.#lanes.openBatch(lane)
         batch.addLetter({ reason: parsed.reason, source })
         this.stats.received('invalid')
       }
     }
     this.#buffered++
     this.#updatePressure()
-    const { maxRows, earlyRows } = this.#rules
-    if (batch.size >= maxRows || (batch.size === earlyRows && Date.now() >= lane.deadlines.earlyAt)) {
-      this.#flush(lane)
-    }
+    if (this.#lanes.filledUp(lane, batch)) this.#flush(lane)
   }
 
   /** Stop reading, flush and insert what is held, commit, and close the source. */
@@ -192,7 +164,7 @@ export class BridgeWorker {
     this.#deps.sink.buffer?.hurry()
     this.#deps.candles?.hurry?.()
     this.#deps.source.pause()
-    for (const lane of this.#lanes.values()) this.#flush(lane, true)
+    for (const lane of this.#lanes.all()) this.#flush(lane, true)
     // The timeout's timer is cancelled once drained, or it would keep the process alive for the whole timeout.
     const timeout = new AbortController()
     const drained = await Promise.race([
@@ -205,60 +177,10 @@ export class BridgeWorker {
     return drained && this.#abandoned === 0
   }
 
-  #lane(name: LaneName): Lane {
-    return this.#lanes.get(name) as Lane
-  }
-
-  /** The lane's open batch; a new one (its offsets held by the tracker) when none is open. */
-  #openBatch(lane: Lane): Batch {
-    if (lane.open) return lane.open
-    const batch = new Batch(this.#tracker.startBatch())
-    lane.open = batch
-    lane.deadlines = deadlinesFor(Date.now(), this.#rules, this.#deps.options.batchAgeScale?.() ?? 1)
-    this.#arm(lane, batch, nextCheckAt(lane.deadlines))
-    return batch
-  }
-
-  /** Looks at the open batch at `at`: flushed if due then, else looked at again at its age bound. */
-  #arm(lane: Lane, batch: Batch, at: number): void {
-    lane.timer = setTimeout(
-      () => {
-        if (lane.open !== batch) return
-        const due = this.#due(lane, batch)
-        // A fetch timed to this batch is late: it flushes the batch when it lands, or this timer after the grace.
-        if (due && this.#awaitsFetch(lane, batch))
-          this.#arm(lane, batch, lane.deadlines.dueAt + FETCH_LANDING_GRACE_MS)
-        else if (due) this.#flush(lane)
-        // A timer can fire up to a millisecond before `at` by Date.now() (libuv's clock is not Date.now()'s):
-        // look again at `at` then, not only at the age bound (an early batch waited for the scaled age).
-        else this.#arm(lane, batch, Date.now() < at ? at : lane.deadlines.dueAt)
-      },
-      Math.max(0, at - Date.now())
-    )
-  }
-
-  /** Due by age only, within the grace, and a fetch timed to land before it is still on its way. */
-  #awaitsFetch(lane: Lane, batch: Batch): boolean {
-    const { dueAt } = lane.deadlines
-    return (
-      batch.size < this.#rules.maxRows &&
-      Date.now() < dueAt + FETCH_LANDING_GRACE_MS &&
-      (this.#deps.source.fetchLandingBefore?.(dueAt) ?? false)
-    )
-  }
-
-  /** The open batch is due: full, as old as its age bound, or large enough and as old as the unscaled age. */
-  #due(lane: Lane, batch: Batch): boolean {
-    return isDue(batch.size, Date.now(), lane.deadlines, this.#rules)
-  }
-
   #flush(lane: Lane, force = false): void {
-    const batch = lane.open
-    if (!batch || batch.size === 0) return
     if (!force && lane.inflight >= this.#deps.options.maxInflightPerLane) return // flushed when one completes
-    lane.open = null
-    if (lane.timer) clearTimeout(lane.timer)
-    lane.timer = null
+    const batch = this.#lanes.take(lane)
+    if (!batch) return
     lane.inflight++
     this.#unsettled++
     void this.#writer
@@ -289,24 +211,17 @@ export class BridgeWorker {
     this.#buffered -= batch.size
     this.#updatePressure()
     const next = lane.open
-    if (next && this.#due(lane, next)) this.#flush(lane)
+    if (next && this.#lanes.isDue(lane, next)) this.#flush(lane)
   }
 
   /** Epoch ms when the earliest open batch is due by age; null when none is open (bridge/fetch-pace.ts). */
   nextDueAt(): number | null {
-    let earliest: number | null = null
-    for (const lane of this.#lanes.values()) {
-      if (lane.open && (earliest === null || lane.deadlines.dueAt < earliest)) earliest = lane.deadlines.dueAt
-    }
-    return earliest
+    return this.#lanes.nextDueAt()
   }
 
   /** A fetch timed to land just before its batch is due has landed: flush the batches due within `withinMs`. */
   flushDueWithin(withinMs: number): void {
-    const horizon = Date.now() + withinMs
-    for (const lane of this.#lanes.values()) {
-      if (lane.open && lane.deadlines.dueAt <= horizon) this.#flush(lane)
-    }
+    for (const lane of this.#lanes.dueWithin(withinMs)) this.#flush(lane)
   }
 
   /** Re-applies the policy now (the hub's cluster decision changed); `cause` explains it in the log. */
@@ -345,8 +260,7 @@ export class BridgeWorker {
   }
 
   #checkIdle(): void {
-    const busy = this.#unsettled > 0 || [...this.#lanes.values()].some((lane) => (lane.open?.size ?? 0) > 0)
-    if (busy) return
+    if (this.#unsettled > 0 || this.#lanes.holdsMessages()) return
     for (const resolve of this.#idle) resolve()
     this.#idle.clear()
   }

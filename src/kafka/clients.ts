@@ -1,4 +1,4 @@
-import type { Admin, Consumer, Producer } from '@platformatic/kafka'
+import type { Admin, Consumer, MessagesStream, Producer } from '@platformatic/kafka'
 import { kafkaLibrary } from './library.ts'
 import type { KafkaConfig } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
@@ -11,6 +11,8 @@ import { connectionSecurity } from './security.ts'
  */
 export type StringProducer = Producer<string, string, string, string>
 export type BufferConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>
+/** A BufferConsumer's consume stream. */
+export type ConsumeStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 
 /** What every client shares, its TLS and SASL options (KAFKA_SECURITY_PROTOCOL, …: ./security.ts) included. */
 const common = (config: KafkaConfig, clientId: string) => ({

@@ -1,0 +1,152 @@
+import type { BatchOffsets } from '../core/offset-tracker.ts'
+import { tableNames } from '../core/rows.ts'
+import {
+  deadlinesFor,
+  isDue,
+  nextCheckAt,
+  type BatchDeadlines,
+  type BatchRules
+} from '../core/batch-schedule.ts'
+import { Batch } from './batch.ts'
+import type { LaneName } from './batch-writer.ts'
+import { DLQ_LANE } from './write-retry.ts'
+
+/**
+ * How long past its age bound a batch waits for a fetch that was timed to land before it (bridge/fetch-pace.ts)
+ * and is late: else that fetch's messages wait for the next batch, a whole batch age more.
+ */
+export const FETCH_LANDING_GRACE_MS = 20
+
+/** One table's (or the dead-letter topic's) batches: the open one, its deadlines and timer, inserts in flight. */
+export interface Lane {
+  readonly name: LaneName
+  open: Batch | null
+  timer: NodeJS.Timeout | null
+  /** When the open batch is due (core/batch-schedule.ts). */
+  deadlines: BatchDeadlines
+  inflight: number
+}
+
+export interface BatchLanesOptions {
+  rules: BatchRules
+  /** How many times longer than the age bound a batch may wait (read when a batch opens; ≥ 1). */
+  ageScale?: () => number
+  /** A new batch's offsets, held by the offset tracker until the batch settles. */
+  startBatch: () => BatchOffsets
+  /** The lane's open batch is due: write it (or leave it open while the lane's inserts are all in flight). */
+  onDue: (lane: Lane) => void
+  /** A fetch timed to land before `dueAt` is still on its way (MessageSource.fetchLandingBefore). */
+  fetchLandingBefore?: (dueAt: number) => boolean
+}
+
+/**
+ * The worker's batch clock: one lane per table and one for the dead-letter topic, each with at most one open
+ * batch and a timer that looks at it when it may be due — full, as old as its (scaled) age bound, or large
+ * enough and as old as the unscaled one (core/batch-schedule.ts). A batch due by age while a fetch timed for it
+ * is late waits for that fetch up to FETCH_LANDING_GRACE_MS. Writing, committing and pressure stay with the worker.
+ */
+export class BatchLanes {
+  readonly #options: BatchLanesOptions
+  readonly #lanes = new Map<LaneName, Lane>()
+
+  constructor(options: BatchLanesOptions) {
+    this.#options = options
+    for (const name of [...tableNames, DLQ_LANE] as LaneName[]) {
+      this.#lanes.set(name, {
+        name,
+        open: null,
+        timer: null,
+        deadlines: { dueAt: 0, earlyAt: 0 },
+        inflight: 0
+      })
+    }
+  }
+
+  get(name: LaneName): Lane {
+    return this.#lanes.get(name) as Lane
+  }
+
+  all(): IterableIterator<Lane> {
+    return this.#lanes.values()
+  }
+
+  /** Whether any lane holds messages not yet handed to a write. */
+  holdsMessages(): boolean {
+    for (const lane of this.#lanes.values()) if ((lane.open?.size ?? 0) > 0) return true
+    return false
+  }
+
+  /** The lane's open batch; a new one, with its deadlines and timer, when none is open. */
+  openBatch(lane: Lane): Batch {
+    if (lane.open) return lane.open
+    const batch = new Batch(this.#options.startBatch())
+    lane.open = batch
+    lane.deadlines = deadlinesFor(Date.now(), this.#options.rules, this.#options.ageScale?.() ?? 1)
+    this.#arm(lane, batch, nextCheckAt(lane.deadlines))
+    return batch
+  }
+
+  /** Closes the lane's open batch (to be written) and stops its timer; null when it holds nothing. */
+  take(lane: Lane): Batch | null {
+    const batch = lane.open
+    if (!batch || batch.size === 0) return null
+    lane.open = null
+    if (lane.timer) clearTimeout(lane.timer)
+    lane.timer = null
+    return batch
+  }
+
+  /** The open batch is due: full, as old as its age bound, or large enough and as old as the unscaled age. */
+  isDue(lane: Lane, batch: Batch): boolean {
+    return isDue(batch.size, Date.now(), lane.deadlines, this.#options.rules)
+  }
+
+  /** The message just added made the batch full, or large enough past its early check. */
+  filledUp(lane: Lane, batch: Batch): boolean {
+    const { maxRows, earlyRows } = this.#options.rules
+    return batch.size >= maxRows || (batch.size === earlyRows && Date.now() >= lane.deadlines.earlyAt)
+  }
+
+  /** Epoch ms when the earliest open batch is due by age; null when none is open (bridge/fetch-pace.ts). */
+  nextDueAt(): number | null {
+    let earliest: number | null = null
+    for (const lane of this.#lanes.values()) {
+      if (lane.open && (earliest === null || lane.deadlines.dueAt < earliest)) earliest = lane.deadlines.dueAt
+    }
+    return earliest
+  }
+
+  /** The lanes whose open batch is due by age within `withinMs` (a fetch timed for them has landed). */
+  *dueWithin(withinMs: number): Generator<Lane> {
+    const horizon = Date.now() + withinMs
+    for (const lane of this.#lanes.values()) if (lane.open && lane.deadlines.dueAt <= horizon) yield lane
+  }
+
+  /** Looks at the open batch at `at`: handed to onDue if due then, else looked at again at its age bound. */
+  #arm(lane: Lane, batch: Batch, at: number): void {
+    lane.timer = setTimeout(
+      () => {
+        if (lane.open !== batch) return
+        const due = this.isDue(lane, batch)
+        // A fetch timed to this batch is late: it flushes the batch when it lands, or this timer after the grace.
+        if (due && this.#awaitsFetch(lane, batch))
+          this.#arm(lane, batch, lane.deadlines.dueAt + FETCH_LANDING_GRACE_MS)
+        else if (due) this.#options.onDue(lane)
+        // A timer can fire up to a millisecond before `at` by Date.now() (libuv's clock is not Date.now()'s):
+        // look again at `at` then, not only at the age bound (an early batch waited for the scaled age).
+        else this.#arm(lane, batch, Date.now() < at ? at : lane.deadlines.dueAt)
+      },
+      Math.max(0, at - Date.now())
+    )
+  }
+
+  /** Due by age only, within the grace, and a fetch timed to land before it is still on its way. */
+  #awaitsFetch(lane: Lane, batch: Batch): boolean {
+    const { dueAt } = lane.deadlines
+    return (
+      batch.size < this.#options.rules.maxRows &&
+      Date.now() < dueAt + FETCH_LANDING_GRACE_MS &&
+      (this.#options.fetchLandingBefore?.(dueAt) ?? false)
+    )
+  }
+}

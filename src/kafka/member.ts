@@ -1,0 +1,37 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { BufferConsumer, ConsumeStream } from './clients.ts'
+
+/** Helpers for a consumer-group member the bridge supervises (bridge/kafka-source.ts). */
+
+const CLOSE_TIMEOUT_MS = 3_000
+
+/** Messages in Kafka past this member's committed offsets, over the partitions it owns. */
+export async function unreadMessages(consumer: BufferConsumer): Promise<bigint> {
+  const assignments = consumer.assignments ?? []
+  if (assignments.length === 0) return 0n
+  const [ends, committed] = await Promise.all([
+    consumer.listOffsets({ topics: assignments.map((a) => a.topic) }),
+    consumer.listCommittedOffsets({ topics: assignments })
+  ])
+  let unread = 0n
+  for (const { topic, partitions } of assignments) {
+    for (const p of partitions) {
+      const end = ends.get(topic)?.[p] ?? 0n
+      const at = committed.get(topic)?.[p] ?? -1n
+      if (end > (at < 0n ? 0n : at)) unread += end - (at < 0n ? 0n : at)
+    }
+  }
+  return unread
+}
+
+/**
+ * Closes a lost member without waiting on a broker that may be gone (no leave-group round trip), giving up
+ * after CLOSE_TIMEOUT_MS.
+ */
+export async function closeQuietly(consumer: BufferConsumer, stream?: ConsumeStream | null): Promise<void> {
+  const closing = (async () => {
+    await stream?.close().catch(() => undefined)
+    await consumer.close(true).catch(() => undefined)
+  })()
+  await Promise.race([closing, sleep(CLOSE_TIMEOUT_MS)])
+}
