@@ -103,9 +103,7 @@ export async function startBridge(
     log,
     buffered: () => worker.buffered,
     fetchIdleWaitMs: config.kafka.fetchIdleWaitMs,
-    // Not on a ClickHouse cluster yet: there the validate failover check failed 3 times in 4 with aligned fetches
-    // (lag did not come back within 40 s) and passed with them off (docs/benchmarks.md); not yet understood.
-    ...(config.kafka.fetchAlign && !config.clickhouse.cluster
+    ...(config.kafka.fetchAlign
       ? {
           batchClock: {
             nextDueAt: () => worker.nextDueAt(),

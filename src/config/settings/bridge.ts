@@ -171,9 +171,7 @@ export const bridgeSettings = {
       'A fetch made while a batch is open waits at the broker (for KAFKA_FETCH_MIN_BYTES) until just before ' +
       'that batch is due, instead of KAFKA_FETCH_MAX_WAIT_MS: what it brings would have waited in the batch ' +
       'anyway, so the bridge fetches about twice per batch instead of every KAFKA_FETCH_MAX_WAIT_MS, at no ' +
-      'latency cost. false: every fetch waits as KAFKA_FETCH_MAX_WAIT_MS says. Not applied on a ClickHouse ' +
-      'cluster (CLICKHOUSE_CLUSTER) for now: after a failover there, the bridges did not bring lag back within ' +
-      '40 s in 3 of 4 validate runs with it, and did without it (docs/benchmarks.md).',
+      'latency cost. false: every fetch waits as KAFKA_FETCH_MAX_WAIT_MS says.',
     readBy: '`bridge`'
   },
   INSERT_RETRY_MAX_DELAY_MS: {
