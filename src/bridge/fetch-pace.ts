@@ -10,6 +10,14 @@ export interface FetchSettings {
 /** How early an aligned fetch is asked to land before its batch is due: the reply's trip and its parsing. */
 export const ALIGN_LEAD_MS = 10
 
+/** A fetch this long past the latest it should have landed is forgotten. */
+const STALE_AFTER_MS = 1_000
+
+interface InFlightFetch {
+  aimedAt: number | null
+  landsBy: number
+}
+
 /**
  * How long each fetch waits at the broker. A fetch waits for KAFKA_FETCH_MIN_BYTES or KAFKA_FETCH_MAX_WAIT_MS
  * (64 KiB / 20 ms): right under load, but a bridge whose batches go by age (150 ms with 3 bridges) fetched ~7
@@ -19,6 +27,8 @@ export const ALIGN_LEAD_MS = 10
  *   waits until just before that batch is due (at least the configured wait). What it brings would have waited
  *   in the batch anyway; it lands in time to go with it. Under load the broker answers at KAFKA_FETCH_MIN_BYTES
  *   as before.
+ *   With several brokers a fetch per broker is in flight, each timed when built: a landing flushes only once
+ *   none timed to a batch is still on its way, or the others' messages would wait a whole batch more.
  * - **Idle**: once a look (KafkaSource, every 100 ms) sees no new message, fetches ask for 1 byte and wait up to
  *   `idleWaitMs`: the broker answers as soon as anything arrives. The first look that sees messages again
  *   restores the configured minimum.
@@ -32,8 +42,11 @@ export class FetchPace {
   #busy: FetchSettings | null = null
   #idling = false
   #lastReceived = -1
-  /** The batch deadline the fetch in flight was timed to land before; null when it was not aligned. */
-  #aimedAt: number | null = null
+  /**
+   * The fetches built and not yet landed, oldest first: the batch deadline each was timed to land before (null:
+   * not aligned) and when it lands at the latest. A consumer has one fetch in flight per broker it reads from.
+   */
+  #inFlight: InFlightFetch[] = []
 
   /** `idleWaitMs` 0: never idle; `dueAt` unset: never aligned. */
   constructor(idleWaitMs: number, dueAt?: () => number | null) {
@@ -50,6 +63,7 @@ export class FetchPace {
   reset(): void {
     this.#idling = false
     this.#lastReceived = -1
+    this.#inFlight = []
   }
 
   /**
@@ -67,23 +81,51 @@ export class FetchPace {
 
   /** The wait of a fetch built at `now`: idle, aligned to the open batch, or the configured one. */
   waitMs(now: number): number {
-    const busy = this.#busy?.maxWaitTime ?? 0
-    this.#aimedAt = null
-    if (this.#idling) return this.#idleWaitMs
-    const dueAt = this.#dueAt?.() ?? null
-    if (dueAt === null || dueAt - now - ALIGN_LEAD_MS <= busy) return busy
-    this.#aimedAt = dueAt
-    return dueAt - now - ALIGN_LEAD_MS
+    const { waitMs, aimedAt } = this.#wait(now)
+    this.#forgetStale(now)
+    this.#inFlight.push({ aimedAt, landsBy: now + waitMs })
+    return waitMs
   }
 
-  /** A fetch landed. */
+  #wait(now: number): { waitMs: number; aimedAt: number | null } {
+    const busy = this.#busy?.maxWaitTime ?? 0
+    if (this.#idling) return { waitMs: this.#idleWaitMs, aimedAt: null }
+    const dueAt = this.#dueAt?.() ?? null
+    if (dueAt === null || dueAt - now - ALIGN_LEAD_MS <= busy) return { waitMs: busy, aimedAt: null }
+    return { waitMs: dueAt - now - ALIGN_LEAD_MS, aimedAt: dueAt }
+  }
+
+  /**
+   * A fetch landed (the stream's 'fetch' event does not say which): the one due to land first is taken for it.
+   * With one broker there is only one.
+   */
   landed(): void {
-    this.#aimedAt = null
+    let first = -1
+    this.#inFlight.forEach((fetch, i) => {
+      if (first < 0 || fetch.landsBy < (this.#inFlight[first] as InFlightFetch).landsBy) first = i
+    })
+    if (first >= 0) this.#inFlight.splice(first, 1)
   }
 
   /** A fetch timed to land before `dueAt` is still on its way (a busy machine can make it a little late). */
   landingBefore(dueAt: number): boolean {
-    return this.#aimedAt !== null && this.#aimedAt <= dueAt
+    this.#forgetStale(Date.now())
+    return this.#inFlight.some((fetch) => fetch.aimedAt !== null && fetch.aimedAt <= dueAt)
+  }
+
+  /**
+   * Whether a fetch timed to a batch is still on its way: then a landing does not flush (with several brokers
+   * the others' fetches, timed to the same batch, would miss it and their messages wait a whole batch more).
+   */
+  get aiming(): boolean {
+    this.#forgetStale(Date.now())
+    return this.#inFlight.some((fetch) => fetch.aimedAt !== null)
+  }
+
+  /** Fetches long overdue (retried or failed without a landing the stream reports) are no longer waited for. */
+  #forgetStale(now: number): void {
+    if (this.#inFlight.some((fetch) => fetch.landsBy + STALE_AFTER_MS < now))
+      this.#inFlight = this.#inFlight.filter((fetch) => fetch.landsBy + STALE_AFTER_MS >= now)
   }
 
   /**

@@ -64,3 +64,43 @@ test('without an idle wait the pace never idles (alignment alone)', () => {
   assert.equal(pace.next(0), null)
   assert.equal(pace.next(0), null)
 })
+
+test('with a fetch per broker in flight, the batch waits for every fetch timed to it, and a lost one is forgotten', async () => {
+  const { kOptions } = await import('@platformatic/kafka')
+  const options = { minBytes: 65_536, maxWaitTime: 20 }
+  const consumer = { [kOptions]: options } as never
+  let dueAt: number | null = null
+  const pace = new FetchPace(0, () => dueAt)
+  pace.install(consumer)
+  const now = Date.now()
+  assert.equal(pace.waitMs(now), 20, 'broker 1: built while no batch was open')
+  dueAt = now + 150
+  pace.waitMs(now) // broker 2, timed to the batch
+  pace.waitMs(now + 1) // broker 3, timed to the batch
+  assert.equal(pace.aiming, true)
+  pace.landed() // the first due to land: broker 1's 20 ms fetch
+  assert.equal(pace.aiming, true, "broker 1's landing is not one of those timed to the batch")
+  pace.landed()
+  assert.equal(
+    pace.landingBefore(dueAt),
+    true,
+    "broker 3's fetch is still on its way: the batch waits for it"
+  )
+  assert.equal(pace.landingBefore(dueAt - 1), false, 'timed to that batch, not to an earlier one')
+  pace.landed()
+  assert.equal(pace.aiming, false, 'all landed: the landing flushes the batch')
+  pace.landed() // a landing the pace did not see built (an error path) changes nothing
+  assert.equal(pace.aiming, false)
+
+  // A fetch that never lands (retried inside the client) is forgotten a second after it should have landed.
+  const longAgo = Date.now() - 1_300
+  dueAt = longAgo + 200
+  assert.equal(pace.waitMs(longAgo), 200 - ALIGN_LEAD_MS, 'timed to a batch, to land 1.1 s ago')
+  assert.equal(pace.aiming, false, 'overdue by more than a second: not waited for')
+  dueAt = Date.now() + 150
+  pace.reset()
+  pace.waitMs(Date.now())
+  assert.equal(pace.aiming, true)
+  pace.reset()
+  assert.equal(pace.aiming, false, 'a new consumer has nothing in flight')
+})
