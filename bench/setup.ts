@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClickHouse, type ClickHouseClient } from '../src/clickhouse/client.ts'
 import { onCluster } from '../src/clickhouse/cluster-ddl.ts'
-import { BRIDGE_NODE_FLAGS } from '../src/bridge/node-flags.ts'
+import { WORKER_NODE_FLAGS } from '../src/node-flags.ts'
 import { cliEntry, loadConfig, type Config } from '../src/config/load.ts'
 import { createAdmin } from '../src/kafka/clients.ts'
 import { ensureTopics } from '../src/kafka/topics.ts'
@@ -90,7 +90,7 @@ export async function setUpBench(name: string): Promise<Bench> {
       for (let ordinal = 1; ordinal <= n; ordinal++) {
         const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
         started.push(
-          spawn(process.execPath, [...BRIDGE_NODE_FLAGS, ...profile, cliEntry, 'bridge'], {
+          spawn(process.execPath, [...WORKER_NODE_FLAGS, ...profile, cliEntry, 'bridge'], {
             env: {
               ...process.env,
               ...vars,

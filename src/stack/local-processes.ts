@@ -1,4 +1,4 @@
-import { BRIDGE_NODE_FLAGS } from '../bridge/node-flags.ts'
+import { WORKER_NODE_FLAGS } from '../node-flags.ts'
 import type { SourceMode } from '../bridge/source-mode.ts'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -106,9 +106,9 @@ export function startLocalProcess(config: Config, spec: LocalProcessSpec): Local
   const poolArgs = pool !== undefined && pool !== ALL_POOL ? ['--pool', pool] : []
   const pid = spawnDetached({
     command: process.execPath,
-    // V8 flags first: they size the heap at start-up (src/bridge/node-flags.ts).
+    // V8 flags first: they size the heap at start-up (src/node-flags.ts).
     args: [
-      ...(spec.role === 'bridge' ? BRIDGE_NODE_FLAGS : []),
+      ...(spec.role === 'bridge' || spec.role === 'feed' ? WORKER_NODE_FLAGS : []),
       cliEntry,
       spec.role,
       ...poolArgs,

@@ -97,7 +97,7 @@ export function baseResourceFiles(): Json[] {
 
 /**
  * The environment variables tickbridge reads (src/config/schema.ts), and NODE_OPTIONS, which Node.js reads
- * (the bridge's V8 flags, src/bridge/node-flags.ts).
+ * (the bridges' and feeds' V8 flags, src/node-flags.ts).
  */
 export const knownEnvVars: ReadonlySet<string> = new Set([
   ...Object.keys(envSchema.properties),
