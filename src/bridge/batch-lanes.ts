@@ -2,6 +2,7 @@ import type { BatchOffsets } from '../core/offset-tracker.ts'
 import { tableNames } from '../core/rows.ts'
 import {
   deadlinesFor,
+  filledUp,
   isDue,
   nextCheckAt,
   type BatchDeadlines,
@@ -103,8 +104,7 @@ export class BatchLanes {
 
   /** The message just added made the batch full, or large enough past its early check. */
   filledUp(lane: Lane, batch: Batch): boolean {
-    const { maxRows, earlyRows } = this.#options.rules
-    return batch.size >= maxRows || (batch.size === earlyRows && Date.now() >= lane.deadlines.earlyAt)
+    return filledUp(batch.size, Date.now(), lane.deadlines, this.#options.rules)
   }
 
   /** Epoch ms when the earliest open batch is due by age; null when none is open (bridge/fetch-pace.ts). */
@@ -116,10 +116,17 @@ export class BatchLanes {
     return earliest
   }
 
-  /** The lanes whose open batch is due by age within `withinMs` (a fetch timed for them has landed). */
+  /**
+   * The lanes whose open batch is due by age within `withinMs` (a fetch timed for them has landed), but not one
+   * another fetch timed to it is still on its way to (another broker's): that one flushes it when it lands, or
+   * the lane's timer after the grace.
+   */
   *dueWithin(withinMs: number): Generator<Lane> {
     const horizon = Date.now() + withinMs
-    for (const lane of this.#lanes.values()) if (lane.open && lane.deadlines.dueAt <= horizon) yield lane
+    for (const lane of this.#lanes.values()) {
+      const { dueAt } = lane.deadlines
+      if (lane.open && dueAt <= horizon && !this.#fetchLandingBefore(dueAt)) yield lane
+    }
   }
 
   /** Looks at the open batch at `at`: handed to onDue if due then, else looked at again at its age bound. */
@@ -146,7 +153,11 @@ export class BatchLanes {
     return (
       batch.size < this.#options.rules.maxRows &&
       Date.now() < dueAt + FETCH_LANDING_GRACE_MS &&
-      (this.#options.fetchLandingBefore?.(dueAt) ?? false)
+      this.#fetchLandingBefore(dueAt)
     )
+  }
+
+  #fetchLandingBefore(dueAt: number): boolean {
+    return this.#options.fetchLandingBefore?.(dueAt) ?? false
   }
 }

@@ -107,19 +107,13 @@ export class FetchPace {
     if (first >= 0) this.#inFlight.splice(first, 1)
   }
 
-  /** A fetch timed to land before `dueAt` is still on its way (a busy machine can make it a little late). */
+  /**
+   * A fetch timed to land before `dueAt` is still on its way: a busy machine can make it a little late, and with
+   * several brokers the others' fetches land just after the first (bridge/batch-lanes.ts waits for them).
+   */
   landingBefore(dueAt: number): boolean {
     this.#forgetStale(Date.now())
     return this.#inFlight.some((fetch) => fetch.aimedAt !== null && fetch.aimedAt <= dueAt)
-  }
-
-  /**
-   * Whether a fetch timed to a batch is still on its way: then a landing does not flush (with several brokers
-   * the others' fetches, timed to the same batch, would miss it and their messages wait a whole batch more).
-   */
-  get aiming(): boolean {
-    this.#forgetStale(Date.now())
-    return this.#inFlight.some((fetch) => fetch.aimedAt !== null)
   }
 
   /** Fetches long overdue (retried or failed without a landing the stream reports) are no longer waited for. */

@@ -164,10 +164,8 @@ export class KafkaSource implements MessageSource {
       // timed for, before the stream's next fetch is built (both on the next tick, this first).
       if (clock) {
         stream.on('fetch', () => {
-          const pace = this.#fetchPace
-          pace?.landed()
-          // Another broker's fetch timed to the same batch is still on its way: that one flushes it.
-          if (!pace?.aiming) process.nextTick(() => clock.flushDueWithin(ALIGN_LEAD_MS))
+          this.#fetchPace?.landed()
+          process.nextTick(() => clock.flushDueWithin(ALIGN_LEAD_MS))
         })
       }
       // Kafka's message objects already have the SourceMessage shape: hand them on without copying.

@@ -34,6 +34,14 @@ export function isDue(size: number, now: number, deadlines: BatchDeadlines, rule
   )
 }
 
+/**
+ * Checked as each message is added: the batch just became full, or just reached `earlyRows` past its early
+ * check (once: a larger batch is due by the timer at the early check).
+ */
+export function filledUp(size: number, now: number, deadlines: BatchDeadlines, rules: BatchRules): boolean {
+  return size >= rules.maxRows || (size === rules.earlyRows && now >= deadlines.earlyAt)
+}
+
 /** When the worker should look at the batch next: the early check if one comes first, else the age bound. */
 export function nextCheckAt(deadlines: BatchDeadlines): number {
   return Math.min(deadlines.earlyAt, deadlines.dueAt)

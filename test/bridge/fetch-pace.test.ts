@@ -77,9 +77,14 @@ test('with a fetch per broker in flight, the batch waits for every fetch timed t
   dueAt = now + 150
   pace.waitMs(now) // broker 2, timed to the batch
   pace.waitMs(now + 1) // broker 3, timed to the batch
-  assert.equal(pace.aiming, true)
+  const batchDue = dueAt
+  assert.equal(pace.landingBefore(batchDue), true)
   pace.landed() // the first due to land: broker 1's 20 ms fetch
-  assert.equal(pace.aiming, true, "broker 1's landing is not one of those timed to the batch")
+  assert.equal(
+    pace.landingBefore(batchDue),
+    true,
+    "broker 1's landing is not one of those timed to the batch"
+  )
   pace.landed()
   assert.equal(
     pace.landingBefore(dueAt),
@@ -88,19 +93,19 @@ test('with a fetch per broker in flight, the batch waits for every fetch timed t
   )
   assert.equal(pace.landingBefore(dueAt - 1), false, 'timed to that batch, not to an earlier one')
   pace.landed()
-  assert.equal(pace.aiming, false, 'all landed: the landing flushes the batch')
+  assert.equal(pace.landingBefore(batchDue), false, 'all landed: the landing flushes the batch')
   pace.landed() // a landing the pace did not see built (an error path) changes nothing
-  assert.equal(pace.aiming, false)
+  assert.equal(pace.landingBefore(batchDue), false)
 
   // A fetch that never lands (retried inside the client) is forgotten a second after it should have landed.
   const longAgo = Date.now() - 1_300
   dueAt = longAgo + 200
   assert.equal(pace.waitMs(longAgo), 200 - ALIGN_LEAD_MS, 'timed to a batch, to land 1.1 s ago')
-  assert.equal(pace.aiming, false, 'overdue by more than a second: not waited for')
+  assert.equal(pace.landingBefore(dueAt), false, 'overdue by more than a second: not waited for')
   dueAt = Date.now() + 150
   pace.reset()
   pace.waitMs(Date.now())
-  assert.equal(pace.aiming, true)
+  assert.equal(pace.landingBefore(dueAt), true)
   pace.reset()
-  assert.equal(pace.aiming, false, 'a new consumer has nothing in flight')
+  assert.equal(pace.landingBefore(dueAt), false, 'a new consumer has nothing in flight')
 })

@@ -632,7 +632,11 @@ test('a batch due while a fetch timed to it is still on its way waits for it, at
   source.push(TRADES, 0, 0n, tradeJson('g-0'))
   await sleep(110)
   assert.equal(sink.attempts.length, 0, 'due, but the fetch timed to it has not landed')
-  source.push(TRADES, 0, 1n, tradeJson('g-1')) // the late fetch lands
+  worker.flushDueWithin(10) // another broker's fetch landed: this one is still on its way
+  await sleep(5)
+  assert.equal(sink.attempts.length, 0, 'a landing does not flush a batch another fetch is timed to')
+  source.landing = false // the late fetch lands
+  source.push(TRADES, 0, 1n, tradeJson('g-1'))
   worker.flushDueWithin(10)
   await eventually(
     () => sink.accepted.length === 1,
@@ -640,6 +644,7 @@ test('a batch due while a fetch timed to it is still on its way waits for it, at
   )
   assert.deepEqual(ids(sink.rows('trades')), ['g-0', 'g-1'], 'its messages went with the batch')
   // A fetch that never lands holds the batch only for the grace.
+  source.landing = true
   const opened = Date.now()
   source.push(TRADES, 0, 2n, tradeJson('g-2'))
   await eventually(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { deadlinesFor, isDue, nextCheckAt } from '../../src/core/batch-schedule.ts'
+import { deadlinesFor, filledUp, isDue, nextCheckAt } from '../../src/core/batch-schedule.ts'
 
 const rules = { maxRows: 20_000, maxAgeMs: 50, earlyRows: 0 }
 
@@ -27,4 +27,18 @@ test('three bridges: the age scales to 150 ms; with earlyRows a large batch goes
 
 test('a scale below 1 never shortens the age bound', () => {
   assert.deepEqual(deadlinesFor(0, rules, 0.5), { dueAt: 50, earlyAt: 50 })
+})
+
+test('as messages are added: full at maxRows, or at exactly earlyRows once past the early check', () => {
+  const early = { ...rules, earlyRows: 1_000 }
+  const deadlines = deadlinesFor(1_000, early, 3)
+  assert.equal(filledUp(20_000, 1_001, deadlines, early), true, 'full')
+  assert.equal(filledUp(1_000, 1_040, deadlines, early), false, 'large enough, before the early check')
+  assert.equal(filledUp(1_000, 1_060, deadlines, early), true, 'reaches earlyRows past the early check')
+  assert.equal(
+    filledUp(1_001, 1_060, deadlines, early),
+    false,
+    'past earlyRows: the timer flushes it, not each add'
+  )
+  assert.equal(filledUp(500, 1_060, deadlines, rules), false, 'earlyRows 0: never early')
 })

@@ -42,9 +42,10 @@ export async function watchedSource(
 }
 
 /**
- * The worker's batching, reduced to its clock: a batch opens at a message, is due `ageMs` later (a timer flushes
- * it then), or is flushed earlier by a fetch landing within its lead. Records each message's wait from its
- * send (the value holds the send time) to its batch's flush.
+ * The worker's batching, reduced to its clock (bridge/batch-lanes.ts): a batch opens at a message, is due `ageMs`
+ * later (a timer flushes it then), or is flushed earlier by a fetch landing within its lead unless another fetch
+ * timed to it is still on its way. Records each message's wait from its send (the value holds the send time) to
+ * its batch's flush.
  */
 class ClockedBatches implements BatchClock {
   readonly waits: number[] = []
@@ -52,6 +53,8 @@ class ClockedBatches implements BatchClock {
   #sentAts: number[] = []
   #dueAt: number | null = null
   #timer: NodeJS.Timeout | null = null
+  /** The source's fetchLandingBefore, once the source exists. */
+  landingBefore: (dueAt: number) => boolean = () => false
 
   constructor(ageMs: number) {
     this.#ageMs = ageMs
@@ -69,7 +72,8 @@ class ClockedBatches implements BatchClock {
   }
 
   flushDueWithin(withinMs: number): void {
-    if (this.#dueAt !== null && this.#dueAt <= Date.now() + withinMs) this.#flush()
+    const dueAt = this.#dueAt
+    if (dueAt !== null && dueAt <= Date.now() + withinMs && !this.landingBefore(dueAt)) this.#flush()
   }
 
   #flush(): void {
@@ -125,6 +129,7 @@ export async function alignedAgainstUnaligned(t: TestContext, env: TestEnv): Pro
   const alignedBatches = new ClockedBatches(ageMs)
   const unalignedBatches = new ClockedBatches(ageMs)
   const aligned = await watchedSource(env, groups[0]!, 0, alignedBatches, (m) => alignedBatches.add(m))
+  alignedBatches.landingBefore = (dueAt) => aligned.source.fetchLandingBefore(dueAt)
   const unaligned = await watchedSource(env, groups[1]!, 0, undefined, (m) => unalignedBatches.add(m))
   const producer = createProducer(env.config.kafka, `${groups[0]}-producer`)
   t.after(async () => {
