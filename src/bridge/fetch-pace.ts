@@ -27,8 +27,9 @@ interface InFlightFetch {
  *   waits until just before that batch is due (at least the configured wait). What it brings would have waited
  *   in the batch anyway; it lands in time to go with it. Under load the broker answers at KAFKA_FETCH_MIN_BYTES
  *   as before.
- *   With several brokers a fetch per broker is in flight, each timed when built: a landing flushes only once
- *   none timed to a batch is still on its way, or the others' messages would wait a whole batch more.
+ *   With several brokers a fetch per broker is in flight, each timed when built: a landing flushes a batch only
+ *   once no other fetch timed to it is on its way (`landingBefore`, asked by bridge/batch-lanes.ts), or the
+ *   others' messages would wait a whole batch more.
  * - **Idle**: once a look (KafkaSource, every 100 ms) sees no new message, fetches ask for 1 byte and wait up to
  *   `idleWaitMs`: the broker answers as soon as anything arrives. The first look that sees messages again
  *   restores the configured minimum.
