@@ -1,20 +1,4 @@
 import { Command } from 'commander'
-import { registerFeedCommand } from './commands/feed.ts'
-import { registerHubCommand } from './commands/hub.ts'
-import { registerStatusCommands } from './commands/status.ts'
-import { registerValidateCommand } from './commands/validate.ts'
-import { registerPipelineControlCommands } from './commands/start.ts'
-import { registerKafkaToolCommand } from './commands/kafka-tool.ts'
-import { registerQueryCommand } from './commands/query.ts'
-import { registerCandlesCommand } from './commands/candles.ts'
-import { registerLagCommand } from './commands/lag.ts'
-import { registerResetCommands } from './commands/reset.ts'
-import { registerLogsCommand } from './commands/logs.ts'
-import { registerLoadTestCommand } from './commands/loadtest.ts'
-import { registerReplayCommand } from './commands/replay.ts'
-import { registerPipelineCommands } from './commands/pipeline.ts'
-import { registerScaleCommand } from './commands/scale.ts'
-import { registerStackCommands } from './commands/stack.ts'
 import { printError } from './output.ts'
 import { kafkaSecurityError } from '../kafka/security.ts'
 import { kafkaLibrary } from '../kafka/library.ts'
@@ -27,6 +11,50 @@ import { kafkaLibrary } from '../kafka/library.ts'
  */
 const WITHOUT_KAFKA = new Set(['query', 'candles', 'logs'])
 
+type Register = (program: Command) => void
+
+/**
+ * Each command's module, loaded only for the command that runs: a bridge or a feed no longer loads the
+ * simulator, the hub, the NATS client or the other commands (~0.2 CPU-s of a bridge's start, which a drain of
+ * 1M messages counts at 0.2 µs per message, docs/benchmarks.md). Help and unknown commands load them all, in
+ * this order (the order of `tickbridge --help`).
+ */
+const COMMANDS: ReadonlyArray<[names: string[], load: () => Promise<Register>]> = [
+  [['stack'], async () => (await import('./commands/stack.ts')).registerStackCommands],
+  [
+    ['migrate', 'topics', 'sim'],
+    async () => (await import('./commands/pipeline.ts')).registerPipelineCommands
+  ],
+  [['bridge'], async () => (await import('./commands/bridge.ts')).registerBridgeCommand],
+  [['feed'], async () => (await import('./commands/feed.ts')).registerFeedCommand],
+  [['hub'], async () => (await import('./commands/hub.ts')).registerHubCommand],
+  [
+    ['status', 'health', 'monitor'],
+    async () => (await import('./commands/status.ts')).registerStatusCommands
+  ],
+  [['validate'], async () => (await import('./commands/validate.ts')).registerValidateCommand],
+  [
+    ['start', 'stop', 'restart'],
+    async () => (await import('./commands/start.ts')).registerPipelineControlCommands
+  ],
+  [['scale'], async () => (await import('./commands/scale.ts')).registerScaleCommand],
+  [['kafka'], async () => (await import('./commands/kafka-tool.ts')).registerKafkaToolCommand],
+  [['query'], async () => (await import('./commands/query.ts')).registerQueryCommand],
+  [['candles'], async () => (await import('./commands/candles.ts')).registerCandlesCommand],
+  [['lag'], async () => (await import('./commands/lag.ts')).registerLagCommand],
+  [['reset'], async () => (await import('./commands/reset.ts')).registerResetCommands],
+  [['logs'], async () => (await import('./commands/logs.ts')).registerLogsCommand],
+  [['loadtest'], async () => (await import('./commands/loadtest.ts')).registerLoadTestCommand],
+  [['replay'], async () => (await import('./commands/replay.ts')).registerReplayCommand]
+]
+
+/** The register functions `args` needs: its command's alone, or all of them (help, no or an unknown command). */
+async function commandsFor(args: readonly string[]): Promise<Register[]> {
+  const [first] = args
+  const known = first === undefined ? undefined : COMMANDS.find(([names]) => names.includes(first))
+  return Promise.all((known ? [known] : COMMANDS).map(([, load]) => load()))
+}
+
 const program = new Command()
 program
   .name('tickbridge')
@@ -38,22 +66,7 @@ program
     if (!WITHOUT_KAFKA.has(command.name())) kafkaLibrary()
   })
 
-registerStackCommands(program)
-registerPipelineCommands(program)
-registerFeedCommand(program)
-registerHubCommand(program)
-registerStatusCommands(program)
-registerValidateCommand(program)
-registerPipelineControlCommands(program)
-registerScaleCommand(program)
-registerKafkaToolCommand(program)
-registerQueryCommand(program)
-registerCandlesCommand(program)
-registerLagCommand(program)
-registerResetCommands(program)
-registerLogsCommand(program)
-registerLoadTestCommand(program)
-registerReplayCommand(program)
+for (const register of await commandsFor(process.argv.slice(2))) register(program)
 
 try {
   await program.parseAsync(process.argv)

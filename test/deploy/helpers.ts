@@ -5,6 +5,7 @@ import { Command } from 'commander'
 import { parseAllDocuments } from 'yaml'
 import { registerFeedCommand } from '../../src/cli/commands/feed.ts'
 import { registerHubCommand } from '../../src/cli/commands/hub.ts'
+import { registerBridgeCommand } from '../../src/cli/commands/bridge.ts'
 import { registerPipelineCommands } from '../../src/cli/commands/pipeline.ts'
 import { projectRoot } from '../../src/config/load.ts'
 import { envSchema } from '../../src/config/schema.ts'
@@ -112,6 +113,7 @@ export const knownEnvVars: ReadonlySet<string> = new Set([
 export function roleCommands(): Map<string, Set<string>> {
   const program = new Command()
   registerPipelineCommands(program)
+  registerBridgeCommand(program)
   registerFeedCommand(program)
   registerHubCommand(program)
   return new Map(

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-import { bridgeTopics, startBridge } from '../../bridge/run.ts'
-import { parseSourceMode, type SourceMode } from '../../bridge/source-mode.ts'
+import { bridgeTopics } from '../../bridge/run.ts'
 import { createClickHouse } from '../../clickhouse/client.ts'
 import { migrate } from '../../clickhouse/migrate.ts'
 import { createAdmin, createProducer } from '../../kafka/clients.ts'
@@ -11,8 +10,7 @@ import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { localExchanges, localFeedArgs } from '../../sim/local-exchanges.ts'
 import { simProtocols } from '../../sim/protocols/index.ts'
 import { startSimServer } from '../../sim/server.ts'
-import { InvalidPool, poolPresets, resolvePool } from '../../core/pools.ts'
-import { parseArguments, wholeNumber } from '../arguments.ts'
+import { wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 
 const DEFAULT_SYMBOL_LIST = DEFAULT_SYMBOLS.map((s) => s.symbol).join(',')
@@ -199,68 +197,4 @@ export function registerPipelineCommands(program: Command): void {
         }
       }
     )
-
-  program
-    .command('bridge')
-    .description(
-      'run one bridge worker in the foreground (consumer group member -> ClickHouse); SIGTERM drains and exits'
-    )
-    .option(
-      '--types <list>',
-      'consume only these message types (trade,depth,quote,candle), in the consumer group of their worker pool (BRIDGE_TYPES)'
-    )
-    .option(
-      '--pool <name>',
-      `worker pool (BRIDGE_POOL): ${Object.entries(poolPresets)
-        .map(([name, types]) => `${name} = ${types.join('+')}`)
-        .join(', ')}, or a name for --types; its group is <BRIDGE_GROUP_ID>-<pool>`
-    )
-    .option(
-      '--source <where>',
-      'read Kafka (the default), NATS JetStream (the live path: docs/nats.md), or both',
-      parseSourceMode,
-      'kafka'
-    )
-    .action(async (options: { types?: string; pool?: string; source: SourceMode }) => {
-      const { config, log } = cliContext(poolSettings(options))
-      const bridge = await startBridge(config, log, { source: options.source })
-      await new Promise<void>(() => {
-        let signals = 0
-        const onSignal = (signal: string) => {
-          if (++signals > 1) {
-            log.warn(`second ${signal}: exiting at once`)
-            process.exit(130)
-          }
-          log.info(`${signal}: draining, committing and leaving the group`)
-          void bridge.stop().then((drained) => {
-            // Exit now: idle keep-alive sockets of the clients would otherwise hold the process for seconds.
-            process.exit(drained ? 0 : 1)
-          })
-        }
-        process.on('SIGTERM', onSignal).on('SIGINT', onSignal)
-        // Never alive and idle: an unrecoverable Kafka error stops the bridge and exits non-zero for a supervisor.
-        void bridge.fatal.then(async (error) => {
-          log.error({ err: error }, 'bridge exiting: Kafka refused it for good (see the error above)')
-          await bridge.stop(5_000)
-          process.exit(2)
-        })
-      })
-    })
-}
-
-/** `--types` and `--pool` as the variables they stand for, checked first so an error names the flag. */
-function poolSettings(options: { types?: string; pool?: string }): Record<string, string> {
-  if (options.types === undefined && options.pool === undefined) return {}
-  parseArguments(() => {
-    try {
-      resolvePool({ types: options.types ?? '', name: options.pool ?? '' }, 'group')
-    } catch (error) {
-      if (error instanceof InvalidPool) throw new InvalidPool(`--types/--pool: ${error.message}`)
-      throw error
-    }
-  }, 'e.g. tickbridge bridge --types trade,candle, or --pool trades | depth (see tickbridge bridge --help)')
-  return {
-    ...(options.types === undefined ? {} : { BRIDGE_TYPES: options.types }),
-    ...(options.pool === undefined ? {} : { BRIDGE_POOL: options.pool })
-  }
 }
