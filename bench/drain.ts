@@ -20,7 +20,6 @@
  */
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
 import { createClickHouse, detectCapabilities, type ClickHouseClient } from '../src/clickhouse/client.ts'
 import { migrations, statementQuery } from '../src/clickhouse/migrations.ts'
 import { createAdmin, createProducer } from '../src/kafka/clients.ts'
@@ -35,23 +34,22 @@ import {
   type Bench,
   type PrivateClickHouse
 } from './setup.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '1000000' },
-    bridges: { type: 'string', default: '1' },
-    symbols: { type: 'string', default: '24' },
-    runs: { type: 'string', default: '1' },
-    /** `kafka-engine`: drain the same topic with ClickHouse's Kafka engine too, side by side */
-    compare: { type: 'string' },
-    /** `off`: the bridges do not recompute candles from trades (CANDLES_FROM_TRADES=false) */
-    candles: { type: 'string', default: 'on' },
-    /** `private`: a ClickHouse server of the benchmark's own (default with --compare); `shared`: the stack's */
-    clickhouse: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    /** write a V8 CPU profile of each bridge into this directory (open in Chrome DevTools) */
-    profile: { type: 'string' }
-  }
+const values = benchOptions({
+  messages: { type: 'string', default: '1000000' },
+  bridges: { type: 'string', default: '1' },
+  symbols: { type: 'string', default: '24' },
+  runs: { type: 'string', default: '1' },
+  /** `kafka-engine`: drain the same topic with ClickHouse's Kafka engine too, side by side */
+  compare: { type: 'string' },
+  /** `off`: the bridges do not recompute candles from trades (CANDLES_FROM_TRADES=false) */
+  candles: { type: 'string', default: 'on' },
+  /** `private`: a ClickHouse server of the benchmark's own (default with --compare); `shared`: the stack's */
+  clickhouse: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+  /** write a V8 CPU profile of each bridge into this directory (open in Chrome DevTools) */
+  profile: { type: 'string' }
 })
 const M = Number(values.messages)
 const N = Number(values.bridges)

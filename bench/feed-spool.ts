@@ -10,20 +10,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { createProducer } from '../src/kafka/clients.ts'
 import { FeedPublisher } from '../src/feed/publisher.ts'
 import { DiskSpool } from '../src/feed/spool.ts'
 import { TradeGenerator } from '../src/sim/market.ts'
 import { say, setUpBench } from './setup.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '500000' },
-    memory: { type: 'string', default: '100000' },
-    rounds: { type: 'string', default: '3' }
-  }
+const values = benchOptions({
+  messages: { type: 'string', default: '500000' },
+  memory: { type: 'string', default: '100000' },
+  rounds: { type: 'string', default: '3' }
 })
 const total = Number(values.messages)
 const memoryMax = Number(values.memory)

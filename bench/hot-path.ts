@@ -6,19 +6,17 @@
  *
  *   npm run bench:hotpath -- [--messages 1000000] [--reps 5] [--symbols 24]
  */
-import { parseArgs } from 'node:util'
 import { Batch } from '../src/bridge/batch.ts'
 import { OffsetTracker } from '../src/core/offset-tracker.ts'
 import { scanTrade, TradeSpans } from '../src/core/trade-fast-path.ts'
 import { TradeGenerator } from '../src/sim/market.ts'
 import { say } from './setup.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '1000000' },
-    reps: { type: 'string', default: '5' },
-    symbols: { type: 'string', default: '24' }
-  }
+const values = benchOptions({
+  messages: { type: 'string', default: '1000000' },
+  reps: { type: 'string', default: '5' },
+  symbols: { type: 'string', default: '24' }
 })
 const messages = Number(values.messages)
 const reps = Number(values.reps)

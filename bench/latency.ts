@@ -13,24 +13,22 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { localTable } from '../src/clickhouse/cluster-ddl.ts'
 import { messageKey, type TradeMessage } from '../src/core/messages.ts'
 import { createAdmin, createProducer } from '../src/kafka/clients.ts'
 import { describeGroupAssignment } from '../src/kafka/group.ts'
 import { corePercent, costPerMessage, CpuMeter, table, trackStack } from './cpu.ts'
 import { countRows, percentile, say, setUpBench } from './setup.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '50000' },
-    seconds: { type: 'string', default: '30' },
-    bridges: { type: 'string', default: '1' },
-    producers: { type: 'string' },
-    'poll-ms': { type: 'string', default: '10' },
-    'tick-ms': { type: 'string', default: '10' },
-    keep: { type: 'boolean', default: false }
-  }
+const values = benchOptions({
+  rate: { type: 'string', default: '50000' },
+  seconds: { type: 'string', default: '30' },
+  bridges: { type: 'string', default: '1' },
+  producers: { type: 'string' },
+  'poll-ms': { type: 'string', default: '10' },
+  'tick-ms': { type: 'string', default: '10' },
+  keep: { type: 'boolean', default: false }
 })
 const rate = Number(values.rate)
 const seconds = Number(values.seconds)

@@ -9,23 +9,21 @@
  *
  *   node dist/bench/load-producer.js --topic T --rate 25000 --seconds 30 --exchange bench-1 --seed 1
  */
-import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config/load.ts'
 import { createProducer } from '../src/kafka/clients.ts'
 import { sendPaced, tradeRecords } from '../src/sim/kafka-load.ts'
 import { TradeGenerator } from '../src/sim/market.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    topic: { type: 'string' },
-    rate: { type: 'string', default: '25000' },
-    seconds: { type: 'string', default: '30' },
-    exchange: { type: 'string', default: 'bench' },
-    symbols: { type: 'string', default: '24' },
-    seed: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '10000' },
-    'tick-ms': { type: 'string', default: '10' }
-  }
+const values = benchOptions({
+  topic: { type: 'string' },
+  rate: { type: 'string', default: '25000' },
+  seconds: { type: 'string', default: '30' },
+  exchange: { type: 'string', default: 'bench' },
+  symbols: { type: 'string', default: '24' },
+  seed: { type: 'string', default: '1' },
+  batch: { type: 'string', default: '10000' },
+  'tick-ms': { type: 'string', default: '10' }
 })
 if (!values.topic) throw new Error('--topic is required')
 const topic = values.topic

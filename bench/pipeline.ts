@@ -22,7 +22,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
 import { createClickHouse } from '../src/clickhouse/client.ts'
 import { cliEntry, loadConfig, type Config } from '../src/config/load.ts'
 import { listLocalProcesses, type LocalProcess } from '../src/stack/local-processes.ts'
@@ -36,19 +35,18 @@ import {
   startPrivateClickHouse,
   type PrivateClickHouse
 } from './setup.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '30' },
-    rate: { type: 'string', default: '5000' },
-    bridges: { type: 'string', default: '3' },
-    /** seconds between "every instance reports to the hub" and the measured window */
-    warmup: { type: 'string', default: '10' },
-    symbols: { type: 'string' },
-    /** `private`: the pipeline writes to a ClickHouse server of the benchmark's own (its CPU is the pipeline's alone) */
-    clickhouse: { type: 'string', default: 'shared' },
-    keep: { type: 'boolean', default: false }
-  }
+const values = benchOptions({
+  seconds: { type: 'string', default: '30' },
+  rate: { type: 'string', default: '5000' },
+  bridges: { type: 'string', default: '3' },
+  /** seconds between "every instance reports to the hub" and the measured window */
+  warmup: { type: 'string', default: '10' },
+  symbols: { type: 'string' },
+  /** `private`: the pipeline writes to a ClickHouse server of the benchmark's own (its CPU is the pipeline's alone) */
+  clickhouse: { type: 'string', default: 'shared' },
+  keep: { type: 'boolean', default: false }
 })
 const seconds = Number(values.seconds)
 const rate = Number(values.rate)

@@ -7,20 +7,18 @@
  */
 import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 import { cliEntry } from '../src/config/load.ts'
 import { portOpen } from '../src/stack/processes.ts'
 import { percentile, say } from './setup.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '100000' },
-    connections: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '10' },
-    protocols: { type: 'string', default: 'wallex,wallex-v2,polygon' },
-    port: { type: 'string', default: '18765' }
-  }
+const values = benchOptions({
+  rate: { type: 'string', default: '100000' },
+  connections: { type: 'string', default: '4' },
+  seconds: { type: 'string', default: '10' },
+  protocols: { type: 'string', default: 'wallex,wallex-v2,polygon' },
+  port: { type: 'string', default: '18765' }
 })
 const rate = Number(values.rate)
 const connections = Number(values.connections)

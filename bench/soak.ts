@@ -25,7 +25,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseArgs } from 'node:util'
 import { projectRoot } from '../src/config/load.ts'
 import { createAdmin } from '../src/kafka/clients.ts'
 import { groupLag } from '../src/kafka/lag.ts'
@@ -38,17 +37,16 @@ import { IsolatedStack } from '../test/faults/isolated-stack.ts'
 import { metricSum, RoleProcess } from '../test/faults/processes.ts'
 import { writeJson } from '../test/faults/record.ts'
 import { snapshotRuntime } from '../test/faults/runtime.ts'
+import { benchOptions } from './options.ts'
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: '30' },
-    rate: { type: 'string', default: '5000' },
-    bridges: { type: 'string', default: '3' },
-    interval: { type: 'string', default: '10' },
-    'leak-mb-per-hour': { type: 'string', default: '50' },
-    'min-judged-minutes': { type: 'string', default: '5' },
-    keep: { type: 'boolean', default: false }
-  }
+const values = benchOptions({
+  minutes: { type: 'string', default: '30' },
+  rate: { type: 'string', default: '5000' },
+  bridges: { type: 'string', default: '3' },
+  interval: { type: 'string', default: '10' },
+  'leak-mb-per-hour': { type: 'string', default: '50' },
+  'min-judged-minutes': { type: 'string', default: '5' },
+  keep: { type: 'boolean', default: false }
 })
 const minutes = Number(values.minutes)
 const rate = Number(values.rate)
