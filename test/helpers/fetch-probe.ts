@@ -2,9 +2,13 @@ import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { consumerFetchesChannel } from '@platformatic/kafka'
+import type { Batch } from '../../src/bridge/batch.ts'
+import { BatchLanes, type Lane } from '../../src/bridge/batch-lanes.ts'
 import { KafkaSource } from '../../src/bridge/kafka-source.ts'
 import type { BatchClock, SourceMessage } from '../../src/bridge/ports.ts'
 import { createAdmin, createConsumer, createProducer, type BufferConsumer } from '../../src/kafka/clients.ts'
+import { BatchOffsets } from '../../src/core/offset-tracker.ts'
+import { TableNames } from '../../src/core/rows.ts'
 import type { TestEnv } from './stack.ts'
 import { eventually, silentLog } from '../bridge/fakes.ts'
 
@@ -42,53 +46,57 @@ export async function watchedSource(
 }
 
 /**
- * The worker's batching, reduced to its clock (bridge/batch-lanes.ts): a batch opens at a message, is due `ageMs`
- * later (a timer flushes it then), or is flushed earlier by a fetch landing within its lead unless another fetch
- * timed to it is still on its way. Records each message's wait from its send (the value holds the send time) to
- * its batch's flush.
+ * The worker's batch clock (bridge/batch-lanes.ts, the real one) over one lane of messages whose values hold
+ * their send time: a batch opens at a message and is due `ageMs` later, or is flushed earlier by a fetch
+ * landing within its lead unless another fetch timed to it is still on its way (then it waits up to the grace).
+ * Records each message's wait from its send to its batch's flush.
  */
 class ClockedBatches implements BatchClock {
   readonly waits: number[] = []
-  readonly #ageMs: number
-  #sentAts: number[] = []
-  #dueAt: number | null = null
-  #timer: NodeJS.Timeout | null = null
+  readonly #lanes: BatchLanes
+  /** The send times of each open batch's messages. */
+  readonly #sentAts = new Map<Batch, number[]>()
   /** The source's fetchLandingBefore, once the source exists. */
   landingBefore: (dueAt: number) => boolean = () => false
 
   constructor(ageMs: number) {
-    this.#ageMs = ageMs
+    this.#lanes = new BatchLanes({
+      rules: { maxRows: Number.MAX_SAFE_INTEGER, maxAgeMs: ageMs, earlyRows: 0 },
+      startBatch: () => new BatchOffsets(),
+      onDue: (lane) => this.#flush(lane),
+      fetchLandingBefore: (dueAt) => this.landingBefore(dueAt)
+    })
   }
 
   add(message: SourceMessage): void {
     const sentAt = Number(message.value?.toString())
     if (Number.isNaN(sentAt)) return // a warm-up message: not measured
-    this.#sentAts.push(sentAt)
-    if (this.#dueAt !== null) return
-    this.#dueAt = Date.now() + this.#ageMs
-    this.#timer = setTimeout(() => this.#flush(), this.#ageMs)
+    const batch = this.#lanes.openBatch(this.#lanes.get(TableNames.trade))
+    batch.addRow('{}', message)
+    const sentAts = this.#sentAts.get(batch)
+    if (sentAts) sentAts.push(sentAt)
+    else this.#sentAts.set(batch, [sentAt])
   }
 
   nextDueAt(): number | null {
-    return this.#dueAt
+    return this.#lanes.nextDueAt()
   }
 
   flushDueWithin(withinMs: number): void {
-    const dueAt = this.#dueAt
-    if (dueAt !== null && dueAt <= Date.now() + withinMs && !this.landingBefore(dueAt)) this.#flush()
+    for (const lane of this.#lanes.dueWithin(withinMs)) this.#flush(lane)
   }
 
-  #flush(): void {
-    if (this.#timer) clearTimeout(this.#timer)
+  #flush(lane: Lane): void {
+    const batch = this.#lanes.take(lane)
+    if (!batch) return
     const now = Date.now()
-    for (const sentAt of this.#sentAts) this.waits.push(now - sentAt)
-    this.#sentAts = []
-    this.#dueAt = null
-    this.#timer = null
+    for (const sentAt of this.#sentAts.get(batch) ?? []) this.waits.push(now - sentAt)
+    this.#sentAts.delete(batch)
   }
 
+  /** Stops the timers (what is still open is not measured). */
   close(): void {
-    if (this.#timer) clearTimeout(this.#timer)
+    for (const lane of this.#lanes.all()) this.#lanes.take(lane)
   }
 }
 
