@@ -17,7 +17,7 @@ type ClientConfig = Pick<ClickHouseConfig, 'url' | 'user' | 'password'> &
  */
 export function createClickHouse(
   config: ClientConfig,
-  options: { database?: string } = {}
+  options: { database?: string; requestTimeoutMs?: number } = {}
 ): ClickHouseClient {
   const urls = config.urls && config.urls.length > 0 ? config.urls : [config.url]
   const caCert = config.caFile ? readFileSync(config.caFile) : undefined
@@ -28,7 +28,7 @@ export function createClickHouse(
       password: config.password,
       // The database may not exist yet (migrations create it), so queries name it explicitly.
       database: options.database ?? 'default',
-      request_timeout: 30_000,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
       // 18.16 does not know newer settings; send none by default.
       compression: { request: false, response: false },
       application: 'tickbridge',

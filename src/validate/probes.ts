@@ -205,19 +205,25 @@ export async function duplicatesProbe(
     (n) =>
       `{"exchange":"validate","symbol":"DEDUPUSDT","id":"probe-${n}","price":100.5,"amount":1,"side":"buy","ts":${ts},"recv_ts":${ts}}`
   )
+  // What the probe was doing, for an error that does not say (a timeout is only "Timeout error.").
+  let step = 'creating its scratch table'
   try {
     const capabilities = await detectCapabilities(clickhouse)
     for (const query of tradesTable({ database, cluster, capabilities, retentionDays }, name))
       await clickhouse.command({ query })
+    step = 'inserting its rows twice'
     for (const copy of [rows, [...rows].reverse()]) {
       await clickhouse.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow ${copy.join('\n')}` })
     }
+    step = 'counting them with FINAL'
     const result = await clickhouse.query({
       query: `SELECT count() AS n FROM ${table} FINAL`,
       format: 'JSONEachRow'
     })
     const [row] = await result.json<{ n: string | number }>()
     return checkDuplicates(rows.length * 2, rows.length, Number(row?.n ?? -1))
+  } catch (error) {
+    throw new Error(`${step} (${table}): ${(error as Error).message}`, { cause: error })
   } finally {
     for (const query of dropTableStatements(database, name, cluster))
       await clickhouse.command({ query }).catch(() => undefined)

@@ -37,6 +37,9 @@ export interface ValidateOptions {
   hubUrl?: string
 }
 
+/** ClickHouse's default distributed_ddl_task_timeout. */
+const DISTRIBUTED_DDL_TIMEOUT_MS = 180_000
+
 /** Runs every check in the seed's order; a check that cannot run says why instead of passing. */
 export async function runValidation(
   config: Config,
@@ -46,7 +49,11 @@ export async function runValidation(
   const hubUrl = options.hubUrl ?? (config.hub.url || defaultHubUrl(config))
   const topics = bridgeTopics(config)
   const admin = createAdmin(config.kafka)
-  const clickhouse = createClickHouse(config.clickhouse)
+  // On a cluster the duplicates probe creates and drops its scratch table ON CLUSTER: the server answers once
+  // every node ran it, which may take up to its distributed_ddl_task_timeout (180 s), not the usual 30 s.
+  const clickhouse = createClickHouse(config.clickhouse, {
+    requestTimeoutMs: config.clickhouse.cluster ? DISTRIBUTED_DDL_TIMEOUT_MS : undefined
+  })
   const results: CheckResult[] = []
   const record = (r: CheckResult) => {
     results.push(r)
