@@ -1,6 +1,7 @@
 import type { InstanceView } from '../core/instance-registry.ts'
 import { ALL_POOL } from '../core/pools.ts'
 import type { GroupMemberAssignment } from '../kafka/group.ts'
+import type { PartitionLag } from '../kafka/lag.ts'
 import { summarizePartitions } from '../ops/format.ts'
 
 /**
@@ -193,4 +194,22 @@ export function checkCoverage(pools: { pool: string; topics: string[] }[], topic
     problems.length === 0,
     problems.length ? `${problems.join('; ')}. Pools: ${layout}` : `each topic read by one pool: ${layout}`
   )
+}
+
+/**
+ * "trades:2 lag 8123 (+0 committed)": the partitions lagging most, and how far each one's committed offset
+ * moved since `before`, so a failed catch-up tells a stalled partition (+0) from a slow pipeline.
+ */
+export function laggingPartitions(before: PartitionLag[], now: PartitionLag[], top = 4): string {
+  const committedBefore = new Map(before.map((p) => [`${p.topic}:${p.partition}`, p.committed]))
+  return [...now]
+    .filter((p) => p.lag > 0n)
+    .sort((a, b) => Number(b.lag - a.lag))
+    .slice(0, top)
+    .map((p) => {
+      const was = committedBefore.get(`${p.topic}:${p.partition}`) ?? -1n
+      const moved = p.committed < 0n ? 0n : p.committed - (was < 0n ? 0n : was)
+      return `${p.topic}:${p.partition} lag ${p.lag} (+${moved} committed)`
+    })
+    .join(', ')
 }

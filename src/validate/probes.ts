@@ -12,9 +12,9 @@ import {
   type GroupAssignmentReport,
   type GroupMemberAssignment
 } from '../kafka/group.ts'
-import { groupLag } from '../kafka/lag.ts'
+import { groupLag, type PartitionLag } from '../kafka/lag.ts'
 import { listLocalProcesses, startLocalProcess, stopLocalProcess } from '../stack/local-processes.ts'
-import { checkDuplicates, checkPartitions, type CheckResult } from './checks.ts'
+import { checkDuplicates, checkPartitions, laggingPartitions, type CheckResult } from './checks.ts'
 
 /** The IO side of `tickbridge validate`: gathering evidence from the hub, Kafka and ClickHouse. */
 export async function hubBridges(hubUrl: string): Promise<InstanceView[]> {
@@ -53,15 +53,18 @@ export async function messageDeltas(hubUrl: string, windowMs: number): Promise<M
   return deltas
 }
 
-async function totalLag(
-  admin: Admin,
-  groupId: string,
-  topics: string[]
-): Promise<{ lag: number; committed: number }> {
+interface LagTotal {
+  lag: number
+  committed: number
+  partitions: PartitionLag[]
+}
+
+async function totalLag(admin: Admin, groupId: string, topics: string[]): Promise<LagTotal> {
   const partitions = await groupLag(admin, groupId, topics)
   return {
     lag: partitions.reduce((sum, p) => sum + Number(p.lag), 0),
-    committed: partitions.reduce((sum, p) => sum + Math.max(0, Number(p.committed)), 0)
+    committed: partitions.reduce((sum, p) => sum + Math.max(0, Number(p.committed)), 0),
+    partitions
   }
 }
 
@@ -100,7 +103,7 @@ async function lagBefore(
   admin: Admin,
   groupId: string,
   topics: string[]
-): Promise<{ highest: number; committed: number }> {
+): Promise<{ highest: number; committed: number; partitions: PartitionLag[] }> {
   let last = await totalLag(admin, groupId, topics)
   let highest = last.lag
   for (const end = Date.now() + LAG_BEFORE_MS; Date.now() < end;) {
@@ -108,7 +111,7 @@ async function lagBefore(
     last = await totalLag(admin, groupId, topics).catch(() => last)
     highest = Math.max(highest, last.lag)
   }
-  return { highest, committed: last.committed }
+  return { highest, committed: last.committed, partitions: last.partitions }
 }
 
 /**
@@ -182,7 +185,8 @@ export async function failoverProbe(
         evidence:
           `${evidence}, did not catch up below ${bound} within ${timeoutMs / 1000} s` +
           (caughtUp.value
-            ? ` (last seen: lag ${caughtUp.value.lag}, committed +${caughtUp.value.committed - before.committed})`
+            ? ` (last seen: lag ${caughtUp.value.lag}, committed +${caughtUp.value.committed - before.committed};` +
+              ` most behind: ${laggingPartitions(before.partitions, caughtUp.value.partitions)})`
             : '')
       }
 }

@@ -8,6 +8,7 @@ import {
   checkHeartbeats,
   checkInstances,
   checkPartitions,
+  laggingPartitions,
   perPool
 } from '../../src/validate/checks.ts'
 import { fakeHeartbeat } from '../helpers/hub.ts'
@@ -161,4 +162,25 @@ test('coverage: every topic read by exactly one pool', () => {
   const gaps = checkCoverage([{ pool: 'trade', topics: ['trades'] }, ...radar.slice(0, 1)], topics)
   assert.equal(gaps.result, 'fail')
   assert.match(gaps.evidence, /trades: read by 2 pools \(trade, trades\); depth: no pool consumes it/)
+})
+
+test('failover evidence: the partitions most behind, and whether each one moved (+0: stalled)', () => {
+  const at = (partition: number, committed: bigint, end: bigint) => ({
+    topic: 'trades',
+    partition,
+    committed,
+    end,
+    lag: end - (committed < 0n ? 0n : committed)
+  })
+  const before = [at(0, 100n, 150n), at(1, 100n, 150n), at(2, -1n, 0n)]
+  const now = [at(0, 400n, 450n), at(1, 100n, 450n), at(2, 30n, 60n)]
+  assert.equal(
+    laggingPartitions(before, now, 2),
+    'trades:1 lag 350 (+0 committed), trades:0 lag 50 (+300 committed)'
+  )
+  assert.equal(
+    laggingPartitions(before, now),
+    'trades:1 lag 350 (+0 committed), trades:0 lag 50 (+300 committed), trades:2 lag 30 (+30 committed)'
+  )
+  assert.equal(laggingPartitions(before, [at(0, 450n, 450n)]), '')
 })
