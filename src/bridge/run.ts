@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { createClickHouse } from '../clickhouse/client.ts'
+import { createClickHouse, createSchemaClickHouse } from '../clickhouse/client.ts'
 import { capabilitiesOf } from '../clickhouse/capabilities.ts'
 import { storedTable } from '../clickhouse/cluster-ddl.ts'
 import { migrate } from '../clickhouse/migrate.ts'
@@ -61,13 +61,15 @@ export async function startBridge(
   log.info(`Instance ID: ${instanceId} (#${ordinal})`)
 
   const clickhouse = createClickHouse(config.clickhouse)
-  const { serverVersion } = await migrate(clickhouse, config.clickhouse, log)
+  // Migrations and retention's drops: ON CLUSTER on a cluster, answered only once every node ran them.
+  const schema = createSchemaClickHouse(config.clickhouse)
+  const { serverVersion } = await migrate(schema, config.clickhouse, log)
   const capabilities = capabilitiesOf(serverVersion)
   log.info(
     { clickhouse: serverVersion, dedupTokens: capabilities.insertDeduplicationToken, ttl: capabilities.ttl },
     'ClickHouse schema ready'
   )
-  const retention = capabilities.ttl ? null : startRetentionJob(clickhouse, config, log)
+  const retention = capabilities.ttl ? null : startRetentionJob(schema, config, log)
 
   // Its worker pool's topics only (every topic for the pool `all`), in the pool's consumer group.
   const { pool } = config.bridge
@@ -256,7 +258,7 @@ export async function startBridge(
         if (retention) clearInterval(retention)
         const drained = await worker.stop(timeoutMs)
         await producer.close().catch(() => undefined)
-        await clickhouse.close()
+        await Promise.all([clickhouse.close(), schema.close()])
         log.info(
           { drained, ...worker.stats.snapshot() },
           drained ? 'bridge stopped cleanly' : 'bridge stopped with batches not inserted'

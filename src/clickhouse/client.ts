@@ -10,6 +10,22 @@ export type { ClickHouseClient }
 type ClientConfig = Pick<ClickHouseConfig, 'url' | 'user' | 'password'> &
   Partial<Pick<ClickHouseConfig, 'urls' | 'cluster' | 'caFile' | 'endpointRetryMs'>>
 
+/** ClickHouse's default distributed_ddl_task_timeout: how long an ON CLUSTER statement may take to answer. */
+export const DISTRIBUTED_DDL_TIMEOUT_MS = 180_000
+
+/**
+ * A client for schema statements (migrations, retention's partition drops, validate's scratch table). On a
+ * cluster they run ON CLUSTER, and the server answers once every node ran them, up to its
+ * distributed_ddl_task_timeout (180 s); the usual client gives up at 30 s, so on a loaded cluster a statement
+ * that went on to succeed was reported as failed. @clickhouse/client has no per-request timeout: a client of
+ * its own, so inserts and queries keep the shorter one (a stuck node is left for the next one sooner).
+ */
+export function createSchemaClickHouse(config: ClientConfig): ClickHouseClient {
+  return createClickHouse(config, {
+    requestTimeoutMs: config.cluster ? DISTRIBUTED_DDL_TIMEOUT_MS : undefined
+  })
+}
+
 /**
  * The one place ClickHouse clients are built. One URL: a plain client, as always. Several (CLICKHOUSE_URL as a
  * list): a client per node behind one that moves to the next node when the current one cannot be reached

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { bridgeTopics } from '../bridge/run.ts'
-import { createClickHouse } from '../clickhouse/client.ts'
+import { createClickHouse, createSchemaClickHouse } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import { ALL_POOL } from '../core/pools.ts'
@@ -46,13 +46,16 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
 
   const clickhouse = createClickHouse(config.clickhouse)
   const database = config.clickhouse.database
-  const schemaReady = migrate(clickhouse, config.clickhouse, log).then(
-    () => true,
-    (error: unknown) => {
-      log.warn({ err: error }, 'ClickHouse unavailable: history stays in memory only')
-      return false
-    }
-  )
+  const schema = createSchemaClickHouse(config.clickhouse)
+  const schemaReady = migrate(schema, config.clickhouse, log)
+    .then(
+      () => true,
+      (error: unknown) => {
+        log.warn({ err: error }, 'ClickHouse unavailable: history stays in memory only')
+        return false
+      }
+    )
+    .finally(() => schema.close())
   const admin = createAdmin(config.kafka)
   const writeHistory = historyWriter(clickhouse, database)
   const stops = [

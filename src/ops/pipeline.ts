@@ -1,7 +1,7 @@
 import type { SourceMode } from '../bridge/source-mode.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bridgeTopics } from '../bridge/run.ts'
-import { createClickHouse } from '../clickhouse/client.ts'
+import { createSchemaClickHouse } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrate.ts'
 import { localExchanges, localFeedArgs } from '../sim/local-exchanges.ts'
 import type { Config } from '../config/types.ts'
@@ -75,7 +75,7 @@ export async function startPipeline(
   log: Logger
 ): Promise<LocalProcess[]> {
   await stackUp(config, progress)
-  const clickhouse = createClickHouse(config.clickhouse)
+  const clickhouse = createSchemaClickHouse(config.clickhouse)
   await migrate(clickhouse, config.clickhouse, log).finally(() => clickhouse.close())
   const admin = createAdmin(config.kafka)
   await ensureTopics(admin, [...bridgeTopics(config), config.topics.dlq], config.topics.partitions).finally(

@@ -1,5 +1,5 @@
 import { bridgeTopics } from '../bridge/run.ts'
-import { createClickHouse } from '../clickhouse/client.ts'
+import { createSchemaClickHouse } from '../clickhouse/client.ts'
 import type { Config } from '../config/types.ts'
 import type { InstanceView } from '../core/instance-registry.ts'
 import { ALL_POOL } from '../core/pools.ts'
@@ -37,9 +37,6 @@ export interface ValidateOptions {
   hubUrl?: string
 }
 
-/** ClickHouse's default distributed_ddl_task_timeout. */
-const DISTRIBUTED_DDL_TIMEOUT_MS = 180_000
-
 /** Runs every check in the seed's order; a check that cannot run says why instead of passing. */
 export async function runValidation(
   config: Config,
@@ -49,11 +46,8 @@ export async function runValidation(
   const hubUrl = options.hubUrl ?? (config.hub.url || defaultHubUrl(config))
   const topics = bridgeTopics(config)
   const admin = createAdmin(config.kafka)
-  // On a cluster the duplicates probe creates and drops its scratch table ON CLUSTER: the server answers once
-  // every node ran it, which may take up to its distributed_ddl_task_timeout (180 s), not the usual 30 s.
-  const clickhouse = createClickHouse(config.clickhouse, {
-    requestTimeoutMs: config.clickhouse.cluster ? DISTRIBUTED_DDL_TIMEOUT_MS : undefined
-  })
+  // The duplicates probe (its only user) creates and drops a scratch table, ON CLUSTER on a cluster.
+  const clickhouse = createSchemaClickHouse(config.clickhouse)
   const results: CheckResult[] = []
   const record = (r: CheckResult) => {
     results.push(r)

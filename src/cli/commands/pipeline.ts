@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { bridgeTopics } from '../../bridge/run.ts'
-import { createClickHouse } from '../../clickhouse/client.ts'
+import { createSchemaClickHouse } from '../../clickhouse/client.ts'
 import { migrate } from '../../clickhouse/migrate.ts'
 import { createAdmin, createProducer } from '../../kafka/clients.ts'
 import { ensureTopics } from '../../kafka/topics.ts'
@@ -23,7 +23,7 @@ export function registerPipelineCommands(program: Command): void {
     .description('apply the ClickHouse schema migrations (idempotent)')
     .action(async () => {
       const { config, log } = cliContext()
-      const client = createClickHouse(config.clickhouse)
+      const client = createSchemaClickHouse(config.clickhouse)
       try {
         const result = await migrate(client, config.clickhouse, log)
         console.log(
