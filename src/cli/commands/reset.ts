@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { bridgeTopics } from '../../bridge/run.ts'
-import { createClickHouse } from '../../clickhouse/client.ts'
+import { createSchemaClickHouse } from '../../clickhouse/client.ts'
 import { truncateTableStatements } from '../../clickhouse/cluster-ddl.ts'
 import type { Config } from '../../config/load.ts'
 import { MARKET_TABLES, parseTimeArgument } from '../../core/market-query.ts'
@@ -63,7 +63,8 @@ export function registerResetCommands(program: Command): void {
         }
       )
       if (!go) return progress('nothing changed')
-      const client = createClickHouse(config.clickhouse)
+      // TRUNCATE ... ON CLUSTER on a cluster: answered once every node ran it.
+      const client = createSchemaClickHouse(config.clickhouse)
       try {
         for (const table of MARKET_TABLES)
           for (const query of truncateTableStatements(database, table, config.clickhouse.cluster))
