@@ -195,8 +195,8 @@ export const bridgeSettings = {
     key: 'candlesFromTrades',
     schema: { type: 'boolean', default: true },
     description:
-      'After each trades insert, recompute the touched 1m candles from the trades, and the ' +
-      '5m/15m/1h/4h/1d candles from those ([clickhouse-schema.md](clickhouse-schema.md#candles)).',
+      'After each trades insert, recompute the touched 10s candles from the trades, the 1m candles from ' +
+      'those, and the 5m/15m/1h/4h/1d candles from the 1m ones ([clickhouse-schema.md](clickhouse-schema.md#candles)).',
     readBy: '`bridge`'
   },
   CANDLE_REFRESH_INTERVAL_MS: {
@@ -206,7 +206,7 @@ export const bridgeSettings = {
     description:
       'Minimum time between two candle recomputes of one instance, times the inverse of its share of the ' +
       'partitions (3 bridges: 3 s each), so the cluster recomputes about once a second however many ' +
-      'bridges run; requests in between are merged. Each recompute is two `INSERT … SELECT … FINAL` ' +
+      'bridges run; requests in between are merged. Each recompute is three `INSERT … SELECT … FINAL` ' +
       'queries that compete with inserts for ClickHouse CPU: at 20k msg/s, 500 ms gave p99 831 ms ' +
       'recv_ts → queryable, 1000 ms 408 ms, candles off 307 ms (one noisy run each).',
     readBy: '`bridge`'
