@@ -55,7 +55,7 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
         return false
       }
     )
-    .finally(() => schema.close())
+    .finally(() => schema.close().catch(() => undefined))
   const admin = createAdmin(config.kafka)
   const writeHistory = historyWriter(clickhouse, database)
   const stops = [
