@@ -76,7 +76,12 @@ async function expiredOnServer(
   return expiredPartitions(partitions, retentionDays, now)
 }
 
-/** system.parts shows one node only: on a cluster, the oldest day of the whole (Distributed) table. */
+/**
+ * system.parts shows one node only: on a cluster, the oldest day of the whole (Distributed) table, among the
+ * rows older than the cutoff's day only. The filter on `ts` prunes partitions by their min/max `ts` (every
+ * shard reads only the days that are due to go, usually none), where `min(ts)` over the whole table read the
+ * `ts` column of every row on every shard, hourly, from every bridge.
+ */
 async function expiredOnCluster(
   client: ClickHouseClient,
   database: string,
@@ -84,8 +89,9 @@ async function expiredOnCluster(
   retentionDays: number,
   now: number
 ): Promise<string[]> {
+  const cutoffDayStart = Math.floor((now - retentionDays * 86_400_000) / 86_400_000) * 86_400_000
   const result = await client.query({
-    query: `SELECT count() AS n, toYYYYMMDD(toDateTime(intDiv(min(ts), 1000))) AS day FROM ${database}.${table}`,
+    query: `SELECT count() AS n, toYYYYMMDD(toDateTime(intDiv(min(ts), 1000))) AS day FROM ${database}.${table} WHERE ts < ${cutoffDayStart}`,
     format: 'JSONEachRow'
   })
   const [row] = await result.json<{ n: string | number; day: string | number }>()
