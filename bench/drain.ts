@@ -192,7 +192,7 @@ function meterFor(bench: Bench): CpuMeter {
   return trackStack(
     new CpuMeter(1000),
     bench.config.stack.home,
-    server ? { clickhouse: () => server.pid } : {}
+    server ? { clickhouse: () => server.pid, warn: say } : { warn: say }
   )
 }
 

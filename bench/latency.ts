@@ -107,7 +107,7 @@ try {
     `latency benchmark: ${rate.toLocaleString('en-US')} msg/s for ${seconds} s from ${producers} producer process(es) into ${N} bridge(s)`
   )
 
-  const meter = trackStack(new CpuMeter(1000), bench.config.stack.home)
+  const meter = trackStack(new CpuMeter(1000), bench.config.stack.home, { warn: say })
   bridges.forEach((b, i) => meter.track({ name: `bridge-${i + 1}`, group: 'bridges', pids: () => b.pid }))
   loads.forEach((l, i) => meter.track({ name: `load-${i + 1}`, group: 'load', pids: () => l.child.pid }))
 

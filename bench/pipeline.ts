@@ -252,7 +252,7 @@ try {
   const meter = trackStack(
     new CpuMeter(1000),
     bench.config.stack.home,
-    privateServer ? { clickhouse: () => privateServer.pid } : {}
+    privateServer ? { clickhouse: () => privateServer.pid, warn: say } : { warn: say }
   )
   const roles = ['feed', 'bridge', 'sim', 'hub'] as const
   for (const role of roles)
