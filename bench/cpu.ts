@@ -282,11 +282,11 @@ export function processAgeSeconds(pid: number): number {
 }
 
 /**
- * A JVM's first minutes include its JIT compiling the hot paths: a pipeline benchmark started right after
- * `stack up` billed Kafka 29.6-34.8 % of a core at 5,000 msg/s, against 10.1-15.7 % in the runs minutes
- * later (2026-12-01). Below this age a benchmark says so before it measures.
+ * A JVM's first minutes include its JIT compiling the hot paths: pipeline benchmarks at 5,000 msg/s back to
+ * back after `stack up` billed Kafka 29.8 / 24.0 / 14.3 / 12.1 % of a core with the broker 23 / 74 / 125 / 177 s
+ * old (2026-12-01, docs/benchmarks.md). Below this age a benchmark says so before it measures.
  */
-const WARM_UP_SECONDS = 300
+const WARM_UP_SECONDS = 180
 
 export function trackStack(
   meter: CpuMeter,
@@ -308,7 +308,7 @@ export function trackStack(
   if (options.warn && youngest < WARM_UP_SECONDS)
     options.warn(
       `note: Kafka started ${Math.round(youngest)} s ago; a JVM's first minutes include JIT compilation, so ` +
-        `its CPU figures run high (up to 3x here). For steady figures, run again once it has been up ${WARM_UP_SECONDS / 60} minutes.`
+        `its CPU figures run high (2-2.5x here). For steady figures, run again once it has been up ${WARM_UP_SECONDS / 60} minutes.`
     )
   meter.track({ name: 'kafka', group: 'kafka', pids: kafkaPids }).track({
     name: 'clickhouse',
