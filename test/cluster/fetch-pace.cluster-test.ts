@@ -13,7 +13,8 @@ test('on 3 brokers, fetches timed to a batch all go with it: a third of the fetc
   // The first broker's fetch to land used to flush the batch; the others', timed to the same batch, landed just
   // after and their messages waited a whole batch more (p50 175-179 ms against 97-100, p90 265 against 162).
   assert.ok(percentile(waits.aligned, 50) <= percentile(waits.unaligned, 50) + ageMs / 5, line)
-  // p90 moves more with the VM's load: half a batch age of slack (a CI run measured 219 against 175 + 40 with
-  // a sound pace), still well under the whole batch the old pace added.
+  // p90 moves more with the VM's load, and the batch clock's grace adds ~10-20 ms to aligned waits on a busy VM
+  // (a CI run measured 219 against 175 + 40): half a batch age of slack, still under the whole batch the old
+  // pace added.
   assert.ok(percentile(waits.aligned, 90) <= percentile(waits.unaligned, 90) + ageMs / 2, line)
 })
