@@ -271,10 +271,6 @@ export class CpuMeter {
   }
 }
 
-/**
- * The usual neighbours: the local stack's Kafka broker (or its cluster's) and ClickHouse server (or `clickhouse`, e.g. a
- * benchmark's private server), and this process.
- */
 /** Seconds since `pid` started (NaN when it is gone). */
 export function processAgeSeconds(pid: number): number {
   const ticks = readProcessTicks(pid)
@@ -288,6 +284,10 @@ export function processAgeSeconds(pid: number): number {
  */
 const WARM_UP_SECONDS = 180
 
+/**
+ * The usual neighbours: the local stack's Kafka broker (or its cluster's) and ClickHouse server (or `clickhouse`, e.g. a
+ * benchmark's private server), and this process.
+ */
 export function trackStack(
   meter: CpuMeter,
   stackHome: string,
@@ -304,9 +304,11 @@ export function trackStack(
       join(stackHome, 'kafka'),
       ...[1, 2, 3].map((n) => join(stackHome, 'kafka-cluster', `node-${n}`))
     ].flatMap((dir) => serverPids(join(dir, 'kafka.pid'), join(dir, 'server.properties')))
-  const youngest = Math.min(...kafkaPids().map(processAgeSeconds).filter(Number.isFinite))
-  if (options.warn && youngest < WARM_UP_SECONDS)
-    options.warn(
+  const youngest = options.warn
+    ? Math.min(...kafkaPids().map(processAgeSeconds).filter(Number.isFinite))
+    : Infinity
+  if (youngest < WARM_UP_SECONDS)
+    options.warn?.(
       `note: Kafka started ${Math.round(youngest)} s ago; a JVM's first minutes include JIT compilation, so ` +
         `its CPU figures run high (2-2.5x here). For steady figures, run again once it has been up ${WARM_UP_SECONDS / 60} minutes.`
     )

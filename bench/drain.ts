@@ -189,11 +189,10 @@ async function settle(database: string): Promise<void> {
 
 function meterFor(bench: Bench): CpuMeter {
   const server = target.server
-  return trackStack(
-    new CpuMeter(1000),
-    bench.config.stack.home,
-    server ? { clickhouse: () => server.pid, warn: say } : { warn: say }
-  )
+  return trackStack(new CpuMeter(1000), bench.config.stack.home, {
+    warn: say,
+    clickhouse: server ? () => server.pid : undefined
+  })
 }
 
 async function drainWithBridges(bench: Bench, run: number): Promise<PhaseResult> {

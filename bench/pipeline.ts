@@ -249,11 +249,10 @@ try {
   await sleep(warmup * 1000, undefined, { signal: stop.signal })
 
   const privateServer = server
-  const meter = trackStack(
-    new CpuMeter(1000),
-    bench.config.stack.home,
-    privateServer ? { clickhouse: () => privateServer.pid, warn: say } : { warn: say }
-  )
+  const meter = trackStack(new CpuMeter(1000), bench.config.stack.home, {
+    warn: say,
+    clickhouse: privateServer ? () => privateServer.pid : undefined
+  })
   const roles = ['feed', 'bridge', 'sim', 'hub'] as const
   for (const role of roles)
     for (const p of processes.filter((q) => q.role === role))

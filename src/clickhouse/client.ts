@@ -11,7 +11,7 @@ type ClientConfig = Pick<ClickHouseConfig, 'url' | 'user' | 'password'> &
   Partial<Pick<ClickHouseConfig, 'urls' | 'cluster' | 'caFile' | 'endpointRetryMs'>>
 
 /** ClickHouse's default distributed_ddl_task_timeout: how long an ON CLUSTER statement may take to answer. */
-export const DISTRIBUTED_DDL_TIMEOUT_MS = 180_000
+const DISTRIBUTED_DDL_TIMEOUT_MS = 180_000
 
 /**
  * A client for schema statements (migrations, retention's partition drops, validate's scratch table). On a

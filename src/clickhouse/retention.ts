@@ -4,14 +4,18 @@ import { sqlString } from '../core/sql.ts'
 import type { ClickHouseClient } from './client.ts'
 import { localTable, onCluster } from './cluster-ddl.ts'
 
+/** The first day kept, `YYYY-MM-DD` (UTC): every day before it is expired. */
+function cutoffDay(retentionDays: number, now: number): string {
+  return new Date(now - retentionDays * 86_400_000).toISOString().slice(0, 10)
+}
+
 /**
  * Retention for servers without table TTL (before 19.6, e.g. Debian's 18.16): tables are partitioned by
  * exchange day (YYYYMMDD), and whole partitions older than the retention window are dropped.
  * Where TTL exists, the tables carry it (migrations.ts) and this job is not started.
  */
 export function expiredPartitions(partitions: string[], retentionDays: number, now: number): string[] {
-  const cutoff = new Date(now - retentionDays * 86_400_000)
-  const cutoffId = Number(cutoff.toISOString().slice(0, 10).replaceAll('-', ''))
+  const cutoffId = Number(cutoffDay(retentionDays, now).replaceAll('-', ''))
   return [...new Set(partitions)].filter((id) => /^\d{8}$/.test(id) && Number(id) < cutoffId).sort()
 }
 
@@ -21,7 +25,7 @@ export function expiredPartitions(partitions: string[], retentionDays: number, n
  * `limit` days a run (each one is a DDL task on every node): the next run goes on from the new oldest row.
  */
 export function expiredDays(oldestDay: number, retentionDays: number, now: number, limit = 31): string[] {
-  const cutoff = new Date(now - retentionDays * 86_400_000).toISOString().slice(0, 10)
+  const cutoff = cutoffDay(retentionDays, now)
   const days: string[] = []
   const oldest = String(oldestDay)
   const day = new Date(`${oldest.slice(0, 4)}-${oldest.slice(4, 6)}-${oldest.slice(6, 8)}T00:00:00Z`)
@@ -89,7 +93,7 @@ async function expiredOnCluster(
   retentionDays: number,
   now: number
 ): Promise<string[]> {
-  const cutoffDayStart = Math.floor((now - retentionDays * 86_400_000) / 86_400_000) * 86_400_000
+  const cutoffDayStart = Date.parse(`${cutoffDay(retentionDays, now)}T00:00:00Z`)
   const result = await client.query({
     query: `SELECT count() AS n, toYYYYMMDD(toDateTime(intDiv(min(ts), 1000))) AS day FROM ${database}.${table} WHERE ts < ${cutoffDayStart}`,
     format: 'JSONEachRow'

@@ -1,4 +1,5 @@
 import type { InstanceView } from '../core/instance-registry.ts'
+import { partitionKey } from '../core/offset-tracker.ts'
 import { ALL_POOL } from '../core/pools.ts'
 import type { GroupMemberAssignment } from '../kafka/group.ts'
 import type { PartitionLag } from '../kafka/lag.ts'
@@ -201,15 +202,16 @@ export function checkCoverage(pools: { pool: string; topics: string[] }[], topic
  * moved since `before`, so a failed catch-up tells a stalled partition (+0) from a slow pipeline.
  */
 export function laggingPartitions(before: PartitionLag[], now: PartitionLag[], top = 4): string {
-  const committedBefore = new Map(before.map((p) => [`${p.topic}:${p.partition}`, p.committed]))
+  const committedBefore = new Map(before.map((p) => [partitionKey(p), p.committed]))
   return [...now]
     .filter((p) => p.lag > 0n)
     .sort((a, b) => Number(b.lag - a.lag))
     .slice(0, top)
     .map((p) => {
-      const was = committedBefore.get(`${p.topic}:${p.partition}`) ?? -1n
+      const key = partitionKey(p)
+      const was = committedBefore.get(key) ?? -1n
       const moved = p.committed < 0n ? 0n : p.committed - (was < 0n ? 0n : was)
-      return `${p.topic}:${p.partition} lag ${p.lag} (+${moved} committed)`
+      return `${key} lag ${p.lag} (+${moved} committed)`
     })
     .join(', ')
 }

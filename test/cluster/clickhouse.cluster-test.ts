@@ -214,7 +214,7 @@ test('stack status --cluster: ZooKeeper and the four nodes, healthy, with their 
   assert.match(components.find((c) => c.name === 'clickhouse-3')?.endpoint ?? '', /shard 02, replica r1/)
 })
 
-// Longer than the suite's 300 s per test: validate may wait up to 60 s for each failover step and up to 180 s
+// Longer than the suite's 300 s per test: validate may wait up to 90 s for each failover step and up to 180 s
 // for an ON CLUSTER statement of its duplicates probe on a loaded cluster; a healthy run takes ~2-4 minutes.
 test('tickbridge validate passes against the ClickHouse cluster', { timeout: 600_000 }, async (t) => {
   const env = await clusterTestEnv(t)
@@ -225,12 +225,13 @@ test('tickbridge validate passes against the ClickHouse cluster', { timeout: 600
     vars
   )
   assert.equal(started.code, 0, started.stderr)
-  // 90 s each way (a passing run uses a few seconds of each): on 2 cores the local cluster (9 servers) makes a synchronous Distributed insert take ~0.5 s
-  // on average, up to 2.4 s, and a bridge's restart and rebalance 13-18 s, so catching up after the failover
-  // can outlast 40 s (a CI run: lag 10,005 against 4,369 before, 31,503 offsets committed meanwhile). 300 msg/s,
-  // not 600: a CI run at 600 saw the group commit ~425 msg/s of ~620 produced through the failover and the 60 s
-  // after it (lag 5,160 before, 21,618 at the end); locally it kept up every time, both cores kept busy or not.
-  // The check is the same at either rate; the lower one leaves the catch-up room on a slower VM.
+  // 90 s each way (a passing run uses a few seconds of each): on 2 cores the local cluster (9 servers) makes a
+  // synchronous Distributed insert take ~0.5 s on average, up to 2.4 s, and a bridge's restart and rebalance
+  // 13-18 s, so catching up after the failover can outlast 40 s (a CI run: lag 10,005 against 4,369 before,
+  // 31,503 offsets committed meanwhile). 300 msg/s, not 600: a CI run at 600 saw the group commit ~425 msg/s of
+  // ~620 produced through the failover and the 60 s after it (lag 5,160 before, 21,618 at the end); locally it
+  // kept up every time, both cores kept busy or not. The check is the same at either rate; the lower one leaves
+  // the catch-up room on a slower VM.
   const run = await runCli(['validate', '--json', '--window', '8', '--failover-timeout', '90'], vars, 540_000)
   assert.ok(run.stdout.trim(), `validate printed nothing (exit ${run.code}):\n${run.stderr}`)
   const report = JSON.parse(run.stdout) as { passed: boolean; results: CheckResult[] }
