@@ -43,10 +43,10 @@ const FETCH_IDLE_AFTER_MS = 100
 /**
  * MessageSource over a Kafka consumer-group member, supervised. @platformatic/kafka ends a consume stream for
  * good when fetches keep failing (a broker restart), and stops heartbeating when a rejoin fails, so a plain
- * member can sit alive and idle forever. Here any such loss — the stream erroring or closing, the heartbeat
- * stalling, or the watchdog seeing no progress while Kafka holds unread messages — closes the member and
- * builds a new one with capped backoff, for as long as it takes: it rejoins the group and resumes from the
- * committed offsets (messages already in flight are re-delivered; the tables' identity absorbs them). A
+ * member can sit alive and idle forever. Here any such loss — the stream erroring or closing, a rejoin
+ * failing, the heartbeat stalling, or the watchdog seeing no progress while Kafka holds unread messages —
+ * closes the member and builds a new one with capped backoff, for as long as it takes: it rejoins the group
+ * and resumes from the committed offsets (messages already in flight are re-delivered; the tables' identity absorbs them). A
  * permanent error (authorization, unsupported version, …) is handed to `onFatal` instead.
  * Offsets are committed only by the worker, explicitly.
  */
@@ -148,6 +148,9 @@ export class KafkaSource implements MessageSource {
     consumer.on('consumer:heartbeat:stalled', (payload) =>
       this.#lost(consumer, payload.lastError ?? memberLost(`no heartbeat for ${payload.stalledFor} ms`))
     )
+    // A rejoin its heartbeat started that failed for good (its coordinator killed mid-rebalance, say) is
+    // emitted as 'error' on the member itself; unheard, Node would end the process with it (CI 2026-12-01).
+    consumer.on('error', (error: Error) => this.#lost(consumer, error))
     try {
       const stream = await consumer.consume({
         topics: this.#options.topics,
