@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { TradeMessage } from '../core/messages.ts'
+import { listening } from './kit/sockets.ts'
 import { TradeGenerator, seededRandom, ticksToDecimal } from './market.ts'
 import { emptySubscriptions, type SimAggregate, type SimConnection, type SimProtocol } from './protocol.ts'
 
@@ -48,7 +49,7 @@ export async function startSimServer(
   const host = options.host ?? '127.0.0.1'
   // Pongs are answered by hand so that a silent connection can stop answering them.
   const server = new WebSocketServer({ port: options.port, host, autoPong: false })
-  await new Promise((resolve) => server.once('listening', resolve))
+  await listening(server, host, options.port)
   const counter = { frames: 0 }
   let connections = 0
   server.on('connection', (socket) => serve(socket, protocol, options, options.seed + connections++, counter))
@@ -158,6 +159,8 @@ function serve(
       ? setInterval(() => send(protocol.ping as string), options.pingEveryMs)
       : null
   const drop = options.dropAfterMs ? setTimeout(() => socket.terminate(), options.dropAfterMs) : null
+  // A frame the protocol forbids (ws answers it by closing with 1002 or 1009): the connection ends, not the server.
+  socket.on('error', () => socket.terminate())
   socket.on('close', () => {
     clearInterval(timer)
     if (ping) clearInterval(ping)

@@ -25,6 +25,9 @@ export function spawnDetached(options: SpawnOptions): number {
       stdio: ['ignore', out, out],
       env: options.env ?? process.env
     })
+    // A command that cannot start (ENOENT, EACCES) has no pid, which the check below reports; its 'error'
+    // event follows on the next tick and, unheard, would end the process with a stack trace instead.
+    child.once('error', () => undefined)
     if (child.pid === undefined)
       throw new TickbridgeError(ErrorCodes.START_FAILED, `could not start ${options.command}`, {
         hint: `Check that ${options.command} exists and is executable.`

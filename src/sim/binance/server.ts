@@ -39,6 +39,8 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     accept: (socket, index, url) => ({ index, socket, streams: new Set(streamsOf(url)) })
   })
 
+  // Listening first: a port in use fails the start before any timer would keep the process alive.
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   const timer = setInterval(() => {
     const now = Date.now()
     const due = pacer.due(now)
@@ -58,7 +60,6 @@ export async function startBinanceServer(options: BinanceServerOptions): Promise
     }
   }, options.depthEveryMs ?? 100)
 
-  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   return {
     url: wsBase,
     restUrl,

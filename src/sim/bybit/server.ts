@@ -63,6 +63,8 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
     )
   }
 
+  // Listening first: a port in use fails the start before any timer would keep the process alive.
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   const timer = setInterval(() => {
     const now = Date.now()
     const due = pacer.due(now)
@@ -75,7 +77,6 @@ export async function startBybitServer(options: BybitServerOptions): Promise<Run
     for (const book of market.books.values()) pushBook(book, now)
   }, tickMs)
 
-  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   return {
     url: `${wsBase}/v5/public/spot`,
     restUrl,

@@ -123,6 +123,8 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
   }
 
   let lastFlush = Date.now()
+  // Listening first: a port in use fails the start before any timer would keep the process alive.
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   const timer = setInterval(() => {
     const at = Date.now()
     const due = pacer.due(at)
@@ -144,7 +146,6 @@ export async function startCoinbaseServer(options: CoinbaseServerOptions): Promi
         send(client, 'heartbeats', heartbeatEvents(at, startedAt, heartbeatCounter))
   }, options.heartbeatMs ?? 1_000)
 
-  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   return {
     url: wsBase,
     restUrl,

@@ -1,7 +1,9 @@
+import type { EventEmitter } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 
 /** A connected client of a local exchange server: at least its socket. */
 export interface SocketClient {
@@ -73,7 +75,8 @@ export class ExchangeSockets<C extends SocketClient> {
 
   /** Listens on `host` (default 127.0.0.1) and `port` (default: any free one); the bases of its URLs. */
   async listen(host = '127.0.0.1', port = 0): Promise<{ wsBase: string; restUrl: string }> {
-    await new Promise<void>((resolve) => this.#server.listen(port, host, resolve))
+    this.#server.listen(port, host)
+    await listening(this.#server, host, port)
     const bound = (this.#server.address() as AddressInfo).port
     return { wsBase: `ws://${host}:${bound}`, restUrl: `http://${host}:${bound}` }
   }
@@ -107,4 +110,39 @@ export function broadcast<C extends SocketClient>(
     if (!wants(client) || !sendIfOpen(client.socket, text)) continue
     onSent?.(client)
   }
+}
+
+/**
+ * Resolves once `server` (an HTTP or WebSocket server told to listen on `host`:`port`) listens. A taken port
+ * or an address not of this machine rejects with what to do, instead of an unheard 'error' that would end
+ * the process with a stack trace.
+ */
+export function listening(server: EventEmitter, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening)
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new TickbridgeError(
+              ErrorCodes.PORT_IN_USE,
+              `Port ${port} on ${host} is in use by another process, so the simulator cannot listen there.`,
+              { hint: 'Pick another port with --port, or stop what holds this one.' }
+            )
+          : new TickbridgeError(
+              ErrorCodes.START_FAILED,
+              `The simulator cannot listen on ${host}:${port}: ${error.message}`,
+              {
+                cause: error,
+                hint: 'Check --host: it must be an address of this machine (127.0.0.1, 0.0.0.0, or a local interface).'
+              }
+            )
+      )
+    }
+    const onListening = () => {
+      server.off('error', onError)
+      resolve()
+    }
+    server.once('error', onError)
+    server.once('listening', onListening)
+  })
 }

@@ -81,25 +81,6 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     if (subscribers > 0) corrupt.delete(book.symbol) // sent (corrupted) to every subscriber once
   }
 
-  const timer = setInterval(() => {
-    const now = Date.now()
-    const due = pacer.due(now)
-    if (!pacer.paused) {
-      const made = new Map<string, Trade[]>()
-      for (let i = 0; i < due; i++) {
-        const t = market.trade(now)
-        if (t) made.set(t.symbol, [...(made.get(t.symbol) ?? []), t])
-      }
-      sendTrades(made)
-      for (const book of market.books.values()) sendBook(book)
-    }
-    for (const client of sockets.clients) {
-      if (now - client.lastReceived > idleTimeoutMs) client.socket.terminate()
-      else if (now - client.lastSent >= 1_000 && (client.trades.size > 0 || client.books.size > 0))
-        send(client, HEARTBEAT)
-    }
-  }, tickMs)
-
   const sockets = new ExchangeSockets<Client>({
     rest: krakenRest(market.books, historyFailures, historyLog),
     route: (url) => (url.pathname === '/v2' ? null : '404 Not Found'),
@@ -122,7 +103,27 @@ export async function startKrakenServer(options: KrakenServerOptions): Promise<R
     }
   })
 
+  // Listening first: a port in use fails the start before any timer would keep the process alive.
   const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
+
+  const timer = setInterval(() => {
+    const now = Date.now()
+    const due = pacer.due(now)
+    if (!pacer.paused) {
+      const made = new Map<string, Trade[]>()
+      for (let i = 0; i < due; i++) {
+        const t = market.trade(now)
+        if (t) made.set(t.symbol, [...(made.get(t.symbol) ?? []), t])
+      }
+      sendTrades(made)
+      for (const book of market.books.values()) sendBook(book)
+    }
+    for (const client of sockets.clients) {
+      if (now - client.lastReceived > idleTimeoutMs) client.socket.terminate()
+      else if (now - client.lastSent >= 1_000 && (client.trades.size > 0 || client.books.size > 0))
+        send(client, HEARTBEAT)
+    }
+  }, tickMs)
   return {
     url: `${wsBase}/v2`,
     restUrl,

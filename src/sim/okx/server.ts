@@ -79,6 +79,8 @@ export async function startOkxServer(options: OkxServerOptions): Promise<Running
     }
   })
 
+  // Listening first: a port in use fails the start before any timer would keep the process alive.
+  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   const timer = setInterval(() => {
     const now = Date.now()
     const due = pacer.due(now)
@@ -105,7 +107,6 @@ export async function startOkxServer(options: OkxServerOptions): Promise<Running
     }
   }, options.depthEveryMs ?? 100)
 
-  const { wsBase, restUrl } = await sockets.listen(options.host, options.port)
   return {
     url: `${wsBase}/ws/v5/public`,
     restUrl,
