@@ -4,6 +4,7 @@ import { createClickHouse, createSchemaClickHouse } from '../clickhouse/client.t
 import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import { ALL_POOL } from '../core/pools.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin } from '../kafka/clients.ts'
 import { resolveHubToken } from '../telemetry/hub-token.ts'
 import { ClusterView } from './cluster-view.ts'
@@ -43,6 +44,20 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
       else log.info(line)
     }
   })
+
+  // Listening before anything else starts: a taken port fails the start, instead of a hub whose pollers
+  // run on without a page or an endpoint for heartbeats.
+  const app = buildHubApp(view, resolveHubToken(config), log, { logIntervalMs: config.hub.logIntervalMs })
+  const url = await app.listen({ host: config.hub.host, port }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE'
+      ? new TickbridgeError(
+          ErrorCodes.PORT_IN_USE,
+          `Port ${port} on ${config.hub.host} is in use by another process, so the hub cannot listen there.`,
+          { hint: 'Set HUB_PORT (or --port) to a free port, or stop what holds this one (another hub?).' }
+        )
+      : error
+  })
+  log.info({ url, dashboard: `${url}/` }, 'hub listening')
 
   const clickhouse = createClickHouse(config.clickhouse)
   const database = config.clickhouse.database
@@ -84,9 +99,6 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
     )
   ]
 
-  const app = buildHubApp(view, resolveHubToken(config), log, { logIntervalMs: config.hub.logIntervalMs })
-  const url = await app.listen({ host: config.hub.host, port })
-  log.info({ url, dashboard: `${url}/` }, 'hub listening')
   let stopping: Promise<void> | null = null
   return {
     url,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { bridgeTopics } from '../../src/bridge/run.ts'
+import { startHub } from '../../src/hub/run.ts'
 import {
+  configWith,
   fakeHeartbeat,
   hubEvents,
   hubInstances,
@@ -131,4 +133,18 @@ test('a killed bridge is marked dead within the timeout; the survivor takes its 
   )
   const kinds = (await hubEvents(hub.url)).map((e) => `${e.kind}:${e.instanceId}`)
   assert.ok(kinds.includes(`partitions-changed:${first}`), kinds.join(', '))
+})
+
+test('a second hub on a taken port fails its start with the port and what to do, and leaves nothing running', async (t) => {
+  const env = await testEnv(t)
+  const { hub } = await startTestHub(t, env)
+  const port = Number(new URL(hub.url).port)
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+  const before = timers()
+  const { log } = capturedLog()
+  await assert.rejects(startHub(configWith(env, { HUB_TOKEN: TEST_HUB_TOKEN }), log, port), {
+    code: 'TB_PORT_IN_USE',
+    message: new RegExp(`Port ${port} on 127.0.0.1 is in use by another process, so the hub cannot listen`)
+  })
+  assert.equal(timers(), before, 'no poller of the failed hub left running (alive, serving nothing)')
 })
