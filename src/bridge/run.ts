@@ -24,7 +24,7 @@ import { bridgeReadiness } from './readiness.ts'
 import type { Readiness } from '../telemetry/process-server.ts'
 import { bridgeRegistry } from './metrics.ts'
 import { processIdentity } from '../telemetry/identity.ts'
-import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
+import { instanceHubToken, startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
 
 export interface RunningBridge {
   worker: BridgeWorker
@@ -56,6 +56,7 @@ export async function startBridge(
   options: BridgeRunOptions = {}
 ): Promise<RunningBridge> {
   const mode = options.source ?? 'kafka'
+  const hubToken = instanceHubToken(config)
   const { instanceId, ordinal } = config.bridge
   const log = rootLog.child({ role: 'bridge', instanceId })
   log.info(`Instance ID: ${instanceId} (#${ordinal})`)
@@ -213,6 +214,7 @@ export async function startBridge(
   const telemetry = await startInstanceTelemetry(
     config,
     {
+      hubToken,
       registry: bridgeRegistry(instanceId, worker, source, nats),
       readiness,
       heartbeat: bridgeHeartbeats(processIdentity(instanceId), {

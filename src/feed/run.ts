@@ -13,7 +13,7 @@ import { DiskSpool } from './spool.ts'
 import { feedHeartbeats } from './heartbeat.ts'
 import { feedRegistry } from './metrics.ts'
 import { processIdentity } from '../telemetry/identity.ts'
-import { startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
+import { instanceHubToken, startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
 
 const STOP_FLUSH_TIMEOUT_MS = 15_000
 
@@ -39,6 +39,7 @@ export interface RunningFeed {
 /** One feed process: an exchange connection whose canonical messages are produced to Kafka. */
 export async function startFeed(config: Config, options: FeedOptions, rootLog: Logger): Promise<RunningFeed> {
   const log = rootLog.child({ role: 'feed', instanceId: options.instanceId, exchange: options.exchange })
+  const hubToken = instanceHubToken(config)
   const { trades, depth, quotes, candles, dlq, partitions } = config.topics
   const admin = createAdmin(config.kafka)
   await ensureTopics(admin, [trades, depth, quotes, candles, dlq], partitions).finally(() => admin.close())
@@ -79,6 +80,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   const telemetry = await startInstanceTelemetry(
     config,
     {
+      hubToken,
       registry: feedRegistry(options.instanceId, source),
       readiness: () =>
         stopping

@@ -45,23 +45,23 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
     }
   })
 
-  // Listening before anything else starts: a taken port fails the start, instead of a hub whose pollers
-  // run on without a page or an endpoint for heartbeats.
-  const app = buildHubApp(view, resolveHubToken(config), log, { logIntervalMs: config.hub.logIntervalMs })
-  const url = await app.listen({ host: config.hub.host, port }).catch((error: NodeJS.ErrnoException) => {
-    throw error.code === 'EADDRINUSE'
-      ? new TickbridgeError(
-          ErrorCodes.PORT_IN_USE,
-          `Port ${port} on ${config.hub.host} is in use by another process, so the hub cannot listen there.`,
-          { hint: 'Set HUB_PORT (or --port) to a free port, or stop what holds this one (another hub?).' }
-        )
-      : error
-  })
-  log.info({ url, dashboard: `${url}/` }, 'hub listening')
-
+  // The clients first: a bad CA file or SASL setting throws here, before anything runs. Then the port, before
+  // any poller starts: a taken one fails the start, instead of a hub whose pollers run on without a page or
+  // an endpoint for heartbeats.
   const clickhouse = createClickHouse(config.clickhouse)
   const database = config.clickhouse.database
   const schema = createSchemaClickHouse(config.clickhouse)
+  const admin = createAdmin(config.kafka)
+  const app = buildHubApp(view, resolveHubToken(config), log, { logIntervalMs: config.hub.logIntervalMs })
+  let url: string
+  try {
+    url = await listen(app, config.hub.host, port)
+  } catch (error) {
+    await Promise.allSettled([clickhouse.close(), schema.close(), admin.close()])
+    throw error
+  }
+  log.info({ url, dashboard: `${url}/` }, 'hub listening')
+
   const schemaReady = migrate(schema, config.clickhouse, log)
     .then(
       () => true,
@@ -71,7 +71,6 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
       }
     )
     .finally(() => schema.close().catch(() => undefined))
-  const admin = createAdmin(config.kafka)
   const writeHistory = historyWriter(clickhouse, database)
   const stops = [
     every(SWEEP_MS, async () => void view.sweep(), log, 'sweep'),
@@ -113,4 +112,17 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
       return stopping
     }
   }
+}
+
+/** `app.listen`, with a taken port said as such. */
+function listen(app: ReturnType<typeof buildHubApp>, host: string, port: number): Promise<string> {
+  return app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE'
+      ? new TickbridgeError(
+          ErrorCodes.PORT_IN_USE,
+          `Port ${port} on ${host} is in use by another process, so the hub cannot listen there.`,
+          { hint: 'Set HUB_PORT (or --port) to a free port, or stop what holds this one (another hub?).' }
+        )
+      : error
+  })
 }

@@ -1,4 +1,5 @@
 import type { Admin } from '@platformatic/kafka'
+import { partitionKey, type PartitionKey } from '../core/offset-tracker.ts'
 
 /** Committed offset, end offset and lag of a consumer group, per topic partition. */
 export interface PartitionLag {
@@ -12,7 +13,17 @@ export interface PartitionLag {
 
 const LATEST = -1n
 
-export async function endOffsets(admin: Admin, topics: string[]): Promise<Map<string, bigint>> {
+/** The end (next) offset of every partition of `topics`, by partition. */
+export async function endOffsets(admin: Admin, topics: string[]): Promise<Map<PartitionKey, bigint>> {
+  const ends = new Map<PartitionKey, bigint>()
+  for (const p of await listEnds(admin, topics)) ends.set(partitionKey(p), p.end)
+  return ends
+}
+
+async function listEnds(
+  admin: Admin,
+  topics: string[]
+): Promise<{ topic: string; partition: number; end: bigint }[]> {
   const metadata = await admin.metadata({ topics })
   const request = topics.map((name) => ({
     name,
@@ -25,33 +36,26 @@ export async function endOffsets(admin: Admin, topics: string[]): Promise<Map<st
     )
   }))
   const listed = await admin.listOffsets({ topics: request })
-  const ends = new Map<string, bigint>()
-  for (const topic of listed)
-    for (const p of topic.partitions) ends.set(`${topic.name}:${p.partitionIndex}`, p.offset)
-  return ends
+  return listed.flatMap((topic) =>
+    topic.partitions.map((p) => ({ topic: topic.name, partition: p.partitionIndex, end: p.offset }))
+  )
 }
 
 export async function groupLag(admin: Admin, groupId: string, topics: string[]): Promise<PartitionLag[]> {
   const [ends, groups] = await Promise.all([
-    endOffsets(admin, topics),
+    listEnds(admin, topics),
     admin.listConsumerGroupOffsets({ groups: [groupId] })
   ])
-  const committed = new Map<string, bigint>()
+  const committed = new Map<PartitionKey, bigint>()
   for (const group of groups) {
     for (const topic of group.topics)
-      for (const p of topic.partitions) committed.set(`${topic.name}:${p.partitionIndex}`, p.committedOffset)
+      for (const p of topic.partitions)
+        committed.set(partitionKey({ topic: topic.name, partition: p.partitionIndex }), p.committedOffset)
   }
-  return [...ends]
-    .map(([key, end]) => {
-      const split = key.lastIndexOf(':')
-      const offset = committed.get(key) ?? -1n
-      return {
-        topic: key.slice(0, split),
-        partition: Number(key.slice(split + 1)),
-        committed: offset,
-        end,
-        lag: end - (offset < 0n ? 0n : offset)
-      }
+  return ends
+    .map(({ topic, partition, end }) => {
+      const offset = committed.get(partitionKey({ topic, partition })) ?? -1n
+      return { topic, partition, committed: offset, end, lag: end - (offset < 0n ? 0n : offset) }
     })
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
 }

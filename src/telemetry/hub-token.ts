@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
@@ -19,9 +19,20 @@ export function resolveHubToken(config: Config): string {
     })
   }
   mkdirSync(dirname(file), { recursive: true })
+  // Written whole under another name, then linked into place: processes starting together (`tickbridge start`)
+  // agree on the first one linked, and none reads a half-written file.
   const token = randomBytes(24).toString('base64url')
-  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' })
-  return token
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
+  writeFileSync(draft, `${token}\n`, { mode: 0o600 })
+  try {
+    linkSync(draft, file)
+    return token
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    return readFileSync(file, 'utf8').trim()
+  } finally {
+    rmSync(draft, { force: true })
+  }
 }
 
 export function hubTokenFile(config: Config): string {

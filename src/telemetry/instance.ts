@@ -21,6 +21,8 @@ export interface InstanceTelemetry {
 export async function startInstanceTelemetry(
   config: Config,
   parts: {
+    /** From instanceHubToken, resolved before the role started its work. */
+    hubToken: string | null
     registry: Registry
     readiness(): Readiness
     heartbeat(metricsUrl: string): Heartbeat
@@ -48,16 +50,17 @@ export async function startInstanceTelemetry(
       'could not serve /metrics: set METRICS_PORT to a free port (0 picks one)'
     )
   }
-  const heartbeats = config.hub.url
-    ? new HeartbeatSender({
-        hubUrl: config.hub.url,
-        token: resolveHubToken(config),
-        intervalMs: config.hub.heartbeatIntervalMs,
-        build: () => parts.heartbeat(metricsUrl),
-        onReply: parts.onReply,
-        log
-      })
-    : null
+  const heartbeats =
+    config.hub.url && parts.hubToken !== null
+      ? new HeartbeatSender({
+          hubUrl: config.hub.url,
+          token: parts.hubToken,
+          intervalMs: config.hub.heartbeatIntervalMs,
+          build: () => parts.heartbeat(metricsUrl),
+          onReply: parts.onReply,
+          log
+        })
+      : null
   heartbeats?.start()
   return {
     metricsUrl,
@@ -67,6 +70,15 @@ export async function startInstanceTelemetry(
       await server?.close()
     }
   }
+}
+
+/**
+ * The token this instance's heartbeats carry, or null without a hub (HUB_URL empty). A role resolves it before
+ * it starts any work: a secret that is not mounted fails the start, instead of a process that works on
+ * unwatched after printing the error.
+ */
+export function instanceHubToken(config: Config): string | null {
+  return config.hub.url ? resolveHubToken(config) : null
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', ''])
