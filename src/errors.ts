@@ -28,6 +28,8 @@ export const ErrorCodes = {
   GROUP_ACTIVE: 'TB_GROUP_ACTIVE',
   /** The dead-letter topic refused letters for good (rights, topic settings): the bridge cannot go on. */
   DLQ_REFUSED: 'TB_DLQ_REFUSED',
+  /** An exchange refused the feed's connection for good (auth failed, too many connections): the feed exits 2. */
+  EXCHANGE_REFUSED: 'TB_EXCHANGE_REFUSED',
   /** Kafka refused a client for good (authorization, unsupported version, …): the process exits. */
   KAFKA_REFUSED: 'TB_KAFKA_REFUSED',
   /** Kafka refused the SASL login (user, password or mechanism): the process exits, naming the settings. */

@@ -42,10 +42,19 @@ export class FeedConnection {
   /** Why the connection stopped for good, when the exchange said retrying cannot help. */
   fatal: string | null = null
 
-  constructor(session: ExchangeSession, log: Logger, options: ConnectionOptions = defaultConnectionOptions) {
+  readonly #onFatal: ((reason: string) => void) | undefined
+
+  /** `onFatal` hears why, when the exchange refuses the connection for good (the feed then exits non-zero). */
+  constructor(
+    session: ExchangeSession,
+    log: Logger,
+    options: ConnectionOptions = defaultConnectionOptions,
+    onFatal?: (reason: string) => void
+  ) {
     this.#session = session
     this.#log = log
     this.#options = options
+    this.#onFatal = onFatal
   }
 
   start(): void {
@@ -79,6 +88,7 @@ export class FeedConnection {
         this.fatal = reason
         this.#log.error({ url: this.#session.url, reason }, 'exchange refused the connection; not retrying')
         this.stop()
+        this.#onFatal?.(reason)
       }
     }
     let good = false

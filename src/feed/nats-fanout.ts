@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { connect, type NatsConnection } from 'nats'
 import type { MarketMessage } from '../core/messages.ts'
 
@@ -15,10 +16,15 @@ export function natsSubject(
   return `${prefix}.${message.type}.${token(message.exchange)}.${token(message.symbol)}`
 }
 
+/** How long a stop waits for NATS to take what is buffered before it closes the connection anyway. */
+const CLOSE_TIMEOUT_MS = 3_000
+
 export class NatsFanout {
   readonly #connection: NatsConnection
   readonly #prefix: string
   published = 0
+  /** Not published: the connection was closed for good (e.g. NATS refused the credentials twice). */
+  dropped = 0
 
   private constructor(connection: NatsConnection, prefix: string) {
     this.#connection = connection
@@ -29,12 +35,27 @@ export class NatsFanout {
     return new NatsFanout(await connect({ servers: url, name, maxReconnectAttempts: -1 }), prefix)
   }
 
-  publish(message: MarketMessage, json: string): void {
-    this.#connection.publish(natsSubject(message, this.#prefix), json)
-    this.published++
+  /** The connection is closed for good: no more reconnect attempts. */
+  get closed(): boolean {
+    return this.#connection.isClosed()
   }
 
+  /** Fire-and-forget, and never a throw into the feed's frame handling: a closed connection drops it. */
+  publish(message: MarketMessage, json: string): void {
+    try {
+      this.#connection.publish(natsSubject(message, this.#prefix), json)
+      this.published++
+    } catch {
+      this.dropped++
+    }
+  }
+
+  /** Drains, but not forever: while NATS is away a drain waits for an answer that only a reconnect brings. */
   async close(): Promise<void> {
-    await this.#connection.drain()
+    await Promise.race([
+      this.#connection.drain().catch(() => undefined),
+      sleep(CLOSE_TIMEOUT_MS, undefined, { ref: false })
+    ])
+    await this.#connection.close().catch(() => undefined)
   }
 }

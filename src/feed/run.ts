@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/types.ts'
 import { createAdmin, createProducer } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
-import { FeedConnection } from './connection.ts'
+import { defaultConnectionOptions, FeedConnection } from './connection.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import type { MarketMessage } from '../core/messages.ts'
 import { Backfiller } from './backfill.ts'
 import { createSession, tradeHistoryOf, type ExchangeOptions } from './exchanges/index.ts'
@@ -31,7 +32,7 @@ export interface RunningFeed {
   backfill: Backfiller | null
   connection: FeedConnection
   telemetry: InstanceTelemetry
-  /** Settles when Kafka refuses the feed for good: stop it (its queue is spooled) and exit non-zero. */
+  /** Settles when Kafka or the exchange refuses the feed for good: stop it (its queue is spooled) and exit non-zero. */
   fatal: Promise<Error>
   stop(): Promise<void>
 }
@@ -73,7 +74,23 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     },
     rejected: (frame: string, reason: string) => publisher.rejected(frame, reason, options.exchange)
   }
-  const connection = new FeedConnection(createSession(options, sink, log), log)
+  // Never alive and idle: an exchange refusing the connection for good (a bad API key) ends the feed as
+  // Kafka refusing it does.
+  const connection = new FeedConnection(
+    createSession(options, sink, log),
+    log,
+    defaultConnectionOptions,
+    (reason) =>
+      failWith(
+        new TickbridgeError(
+          ErrorCodes.EXCHANGE_REFUSED,
+          `${options.exchange} refused the connection: ${reason}`,
+          {
+            hint: 'Fix what the exchange objects to (an API key, a connection limit), then start the feed again.'
+          }
+        )
+      )
+  )
   connection.start()
   const source = { exchange: options.exchange, publisher, connection, backfill: backfill?.stats ?? null }
   let stopping = false

@@ -75,7 +75,8 @@ export async function natsReady(url: string): Promise<boolean> {
   return (await probeNats(url)).jetstream
 }
 
-function findNatsServer(): string | null {
+/** The nats-server binary: on PATH, or where Debian and others put it; null when not installed. */
+export function findNatsServer(): string | null {
   if (commandExists('nats-server')) return 'nats-server'
   return firstExisting(['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'])
 }

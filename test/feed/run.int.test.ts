@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import type { DeadLetterEnvelope } from '../../src/core/dead-letter.ts'
 import { feedWithLocalExchange } from '../helpers/feed.ts'
 import { startBridge } from '../../src/bridge/run.ts'
+import { startFeed } from '../../src/feed/run.ts'
+import { REFUSED_KEY } from '../../src/sim/protocols/polygon.ts'
+import { simProtocols } from '../../src/sim/protocols/index.ts'
+import { startSimServer } from '../../src/sim/server.ts'
 import { readTopic } from '../helpers/kafka-read.ts'
 import { count, eventually, silentLog, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
 
@@ -65,4 +70,32 @@ test('Wallex -> feed -> Kafka -> bridge -> ClickHouse: trades re-sent around a r
   assert.equal(body.truncated, false)
   assert.equal(body.exchange, 'wallex')
   assert.match(body.reason, /invalid JSON/)
+})
+
+test('an exchange refusing the feed for good (Polygon, bad key) settles feed.fatal with the reason: it exits, never idles', async (t) => {
+  const env = await testEnv(t)
+  const sim = await startSimServer(
+    simProtocols.polygon!.protocol,
+    { port: 0, tradesPerSecond: 10, bookEveryMs: 1_000, seed: 1 },
+    silentLog
+  )
+  t.after(() => sim.close())
+  const feed = await startFeed(
+    env.config,
+    {
+      exchange: 'polygon',
+      url: sim.url,
+      apiKey: REFUSED_KEY,
+      subscriptions: ['XT.BTC-USD'],
+      instanceId: `test-feed-refused-${env.id}`,
+      statsIntervalMs: 0
+    },
+    silentLog
+  )
+  t.after(() => feed.stop())
+  const fatal = await Promise.race([feed.fatal, sleep(10_000).then(() => null)])
+  assert.ok(fatal, 'feed.fatal settled (the CLI then stops the feed and exits 2)')
+  assert.equal((fatal as Error & { code?: string }).code, 'TB_EXCHANGE_REFUSED')
+  assert.match(fatal.message, /polygon refused the connection: .*auth_failed/)
+  assert.equal(feed.connection.connected, false, 'and it stopped connecting')
 })

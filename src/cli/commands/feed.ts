@@ -75,8 +75,10 @@ export function registerFeedCommand(program: Command): void {
     await new Promise<void>(() => {
       const onSignal = () => void feed.stop().then(() => process.exit(0))
       process.once('SIGTERM', onSignal).once('SIGINT', onSignal)
-      // Never alive and idle: Kafka refusing the feed for good stops it (its queue is spooled), exit code 2.
-      void feed.fatal.then(async () => {
+      // Never alive and idle: Kafka or the exchange refusing the feed for good stops it (its queue is
+      // spooled), exit code 2.
+      void feed.fatal.then(async (error) => {
+        log.error({ err: error }, `feed exiting: ${error.message}`)
         await feed.stop()
         process.exit(2)
       })
