@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { connect, type NatsConnection } from 'nats'
+import type { NatsConnection } from 'nats'
+import { connectNats } from '../nats/jetstream.ts'
 import type { MarketMessage } from '../core/messages.ts'
 
 /**
@@ -32,7 +33,7 @@ export class NatsFanout {
   }
 
   static async connect(url: string, name: string, prefix = 'market'): Promise<NatsFanout> {
-    return new NatsFanout(await connect({ servers: url, name, maxReconnectAttempts: -1 }), prefix)
+    return new NatsFanout(await connectNats(url, name), prefix)
   }
 
   /** The connection is closed for good: no more reconnect attempts. */

@@ -49,6 +49,14 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     segmentMessages: Math.max(1000, Math.floor(memoryQueueMax / 2)),
     maxBytes: spoolMaxBytes
   })
+  // NATS before the publisher: it starts producing a non-empty spool at once, and a failed connect must leave
+  // nothing running.
+  const prefix = config.nats.subjectPrefix
+  const fanout = options.natsUrl
+    ? await NatsFanout.connect(options.natsUrl, options.instanceId, prefix)
+    : null
+  if (fanout)
+    log.info({ nats: options.natsUrl }, `publishing to NATS as ${prefix}.<type>.<exchange>.<symbol>`)
   const producer = createProducer(config.kafka, options.instanceId)
   let failWith: (error: Error) => void = () => undefined
   const fatal = new Promise<Error>((resolve) => (failWith = resolve))
@@ -57,11 +65,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     memoryMax: memoryQueueMax,
     onFatal: (error) => failWith(error)
   })
-  if (options.natsUrl) {
-    const prefix = config.nats.subjectPrefix
-    publisher.fanout = await NatsFanout.connect(options.natsUrl, options.instanceId, prefix)
-    log.info({ nats: options.natsUrl }, `publishing to NATS as ${prefix}.<type>.<exchange>.<symbol>`)
-  }
+  publisher.fanout = fanout
   const history = tradeHistoryOf(options)
   // Where trade ids are sequential, skipped ids are fetched over REST and produced too (flagged backfill).
   const backfill = history
