@@ -124,10 +124,11 @@ export class DiskSpool {
       } catch (error) {
         // A full disk (ENOSPC) can leave part of the body written: cut the segment back to its last whole
         // line so reading it back never meets a torn message, and let the caller count the rest as dropped.
-        truncateSync(tail.path, tail.bytes)
         if (tail.messages === 0) {
           this.#segments.pop()
           rmSync(tail.path, { force: true })
+        } else {
+          truncateQuietly(tail.path, tail.bytes)
         }
         throw error
       }
@@ -171,7 +172,15 @@ export class DiskSpool {
     let unreadable = 0
     // A line that does not parse (a torn write from a crash or a full disk) is skipped and counted, never
     // thrown: one bad line must not stop the feed or lose the rest of the segment.
-    for (const line of readFileSync(segment.path, 'utf8').split('\n')) {
+    let text: string
+    try {
+      text = readFileSync(segment.path, 'utf8')
+    } catch {
+      // Gone or unreadable (removed by hand, a disk error): its messages are a gap to report, not a crash.
+      this.#bytes -= segment.bytes
+      return { messages, path: segment.path, unreadable: segment.messages }
+    }
+    for (const line of text.split('\n')) {
       if (line.length === 0) continue
       const message = parseSpooled(line)
       if (message) messages.push(message)
@@ -183,13 +192,27 @@ export class DiskSpool {
   /** Deletes a segment handed out by takeOldest. */
   release(path: string): void {
     const bytes = statSync(path, { throwIfNoEntry: false })?.size ?? 0
-    unlinkSync(path)
+    try {
+      unlinkSync(path)
+    } catch {
+      // Already gone, or not removable (its messages are then produced again by the next run: the tables'
+      // identity absorbs them): never a throw into the publisher's send path.
+    }
     this.#bytes -= bytes
   }
 
   /** Gives up the directory lock; what is on disk stays for the next run. */
   close(): void {
     rmSync(join(this.dir, LOCK_FILE), { force: true })
+  }
+}
+
+/** Cuts a segment back to its last whole message; a file that cannot even be opened has nothing to cut. */
+function truncateQuietly(path: string, bytes: number): void {
+  try {
+    truncateSync(path, bytes)
+  } catch {
+    // ENOENT / EACCES: nothing torn was written there
   }
 }
 

@@ -100,3 +100,28 @@ test('a torn line in a segment is skipped and counted; the messages around it co
   assert.equal(segment.unreadable, 1)
   assert.deepEqual(numbers(segment.messages), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15])
 })
+
+test('a segment removed under the spool is a counted gap, never a throw into the send path', (t) => {
+  const dir = tempDir(t)
+  const spool = DiskSpool.open(dir, { segmentMessages: 100, maxBytes: 10_000_000 })
+  assert.equal(spool.append(messages(0, 150)), 150)
+  const [first] = readdirSync(dir)
+    .filter((f) => f.endsWith('.ndjson'))
+    .sort()
+  rmSync(join(dir, first as string))
+
+  const gone = spool.takeOldest()
+  assert.deepEqual(gone && { n: gone.messages.length, unreadable: gone.unreadable }, {
+    n: 0,
+    unreadable: 100
+  })
+  assert.doesNotThrow(() => spool.release((gone as { path: string }).path), 'releasing it again is harmless')
+  const rest = spool.takeOldest()
+  assert.deepEqual(
+    numbers(rest?.messages ?? []),
+    Array.from({ length: 50 }, (_, i) => 100 + i)
+  )
+  spool.release((rest as { path: string }).path)
+  assert.equal(spool.bytes, 0, 'the byte count stays true')
+  spool.close()
+})
