@@ -7,6 +7,9 @@ export interface LoggerOptions {
   pretty: boolean
 }
 
+/** Log bytes held while stdout cannot take them; past this, lines are dropped. */
+const HELD_LOG_BYTES = 16 * 1024 * 1024
+
 /** Root logger: JSON by default, pretty (pino-pretty) only when a person is watching. */
 export function createLogger(options: LoggerOptions): Logger {
   if (options.pretty) {
@@ -18,5 +21,20 @@ export function createLogger(options: LoggerOptions): Logger {
       }
     })
   }
-  return pino({ level: options.level })
+  return pino({ level: options.level }, stdoutDestination())
+}
+
+/**
+ * stdout, where a failed write cannot stop the process. With pino's default (asynchronous) destination a write
+ * error other than EPIPE is re-emitted as 'error' (unheard, it ends Node), and at exit the flush of the lines
+ * still held is retried on every 'beforeExit', for ever: on /dev/full the process never ended. A full disk
+ * under `tickbridge start`'s log files (where the feed's spool also lives) would have stopped the pipeline
+ * over a log line. Here writes are synchronous (nothing is left to flush at exit; these processes log a few
+ * lines a second, never per message), an error is heard, and lines are held while writes fail (dropped past
+ * HELD_LOG_BYTES) and go out once one succeeds again.
+ */
+function stdoutDestination() {
+  const destination = pino.destination({ fd: process.stdout.fd ?? 1, sync: true, maxLength: HELD_LOG_BYTES })
+  destination.on('error', () => undefined)
+  return destination
 }
