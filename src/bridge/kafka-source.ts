@@ -100,6 +100,8 @@ export class KafkaSource implements MessageSource {
     try {
       await this.#connect()
     } catch (error) {
+      // Lost while joining (#lost): the rebuild it started owns what comes next; a second would orphan a member.
+      if (this.#state === 'reconnecting') return this.#startTimers()
       if (!isRetriable(error)) throw error
       // Kafka answered (the topics exist) but the group join failed: a broker lost while joining, e.g. the
       // coordinator's on a cluster. Rebuild the member as after a loss, instead of failing the start.
@@ -110,6 +112,10 @@ export class KafkaSource implements MessageSource {
       )
       void this.#reconnect(null)
     }
+    this.#startTimers()
+  }
+
+  #startTimers(): void {
     this.#watchdog = setInterval(() => void this.#watch(), WATCHDOG_INTERVAL_MS).unref()
     if (this.#fetchPace?.idles) this.#paceTimer = setInterval(() => this.#pace(), FETCH_IDLE_AFTER_MS).unref()
   }
@@ -159,6 +165,11 @@ export class KafkaSource implements MessageSource {
         autocommit: false,
         highWaterMark: 8192
       })
+      if (consumer !== this.#consumer) {
+        // Lost (and replaced) while it joined: this stream is the lost member's; the rebuild brings the next.
+        await closeQuietly(consumer, stream)
+        return
+      }
       stream.on('error', (error) => this.#lost(consumer, error))
       stream.on('close', () => this.#lost(consumer, memberLost('the consume stream closed')))
       if (this.#paused) stream.pause()
@@ -182,7 +193,7 @@ export class KafkaSource implements MessageSource {
       this.#kafkaTroubleSince = null
       this.#lastProgress = { received: this.#received, at: Date.now() }
     } catch (error) {
-      this.#consumer = null
+      if (this.#consumer === consumer) this.#consumer = null
       await closeQuietly(consumer)
       throw error
     }

@@ -13,8 +13,11 @@ class FakeMember extends EventEmitter {
     close: async () => undefined
   })
   closed = false
+  /** consume() waits for this (a join in progress) when set. */
+  joining: Promise<void> | null = null
   assignments = [{ topic: 't', partitions: [0] }]
   async consume() {
+    await this.joining
     return this.stream
   }
   async close() {
@@ -58,4 +61,36 @@ test("a member's own 'error' (a rejoin that failed for good) rebuilds it instead
   first.emit('error', new Error('late error of the old member'))
   assert.equal(source.state, 'consuming', "the old member's later errors change nothing")
   assert.equal(members.length, 2)
+})
+
+test('a member lost while it joins is replaced once: no second rebuild, no orphaned member', async (t) => {
+  const members: FakeMember[] = []
+  let joined: () => void = () => undefined
+  const source = new KafkaSource({
+    createConsumer: () => {
+      const member = new FakeMember()
+      if (members.length === 0) member.joining = new Promise<void>((resolve) => (joined = resolve))
+      members.push(member)
+      return member as unknown as BufferConsumer
+    },
+    topics: ['t'],
+    log: silentLog,
+    onFatal: () => assert.fail('not fatal'),
+    maxReconnectDelayMs: 10
+  })
+  t.after(() => source.close())
+  const starting = source.start(() => undefined)
+  const first = members[0] as FakeMember
+  first.emit('error', new Error('rejoin failed while joining'))
+  joined() // its consume() comes back after all
+  await starting
+
+  await eventually(
+    () => source.state === 'consuming',
+    () => `state ${source.state}`
+  )
+  await new Promise((resolve) => setTimeout(resolve, 100)) // room for a second rebuild, were there one
+  assert.equal(members.length, 2, 'one replacement')
+  assert.equal(first.closed, true, "the lost member's late stream was closed with it")
+  assert.equal(source.ownedPartitions()?.size, 1, 'the replacement owns the partitions')
 })
