@@ -21,3 +21,17 @@ export function cliContext(settings?: Record<string, string>): CliContext {
 export const progress = (line: string): void => {
   process.stderr.write(`${line}\n`)
 }
+
+/**
+ * Stops a long-running role, then exits with the code `exitCode` makes of the stop's result. A stop that throws
+ * is logged and exits 1: never an unhandled rejection, never a process left half stopped.
+ */
+export function stopThenExit<T>(stop: () => Promise<T>, log: Logger, exitCode: (result: T) => number): void {
+  stop().then(
+    (result) => process.exit(exitCode(result)),
+    (error: unknown) => {
+      log.error({ err: error }, 'stopping failed; exiting')
+      process.exit(1)
+    }
+  )
+}

@@ -3,7 +3,7 @@ import { startBridge } from '../../bridge/run.ts'
 import { parseSourceMode, type SourceMode } from '../../bridge/source-mode.ts'
 import { InvalidPool, poolPresets, resolvePool } from '../../core/pools.ts'
 import { parseArguments } from '../arguments.ts'
-import { cliContext } from '../context.ts'
+import { cliContext, stopThenExit } from '../context.ts'
 
 export function registerBridgeCommand(program: Command): void {
   program
@@ -38,17 +38,22 @@ export function registerBridgeCommand(program: Command): void {
             process.exit(130)
           }
           log.info(`${signal}: draining, committing and leaving the group`)
-          void bridge.stop().then((drained) => {
-            // Exit now: idle keep-alive sockets of the clients would otherwise hold the process for seconds.
-            process.exit(drained ? 0 : 1)
-          })
+          // Exit now: idle keep-alive sockets of the clients would otherwise hold the process for seconds.
+          stopThenExit(
+            () => bridge.stop(),
+            log,
+            (drained) => (drained ? 0 : 1)
+          )
         }
         process.on('SIGTERM', onSignal).on('SIGINT', onSignal)
         // Never alive and idle: an unrecoverable Kafka error stops the bridge and exits non-zero for a supervisor.
-        void bridge.fatal.then(async (error) => {
+        void bridge.fatal.then((error) => {
           log.error({ err: error }, 'bridge exiting: Kafka refused it for good (see the error above)')
-          await bridge.stop(5_000)
-          process.exit(2)
+          stopThenExit(
+            () => bridge.stop(5_000),
+            log,
+            () => 2
+          )
         })
       })
     })

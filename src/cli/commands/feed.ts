@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { startFeed, type FeedOptions } from '../../feed/run.ts'
 import { exchangeNames, exchangeOptionsFromFlags, exchanges } from '../../feed/exchanges/index.ts'
 import { wholeNumber } from '../arguments.ts'
-import { cliContext } from '../context.ts'
+import { cliContext, stopThenExit } from '../context.ts'
 
 interface FeedFlags {
   exchange: string
@@ -73,14 +73,22 @@ export function registerFeedCommand(program: Command): void {
     }
     const feed = await startFeed(config, options, log)
     await new Promise<void>(() => {
-      const onSignal = () => void feed.stop().then(() => process.exit(0))
+      const onSignal = () =>
+        stopThenExit(
+          () => feed.stop(),
+          log,
+          () => 0
+        )
       process.once('SIGTERM', onSignal).once('SIGINT', onSignal)
       // Never alive and idle: Kafka or the exchange refusing the feed for good stops it (its queue is
       // spooled), exit code 2.
-      void feed.fatal.then(async (error) => {
+      void feed.fatal.then((error) => {
         log.error({ err: error }, `feed exiting: ${error.message}`)
-        await feed.stop()
-        process.exit(2)
+        stopThenExit(
+          () => feed.stop(),
+          log,
+          () => 2
+        )
       })
     })
   })

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { startHub } from '../../hub/run.ts'
 import { hubTokenFile } from '../../telemetry/hub-token.ts'
 import { wholeNumber } from '../arguments.ts'
-import { cliContext } from '../context.ts'
+import { cliContext, stopThenExit } from '../context.ts'
 
 /** `tickbridge hub`: heartbeats, cluster backpressure, the JSON API, /metrics and the dashboard. */
 export function registerHubCommand(program: Command): void {
@@ -21,7 +21,12 @@ export function registerHubCommand(program: Command): void {
           : `heartbeats need the token in ${hubTokenFile(config)} (set HUB_TOKEN to share one across machines)`
       )
       await new Promise<void>(() => {
-        const onSignal = () => void hub.stop().then(() => process.exit(0))
+        const onSignal = () =>
+          stopThenExit(
+            () => hub.stop(),
+            log,
+            () => 0
+          )
         process.once('SIGTERM', onSignal).once('SIGINT', onSignal)
       })
     })
