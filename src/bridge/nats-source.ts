@@ -14,7 +14,7 @@ import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
 import type { MessageType } from '../core/messages.ts'
 import { PendingAcks } from '../core/pending-acks.ts'
-import { isTickbridgeError } from '../errors.ts'
+import { ErrorCodes, isTickbridgeError, TickbridgeError } from '../errors.ts'
 import {
   connectNats,
   consumerName,
@@ -33,6 +33,8 @@ export interface NatsSourceOptions {
   /** The types it reads (its worker pool's): one durable consumer each (nats/jetstream.ts consumerConfig). */
   types: readonly MessageType[]
   log: Logger
+  /** NATS closed the connection for good (no reconnect follows): the process should exit non-zero with it. */
+  onFatal?: (error: Error) => void
 }
 
 /**
@@ -136,6 +138,7 @@ export class NatsSource implements MessageSource {
       throw isTickbridgeError(error) ? error : natsUnavailable(`NATS at ${nats.url} has no JetStream`, error)
     }
     void this.#watchConnection(connection)
+    void this.#watchClosed(connection)
     this.#state = 'consuming'
     this.#loops = this.#options.types.map((type) => this.#consume(connection, type, onMessage))
     // Renew the leases of held messages well before the ack wait runs out.
@@ -185,7 +188,28 @@ export class NatsSource implements MessageSource {
 
   /** A method, not a field read: the state changes across the awaits of the consume loop. */
   #closed(): boolean {
-    return this.#state === 'closed'
+    return this.#state === 'closed' || this.#state === 'failed'
+  }
+
+  /**
+   * The client closes a connection itself when reconnecting cannot help (the server refused the credentials
+   * twice in a row): nothing would ever be consumed again, so the bridge is told to exit instead of sitting
+   * alive and not ready for ever.
+   */
+  async #watchClosed(connection: NatsConnection): Promise<void> {
+    const error = await connection.closed()
+    if (this.#state === 'closed') return
+    this.#state = 'failed'
+    this.#options.onFatal?.(
+      new TickbridgeError(
+        ErrorCodes.NATS_UNAVAILABLE,
+        `NATS closed the bridge's connection for good${error ? `: ${error.message}` : ''}`,
+        {
+          cause: error,
+          hint: 'Check the credentials in NATS_URL and that the server accepts this client, then start the bridge again.'
+        }
+      )
+    )
   }
 
   #deliver(message: JsMsg, onMessage: (message: SourceMessage) => void): void {

@@ -128,7 +128,11 @@ export async function startBridge(
           nats: config.nats,
           instanceId,
           types: config.bridge.pool.types,
-          log
+          log,
+          onFatal: (error) => {
+            log.fatal({ err: error }, 'NATS error no reconnect can heal')
+            failWith(error)
+          }
         })
   const { bufferMaxMessages, highWatermark, lowWatermark } = config.bridge
   const policy = new CoordinatedPolicy(new WatermarkPolicy(bufferMaxMessages, highWatermark, lowWatermark))

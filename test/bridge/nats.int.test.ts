@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
@@ -14,8 +19,18 @@ import { uniqueTrades } from '../helpers/load.ts'
 import { mixedMessages } from '../helpers/market-data.ts'
 import { consumerInfo, natsClient, natsTestEnv, publishToNats, streamInfo } from '../helpers/nats.ts'
 import { killAll, spawnBridge } from '../helpers/processes.ts'
-import { count, eventually, produce, silentLog, waitCommittedToEnd, type TestEnv } from '../helpers/stack.ts'
+import {
+  count,
+  eventually,
+  produce,
+  silentLog,
+  testEnv,
+  waitCommittedToEnd,
+  type TestEnv
+} from '../helpers/stack.ts'
 import { startTcpProxy } from '../helpers/tcp-proxy.ts'
+import { freePort } from '../helpers/ports.ts'
+import { findNatsServer, probeNats } from '../../src/stack/nats-server.ts'
 
 // Integration: real NATS JetStream (the stack's), Kafka and ClickHouse. Each test has its own subjects, stream
 // and durable consumer (helpers/nats.ts), topics and database.
@@ -313,4 +328,38 @@ test('worker pools over NATS: each pool reads only its types, beside a bridge of
     async () => `${(await streamInfo(nats, config)).state.messages} left in the stream`,
     15_000
   )
+})
+
+test('NATS closing the connection for good (it now demands credentials: refused twice) ends the bridge: fatal, not alive and idle', async (t) => {
+  // A private nats-server, restarted on the same port requiring a password the bridge does not have.
+  const binary = findNatsServer()
+  assert.ok(binary, 'nats-server is installed (.ci/run installs it)')
+  const port = await freePort()
+  const store = mkdtempSync(join(tmpdir(), 'tb-nats-auth-'))
+  const serve = (auth: string[]) =>
+    spawn(binary, ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port), ...auth], { stdio: 'ignore' })
+  let server = serve([])
+  t.after(() => {
+    server.kill('SIGKILL')
+    rmSync(store, { recursive: true, force: true })
+  })
+  const up = () =>
+    eventually(
+      async () => (await probeNats(`nats://127.0.0.1:${port}`)).jetstream,
+      () => 'the private nats-server did not start',
+      10_000
+    )
+  await up()
+  const env = await testEnv(t, { NATS_URL: `nats://127.0.0.1:${port}` })
+  const bridge = await startBridge(env.config, silentLog, { source: 'nats' })
+  t.after(() => bridge.stop())
+
+  server.kill('SIGKILL')
+  await once(server, 'exit')
+  server = serve(['--user', 'tb', '--pass', 'secret'])
+  await up()
+  const fatal = await Promise.race([bridge.fatal, sleep(20_000).then(() => null)])
+  assert.ok(fatal, 'bridge.fatal settled (the CLI then stops the bridge and exits 2)')
+  assert.equal((fatal as Error & { code?: string }).code, 'TB_NATS_UNAVAILABLE')
+  assert.match(fatal.message, /NATS closed the bridge's connection for good: .*Authorization/)
 })

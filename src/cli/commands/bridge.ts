@@ -46,9 +46,10 @@ export function registerBridgeCommand(program: Command): void {
           )
         }
         process.on('SIGTERM', onSignal).on('SIGINT', onSignal)
-        // Never alive and idle: an unrecoverable Kafka error stops the bridge and exits non-zero for a supervisor.
+        // Never alive and idle: an unrecoverable Kafka (or NATS) error stops the bridge and exits non-zero for a
+        // supervisor.
         void bridge.fatal.then((error) => {
-          log.error({ err: error }, 'bridge exiting: Kafka refused it for good (see the error above)')
+          log.error({ err: error }, 'bridge exiting: refused for good (see the error above)')
           stopThenExit(
             () => bridge.stop(5_000),
             log,
