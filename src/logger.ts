@@ -25,16 +25,30 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 /**
- * stdout, where a failed write cannot stop the process. With pino's default (asynchronous) destination a write
- * error other than EPIPE is re-emitted as 'error' (unheard, it ends Node), and at exit the flush of the lines
- * still held is retried on every 'beforeExit', for ever: on /dev/full the process never ended. A full disk
- * under `tickbridge start`'s log files (where the feed's spool also lives) would have stopped the pipeline
- * over a log line. Here writes are synchronous (nothing is left to flush at exit; these processes log a few
- * lines a second, never per message), an error is heard, and lines are held while writes fail (dropped past
- * HELD_LOG_BYTES) and go out once one succeeds again.
+ * stdout, where a failed or blocked write cannot stop the process. With pino's default (asynchronous)
+ * destination a write error other than EPIPE is re-emitted as 'error' (unheard, it ends Node), and at exit the
+ * flush of the lines still held is retried on every 'beforeExit', for ever: on /dev/full the process never
+ * ended. A full disk under `tickbridge start`'s log files (where the feed's spool also lives) would have stopped
+ * the pipeline over a log line. Here writes are synchronous (nothing is left to flush at exit; these processes
+ * log a few lines a second, never per message), errors are heard, and a pipe that is full (a stalled log
+ * reader: EAGAIN) is not waited on, which would block the event loop and with it Kafka heartbeats. Lines are
+ * held while writes fail and go out with the next write that succeeds; past HELD_LOG_BYTES new lines are
+ * dropped, and each drop tries to write out what is held, so logging comes back once the disk or pipe does.
  */
 function stdoutDestination() {
-  const destination = pino.destination({ fd: process.stdout.fd ?? 1, sync: true, maxLength: HELD_LOG_BYTES })
+  const destination = pino.destination({
+    fd: process.stdout.fd ?? 1,
+    sync: true,
+    maxLength: HELD_LOG_BYTES,
+    retryEAGAIN: () => false
+  })
   destination.on('error', () => undefined)
+  destination.on('drop', () => {
+    try {
+      destination.flushSync()
+    } catch {
+      // still failing: the line stays dropped
+    }
+  })
   return destination
 }

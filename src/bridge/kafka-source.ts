@@ -100,7 +100,9 @@ export class KafkaSource implements MessageSource {
     try {
       await this.#connect()
     } catch (error) {
-      // Lost while joining (#lost): the rebuild it started owns what comes next; a second would orphan a member.
+      // Closed meanwhile: nothing to rebuild. Lost while joining (#lost): the rebuild it started owns what
+      // comes next; a second would orphan a member.
+      if (this.#state === 'closed') return
       if (this.#state === 'reconnecting') return this.#startTimers()
       if (!isRetriable(error)) throw error
       // Kafka answered (the topics exist) but the group join failed: a broker lost while joining, e.g. the
@@ -112,7 +114,7 @@ export class KafkaSource implements MessageSource {
       )
       void this.#reconnect(null)
     }
-    this.#startTimers()
+    if (this.#state !== 'closed') this.#startTimers()
   }
 
   #startTimers(): void {

@@ -40,6 +40,14 @@ export function feedRegistry(instanceId: string, feed: FeedTelemetrySource): Reg
     },
     () => [[{}, feed.publisher.droppedCount]]
   )
+  mirroredCounter(
+    registry,
+    {
+      name: 'tickbridge_feed_nats_dropped_total',
+      help: 'Messages not published to NATS (--nats) because the connection was closed for good; Kafka has them'
+    },
+    () => [[{}, feed.publisher.fanout?.dropped ?? 0]]
+  )
   if (feed.backfill) {
     const stats = feed.backfill
     mirroredCounter(

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { NatsConnection } from 'nats'
+import type { Logger } from 'pino'
 import { connectNats } from '../nats/jetstream.ts'
 import type { MarketMessage } from '../core/messages.ts'
 
@@ -24,16 +25,27 @@ export class NatsFanout {
   readonly #connection: NatsConnection
   readonly #prefix: string
   published = 0
-  /** Not published: the connection was closed for good (e.g. NATS refused the credentials twice). */
+  /** Not published: the client refused it (the connection closed for good, or a message NATS cannot take). */
   dropped = 0
 
-  private constructor(connection: NatsConnection, prefix: string) {
+  #closing = false
+
+  private constructor(connection: NatsConnection, prefix: string, log: Logger) {
     this.#connection = connection
     this.#prefix = prefix
+    // The client closes the connection itself when reconnecting cannot help (NATS began demanding credentials):
+    // from then on every publish is dropped. Kafka keeps every message; NATS subscribers see the gap.
+    void connection.closed().then((error) => {
+      if (!this.#closing)
+        log.error(
+          { err: error },
+          'NATS closed the fan-out connection for good: messages go to Kafka only (tickbridge_feed_nats_dropped_total); restart the feed once NATS accepts it'
+        )
+    })
   }
 
-  static async connect(url: string, name: string, prefix = 'market'): Promise<NatsFanout> {
-    return new NatsFanout(await connectNats(url, name), prefix)
+  static async connect(url: string, name: string, prefix: string, log: Logger): Promise<NatsFanout> {
+    return new NatsFanout(await connectNats(url, name), prefix, log)
   }
 
   /** The connection is closed for good: no more reconnect attempts. */
@@ -53,6 +65,7 @@ export class NatsFanout {
 
   /** Drains, but not forever: while NATS is away a drain waits for an answer that only a reconnect brings. */
   async close(): Promise<void> {
+    this.#closing = true
     await Promise.race([
       this.#connection.drain().catch(() => undefined),
       sleep(CLOSE_TIMEOUT_MS, undefined, { ref: false })

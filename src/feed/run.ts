@@ -53,7 +53,7 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
   // nothing running.
   const prefix = config.nats.subjectPrefix
   const fanout = options.natsUrl
-    ? await NatsFanout.connect(options.natsUrl, options.instanceId, prefix)
+    ? await NatsFanout.connect(options.natsUrl, options.instanceId, prefix, log)
     : null
   if (fanout)
     log.info({ nats: options.natsUrl }, `publishing to NATS as ${prefix}.<type>.<exchange>.<symbol>`)

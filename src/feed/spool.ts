@@ -7,7 +7,6 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
-  statSync,
   unlinkSync,
   writeFileSync,
   truncateSync,
@@ -61,6 +60,8 @@ export class DiskSpool {
   /** The lowest sequence number on disk, including segments handed out and not released yet. */
   #lowestSeq = FIRST_SEQ
   #bytes = 0
+  /** Segments handed out by takeOldest and not released yet: their bytes, still on disk. */
+  readonly #taken = new Map<string, number>()
 
   private constructor(dir: string, options: SpoolOptions) {
     this.dir = dir
@@ -172,12 +173,12 @@ export class DiskSpool {
     let unreadable = 0
     // A line that does not parse (a torn write from a crash or a full disk) is skipped and counted, never
     // thrown: one bad line must not stop the feed or lose the rest of the segment.
+    this.#taken.set(segment.path, segment.bytes)
     let text: string
     try {
       text = readFileSync(segment.path, 'utf8')
     } catch {
       // Gone or unreadable (removed by hand, a disk error): its messages are a gap to report, not a crash.
-      this.#bytes -= segment.bytes
       return { messages, path: segment.path, unreadable: segment.messages }
     }
     for (const line of text.split('\n')) {
@@ -191,13 +192,16 @@ export class DiskSpool {
 
   /** Deletes a segment handed out by takeOldest. */
   release(path: string): void {
-    const bytes = statSync(path, { throwIfNoEntry: false })?.size ?? 0
+    const bytes = this.#taken.get(path)
+    if (bytes === undefined) return
     try {
       unlinkSync(path)
-    } catch {
-      // Already gone, or not removable (its messages are then produced again by the next run: the tables'
-      // identity absorbs them): never a throw into the publisher's send path.
+    } catch (error) {
+      // Not removable: it stays on disk and counted, and the next run produces it again (the tables' identity
+      // absorbs the repeat). Never a throw into the publisher's send path.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return
     }
+    this.#taken.delete(path)
     this.#bytes -= bytes
   }
 

@@ -28,8 +28,15 @@ export function resolveHubToken(config: Config): string {
     linkSync(draft, file)
     return token
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    return readFileSync(file, 'utf8').trim()
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim()
+    // A file system without hard links: an exclusive create instead (a racing reader may then see it empty).
+    try {
+      writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' })
+      return token
+    } catch (exclusive) {
+      if ((exclusive as NodeJS.ErrnoException).code !== 'EEXIST') throw exclusive
+      return readFileSync(file, 'utf8').trim()
+    }
   } finally {
     rmSync(draft, { force: true })
   }

@@ -8,7 +8,7 @@ import type { TradeMessage } from '../../src/core/messages.ts'
 import { NatsFanout, natsSubject } from '../../src/feed/nats-fanout.ts'
 import { findNatsServer, probeNats } from '../../src/stack/nats-server.ts'
 import { freePort } from '../helpers/ports.ts'
-import { eventually, testEnv } from '../helpers/stack.ts'
+import { eventually, silentLog, testEnv } from '../helpers/stack.ts'
 
 // The machines run a NATS server on 127.0.0.1:4222 (the seed's live path); NATS_URL overrides it.
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
@@ -73,7 +73,7 @@ test('NATS gone: a stopping feed closes its NATS connection within seconds (no r
     () => 'the private nats-server did not start',
     10_000
   )
-  const fanout = await NatsFanout.connect(`nats://127.0.0.1:${port}`, 'test-fanout')
+  const fanout = await NatsFanout.connect(`nats://127.0.0.1:${port}`, 'test-fanout', 'market', silentLog)
   const trade = { type: 'trade', exchange: 'sim', symbol: 'BTCUSDT' } as TradeMessage
   fanout.publish(trade, '{}')
   server.kill('SIGKILL')

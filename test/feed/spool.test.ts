@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
@@ -123,5 +123,22 @@ test('a segment removed under the spool is a counted gap, never a throw into the
   )
   spool.release((rest as { path: string }).path)
   assert.equal(spool.bytes, 0, 'the byte count stays true')
+  spool.close()
+})
+
+test('a segment that can be neither read nor removed is a counted gap and stays counted, once', (t) => {
+  const dir = tempDir(t)
+  const spool = DiskSpool.open(dir, { segmentMessages: 100, maxBytes: 10_000_000 })
+  assert.equal(spool.append(messages(0, 100)), 100)
+  const bytes = spool.bytes
+  const [segment] = readdirSync(dir).filter((f) => f.endsWith('.ndjson'))
+  rmSync(join(dir, segment as string))
+  mkdirSync(join(dir, segment as string)) // EISDIR to a read, EISDIR / EPERM to an unlink
+
+  const taken = spool.takeOldest()
+  assert.equal(taken?.unreadable, 100)
+  assert.doesNotThrow(() => spool.release((taken as { path: string }).path))
+  assert.doesNotThrow(() => spool.release((taken as { path: string }).path))
+  assert.equal(spool.bytes, bytes, 'still on disk, so still counted; never subtracted twice')
   spool.close()
 })
