@@ -16,6 +16,7 @@ import type { MessageType } from '../core/messages.ts'
 import { PendingAcks } from '../core/pending-acks.ts'
 import { ErrorCodes, isTickbridgeError, TickbridgeError } from '../errors.ts'
 import {
+  displayNatsUrl,
   connectNats,
   consumerName,
   ensureConsumers,
@@ -135,7 +136,9 @@ export class NatsSource implements MessageSource {
       await ensureConsumers(this.#jsm, nats, this.#options.types, this.#log)
     } catch (error) {
       await connection.close().catch(() => undefined)
-      throw isTickbridgeError(error) ? error : natsUnavailable(`NATS at ${nats.url} has no JetStream`, error)
+      throw isTickbridgeError(error)
+        ? error
+        : natsUnavailable(`NATS at ${displayNatsUrl(nats.url)} has no JetStream`, error)
     }
     void this.#watchConnection(connection)
     void this.#watchClosed(connection)
@@ -145,7 +148,7 @@ export class NatsSource implements MessageSource {
     const every = Math.max(100, Math.floor(nats.ackWaitMs / 8))
     this.#renewTimer = setInterval(() => this.#renew(nats.ackWaitMs / 4), every).unref()
     this.#log.info(
-      { stream: nats.stream, consumers: this.consumers, url: nats.url },
+      { stream: nats.stream, consumers: this.consumers, url: displayNatsUrl(nats.url) },
       'consuming the durable NATS consumers'
     )
   }

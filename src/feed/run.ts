@@ -15,6 +15,7 @@ import { feedHeartbeats } from './heartbeat.ts'
 import { feedRegistry } from './metrics.ts'
 import { processIdentity } from '../telemetry/identity.ts'
 import { instanceHubToken, startInstanceTelemetry, type InstanceTelemetry } from '../telemetry/instance.ts'
+import { displayNatsUrl } from '../nats/jetstream.ts'
 
 const STOP_FLUSH_TIMEOUT_MS = 15_000
 
@@ -56,7 +57,10 @@ export async function startFeed(config: Config, options: FeedOptions, rootLog: L
     ? await NatsFanout.connect(options.natsUrl, options.instanceId, prefix, log)
     : null
   if (fanout)
-    log.info({ nats: options.natsUrl }, `publishing to NATS as ${prefix}.<type>.<exchange>.<symbol>`)
+    log.info(
+      { nats: displayNatsUrl(options.natsUrl as string) },
+      `publishing to NATS as ${prefix}.<type>.<exchange>.<symbol>`
+    )
   const producer = createProducer(config.kafka, options.instanceId)
   let failWith: (error: Error) => void = () => undefined
   const fatal = new Promise<Error>((resolve) => (failWith = resolve))

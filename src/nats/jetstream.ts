@@ -33,18 +33,43 @@ export function natsServers(url: string): string[] {
     .filter(Boolean)
 }
 
+/**
+ * Credentials written in NATS_URL (`nats://user:password@host:4222`, or `nats://token@host:4222`) as the
+ * client's options: nats.js itself ignores them in a server URL. The first server that carries any gives them.
+ */
+export function natsCredentials(url: string): { user: string; pass: string } | { token: string } | null {
+  for (const server of natsServers(url)) {
+    const parsed = URL.parse(server.includes('://') ? server : `nats://${server}`)
+    if (!parsed?.username) continue
+    const user = decodeURIComponent(parsed.username)
+    return parsed.password ? { user, pass: decodeURIComponent(parsed.password) } : { token: user }
+  }
+  return null
+}
+
+/** The `user:password@` or `token@` of a server URL. */
+const CREDENTIALS = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/@]*@/i
+
+/** NATS_URL for logs and messages: credentials replaced by `***`. */
+export function displayNatsUrl(url: string): string {
+  return natsServers(url)
+    .map((server) => server.replace(CREDENTIALS, '$1***@'))
+    .join(',')
+}
+
 /** Connects, reconnecting forever once connected; the first connection failing is a TB_NATS_UNAVAILABLE. */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
     return await connect({
-      servers: natsServers(url),
+      servers: natsServers(url).map((server) => server.replace(CREDENTIALS, '$1')),
+      ...natsCredentials(url),
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
       pingInterval: 10_000
     })
   } catch (error) {
-    throw natsUnavailable(`could not connect to NATS at ${url}`, error)
+    throw natsUnavailable(`could not connect to NATS at ${displayNatsUrl(url)}`, error)
   }
 }
 

@@ -19,6 +19,7 @@ import { kafkaPaths, kafkaReady, kafkaVersion, startKafka, stopKafka } from './k
 import { localNatsPid, natsPaths, probeNats, startNats, stopNats } from './nats-server.ts'
 import { runningPid } from './processes.ts'
 import { startZookeeper, stopZookeeper } from './zookeeper.ts'
+import { displayNatsUrl } from '../nats/jetstream.ts'
 
 /** `tickbridge stack up | down | status`: the local single-node Kafka + ClickHouse + NATS, or the external ones. */
 export interface ComponentStatus {
@@ -147,7 +148,7 @@ export async function stackStatus(config: Config): Promise<ComponentStatus[]> {
       name: 'nats',
       // A server already listening on the local port, not started by the stack, is external to it.
       mode: config.nats.external || (natsPid === null && nats.nats) ? 'external' : 'local',
-      endpoint: config.nats.url,
+      endpoint: displayNatsUrl(config.nats.url),
       pid: natsPid,
       healthy: nats.jetstream,
       version: nats.version,

@@ -330,7 +330,7 @@ test('worker pools over NATS: each pool reads only its types, beside a bridge of
   )
 })
 
-test('NATS closing the connection for good (it now demands credentials: refused twice) ends the bridge: fatal, not alive and idle', async (t) => {
+test('NATS closing the connection for good (it now demands credentials: refused twice) ends the bridge; with the credentials in NATS_URL one starts', async (t) => {
   // A private nats-server, restarted on the same port requiring a password the bridge does not have.
   const binary = findNatsServer()
   assert.ok(binary, 'nats-server is installed (.ci/run installs it)')
@@ -362,4 +362,13 @@ test('NATS closing the connection for good (it now demands credentials: refused 
   assert.ok(fatal, 'bridge.fatal settled (the CLI then stops the bridge and exits 2)')
   assert.equal((fatal as Error & { code?: string }).code, 'TB_NATS_UNAVAILABLE')
   assert.match(fatal.message, /NATS closed the bridge's connection for good: .*Authorization/)
+
+  // With the credentials in NATS_URL (nats.js ignores them there; tickbridge passes them on), a bridge starts,
+  // and its logs show them as ***.
+  const { log, text } = capturedLog()
+  const vars = { ...env.vars, NATS_URL: `nats://tb:secret@127.0.0.1:${port}`, INSTANCE_ID: `auth-${env.id}` }
+  const authed = await startBridge(configWith(env, vars), log, { source: 'nats' })
+  t.after(() => authed.stop())
+  assert.match(text(), /nats:\/\/\*\*\*@127\.0\.0\.1/)
+  assert.doesNotMatch(text(), /secret/)
 })

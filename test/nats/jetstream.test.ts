@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { consumerConfig, isRedelivery, streamConfig } from '../../src/nats/jetstream.ts'
+import {
+  consumerConfig,
+  displayNatsUrl,
+  isRedelivery,
+  natsCredentials,
+  streamConfig
+} from '../../src/nats/jetstream.ts'
 import { loadConfig } from '../../src/config/load.ts'
 
 test('a redelivery is read from the ack subject, in both of its formats', () => {
@@ -35,4 +41,18 @@ test('the stream is a work queue on <prefix>.>, the consumer acknowledges explic
     max_ack_pending: 200_000,
     max_deliver: -1
   })
+})
+
+test('credentials in NATS_URL become the client options and never show in messages', () => {
+  assert.deepEqual(natsCredentials('nats://tb:s%40cret@nats-1:4222,nats://nats-2:4222'), {
+    user: 'tb',
+    pass: 's@cret'
+  })
+  assert.deepEqual(natsCredentials('nats://nats-1:4222,nats://t0ken@nats-2:4222'), { token: 't0ken' })
+  assert.equal(natsCredentials('nats://nats-1:4222,nats-2:4222'), null)
+  assert.equal(
+    displayNatsUrl('nats://tb:secret@nats-1:4222, tb:secret@nats-2:4222'),
+    'nats://***@nats-1:4222,***@nats-2:4222'
+  )
+  assert.equal(displayNatsUrl('nats://127.0.0.1:4222'), 'nats://127.0.0.1:4222')
 })

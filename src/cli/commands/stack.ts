@@ -5,6 +5,7 @@ import { wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
 import { showLogs } from './logs.ts'
+import { displayNatsUrl } from '../../nats/jetstream.ts'
 
 function statusRows(components: ComponentStatus[]) {
   return components.map((c) => ({
@@ -41,7 +42,7 @@ export function registerStackCommands(program: Command): void {
         status,
         options.json === true,
         () =>
-          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.urls.map(displayUrl).join(',')}\nNATS:       ${config.nats.url}`
+          `${formatTable(statusRows(status))}\n\nKafka:      ${config.kafka.brokers.join(',')}\nClickHouse: ${config.clickhouse.urls.map(displayUrl).join(',')}\nNATS:       ${displayNatsUrl(config.nats.url)}`
       )
       if (status.some((c) => !c.healthy)) process.exitCode = 1
     })

@@ -19,6 +19,7 @@ import { localExchanges } from '../../sim/local-exchanges.ts'
 import { cliContext, progress } from '../context.ts'
 import { clusterSetting } from './stack.ts'
 import { formatTable } from '../output.ts'
+import { displayNatsUrl } from '../../nats/jetstream.ts'
 
 interface StartFlags {
   bridges: string
@@ -143,7 +144,7 @@ async function start(flags: StartFlags): Promise<void> {
       '',
       clusterLine(snapshot),
       '',
-      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')}${options.source === 'kafka' ? '' : ` and NATS ${config.nats.url}`} -> ${pipelineBridges(options)} bridge(s)${options.source === 'kafka' ? '' : ` reading ${options.source}`}${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${displayUrl(config.clickhouse.url)}`,
+      `Running: simulator of ${options.exchange} (${options.rate} trades/s) -> feed -> Kafka ${config.kafka.brokers.join(',')}${options.source === 'kafka' ? '' : ` and NATS ${displayNatsUrl(config.nats.url)}`} -> ${pipelineBridges(options)} bridge(s)${options.source === 'kafka' ? '' : ` reading ${options.source}`}${options.pools ? ` in pools ${describeLayout(options.pools)}` : ''} -> ClickHouse ${displayUrl(config.clickhouse.url)}`,
       `Dashboard: ${hubUrl}/`,
       `Watch:     tickbridge monitor | tickbridge status | tickbridge lag | tickbridge logs bridge -f`,
       `Query:     tickbridge query trades --exchange ${options.exchange} --symbol ${options.symbols[0] ?? localExchanges[options.exchange]?.symbols[0] ?? 'BTCUSDT'}   (or curl '${displayUrl(config.clickhouse.url)}/' --data-binary "SELECT symbol, count() FROM ${db}.trades FINAL GROUP BY symbol")`,

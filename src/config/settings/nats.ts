@@ -13,7 +13,9 @@ export const natsSettings = {
     schema: { type: 'string', default: '' },
     description:
       "NATS server URL(s), comma-separated, e.g. `nats://nats-1:4222`. Empty: the local stack's server, " +
-      'and `stack up` makes sure one with JetStream runs. Set: NATS is external and never started.',
+      'and `stack up` makes sure one with JetStream runs. Set: NATS is external and never started. ' +
+      'Credentials go in the URL: `nats://user:password@nats-1:4222` or `nats://token@nats-1:4222` ' +
+      '(percent-encoded; shown as `***` in logs and messages).',
     readBy: '`bridge --source nats|both`, `feed --nats`, `stack`'
   },
   TICKBRIDGE_NATS_PORT: {
