@@ -116,6 +116,11 @@ export class BridgeWorker {
     return this.#writes.failingSince
   }
 
+  /** Since when the oldest write still under way has been running (retries included); null when none is. */
+  get oldestWriteSince(): number | null {
+    return this.#writes.oldestRunningSince
+  }
+
   get pressure(): PressureState {
     return this.#pressure
   }

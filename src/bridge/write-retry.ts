@@ -63,6 +63,8 @@ export class WriteRetry {
   readonly #deps: WriteRetryDeps
   /** Epoch ms of the first of the writes failing in a row; null when they succeed. */
   failingSince: number | null = null
+  /** The writes under way (retries included), by when each began. */
+  readonly #running = new Set<{ since: number }>()
 
   constructor(deps: WriteRetryDeps) {
     this.#deps = deps
@@ -70,6 +72,27 @@ export class WriteRetry {
 
   /** Runs `attempt` until it succeeds, with capped backoff; see WritePolicy for data errors. */
   async run(policy: WritePolicy, attempt: () => Promise<void>): Promise<WriteOutcome> {
+    const running = { since: Date.now() }
+    this.#running.add(running)
+    try {
+      return await this.#run(policy, attempt)
+    } finally {
+      this.#running.delete(running)
+    }
+  }
+
+  /**
+   * Epoch ms at which the oldest write still under way began, retries included; null when none is. A write
+   * that hangs (ClickHouse unreachable behind a dead connection) neither succeeds nor fails for as long as its
+   * request timeout: this is what shows it meanwhile.
+   */
+  get oldestRunningSince(): number | null {
+    let oldest: number | null = null
+    for (const { since } of this.#running) if (oldest === null || since < oldest) oldest = since
+    return oldest
+  }
+
+  async #run(policy: WritePolicy, attempt: () => Promise<void>): Promise<WriteOutcome> {
     const { target } = policy
     for (let n = 0; ; n++) {
       try {
