@@ -27,9 +27,9 @@ export function bridgeHeartbeats(
     const stats = worker.stats
     const inserts = stats.insertCount - last.inserts
     const completed = inserts > 0 ? (stats.insertLatencyMsTotal - last.latencyTotal) / inserts : 0
-    // A write hanging on an unreachable ClickHouse completes nothing, so the mean of completed inserts would
+    // An insert hanging on an unreachable ClickHouse completes nothing, so the mean of completed inserts would
     // read 0 (clear) for as long as its request timeout; its age so far is the latency the hub must see.
-    const oldest = worker.oldestWriteSince
+    const oldest = worker.oldestInsertSince
     const mean = Math.max(completed, oldest === null ? 0 : Date.now() - oldest)
     last = { inserts: stats.insertCount, latencyTotal: stats.insertLatencyMsTotal }
     return {

@@ -116,9 +116,9 @@ export class BridgeWorker {
     return this.#writes.failingSince
   }
 
-  /** Since when the oldest write still under way has been running (retries included); null when none is. */
-  get oldestWriteSince(): number | null {
-    return this.#writes.oldestRunningSince
+  /** Since when the oldest row insert still under way has been running (retries included); null when none is. */
+  get oldestInsertSince(): number | null {
+    return this.#writes.oldestInsertSince
   }
 
   get pressure(): PressureState {

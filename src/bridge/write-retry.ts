@@ -63,8 +63,8 @@ export class WriteRetry {
   readonly #deps: WriteRetryDeps
   /** Epoch ms of the first of the writes failing in a row; null when they succeed. */
   failingSince: number | null = null
-  /** The writes under way (retries included), by when each began. */
-  readonly #running = new Set<{ since: number }>()
+  /** The row inserts under way (retries included), by when each began. */
+  readonly #inserting = new Set<{ since: number }>()
 
   constructor(deps: WriteRetryDeps) {
     this.#deps = deps
@@ -72,23 +72,25 @@ export class WriteRetry {
 
   /** Runs `attempt` until it succeeds, with capped backoff; see WritePolicy for data errors. */
   async run(policy: WritePolicy, attempt: () => Promise<void>): Promise<WriteOutcome> {
-    const running = { since: Date.now() }
-    this.#running.add(running)
+    if (policy.written !== 'inserted') return this.#run(policy, attempt)
+    const insert = { since: Date.now() }
+    this.#inserting.add(insert)
     try {
       return await this.#run(policy, attempt)
     } finally {
-      this.#running.delete(running)
+      this.#inserting.delete(insert)
     }
   }
 
   /**
-   * Epoch ms at which the oldest write still under way began, retries included; null when none is. A write
-   * that hangs (ClickHouse unreachable behind a dead connection) neither succeeds nor fails for as long as its
-   * request timeout: this is what shows it meanwhile.
+   * Epoch ms at which the oldest row insert still under way began, retries included; null when none is. An
+   * insert that hangs (ClickHouse unreachable behind a dead connection) neither succeeds nor fails for as long
+   * as its request timeout: this is what shows it meanwhile. Candle recomputes, buffer flushes and dead
+   * letters are not counted, as they are not in the latency of completed inserts.
    */
-  get oldestRunningSince(): number | null {
+  get oldestInsertSince(): number | null {
     let oldest: number | null = null
-    for (const { since } of this.#running) if (oldest === null || since < oldest) oldest = since
+    for (const { since } of this.#inserting) if (oldest === null || since < oldest) oldest = since
     return oldest
   }
 

@@ -739,12 +739,12 @@ test('stop() asks the write buffer not to wait for its interval', async () => {
   assert.equal(buffer.hurried, true)
 })
 
-test('an insert that hangs shows as the oldest write under way (what the hub reads as latency), then clears', async () => {
+test('an insert that hangs shows as the oldest insert under way (what the hub reads as latency), then clears', async () => {
   const gate = new Gate()
   const { worker, source, sink } = await startWorker({ batchMaxRows: 5 }, async () => {
     await gate.opened // ClickHouse unreachable behind a dead connection: no answer, no error
   })
-  assert.equal(worker.oldestWriteSince, null, 'nothing under way')
+  assert.equal(worker.oldestInsertSince, null, 'nothing under way')
   const before = Date.now()
   for (let i = 0; i < 5; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`h-${i}`))
   await eventually(
@@ -752,12 +752,12 @@ test('an insert that hangs shows as the oldest write under way (what the hub rea
     () => 'no insert attempted'
   )
   await sleep(50)
-  const since = worker.oldestWriteSince
+  const since = worker.oldestInsertSince
   assert.ok(since !== null && since >= before && Date.now() - since >= 50, `since ${since}`)
   gate.open()
   await eventually(
-    () => worker.oldestWriteSince === null,
-    () => `still ${worker.oldestWriteSince}`
+    () => worker.oldestInsertSince === null,
+    () => `still ${worker.oldestInsertSince}`
   )
   assert.equal(sink.rows('trades').length, 5)
   await worker.stop(1_000)
