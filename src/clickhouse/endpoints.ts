@@ -63,8 +63,3 @@ export function connectionFailure(error: unknown): 'unreached' | 'dropped' | nul
   }
   return null
 }
-
-/** A URL to show (status, messages): credentials written into it (`https://user:secret@host`) are masked. */
-export function displayUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@')
-}

@@ -1,3 +1,4 @@
+import { displayUrl, withoutCredentials } from '../core/url-credentials.ts'
 import {
   AckPolicy,
   connect,
@@ -47,21 +48,16 @@ export function natsCredentials(url: string): { user: string; pass: string } | {
   return null
 }
 
-/** The `user:password@` or `token@` of a server URL. */
-const CREDENTIALS = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/@]*@/i
-
 /** NATS_URL for logs and messages: credentials replaced by `***`. */
 export function displayNatsUrl(url: string): string {
-  return natsServers(url)
-    .map((server) => server.replace(CREDENTIALS, '$1***@'))
-    .join(',')
+  return natsServers(url).map(displayUrl).join(',')
 }
 
 /** Connects, reconnecting forever once connected; the first connection failing is a TB_NATS_UNAVAILABLE. */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
     return await connect({
-      servers: natsServers(url).map((server) => server.replace(CREDENTIALS, '$1')),
+      servers: natsServers(url).map(withoutCredentials),
       ...natsCredentials(url),
       name,
       maxReconnectAttempts: -1,

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs'
 import { createClickHouse, serverVersion } from '../clickhouse/client.ts'
-import { displayUrl } from '../clickhouse/endpoints.ts'
+import { displayUrl } from '../core/url-credentials.ts'
 import type { Config } from '../config/types.ts'
 import {
   clickhouseClusterLogFiles,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { connectionFailure, displayUrl, EndpointRotation } from '../../src/clickhouse/endpoints.ts'
+import { connectionFailure, EndpointRotation } from '../../src/clickhouse/endpoints.ts'
+import { displayUrl } from '../../src/core/url-credentials.ts'
 
 test('a client sticks to the node that answers, skips a dead one, and tries it again later', () => {
   const rotation = new EndpointRotation(3, 10_000, 1)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { displayUrl } from '../../clickhouse/endpoints.ts'
+import { displayUrl } from '../../core/url-credentials.ts'
 import { stackDown, stackStatus, stackUp, type ComponentStatus } from '../../stack/stack.ts'
 import { wholeNumber } from '../arguments.ts'
 import { cliContext, progress } from '../context.ts'

@@ -2,7 +2,7 @@ import { parseSourceMode } from '../../bridge/source-mode.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from 'commander'
 import { createClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts'
-import { displayUrl } from '../../clickhouse/endpoints.ts'
+import { displayUrl } from '../../core/url-credentials.ts'
 import { instanceRows, clusterLine } from '../../ops/format.ts'
 import { describeLayout, layoutPresets, parseLayout, poolPresets } from '../../core/pools.ts'
 import {
