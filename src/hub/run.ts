@@ -4,7 +4,7 @@ import { createClickHouse, createSchemaClickHouse } from '../clickhouse/client.t
 import { migrate } from '../clickhouse/migrate.ts'
 import type { Config } from '../config/types.ts'
 import { ALL_POOL } from '../core/pools.ts'
-import { ErrorCodes, TickbridgeError } from '../errors.ts'
+import { portInUse } from '../port-in-use.ts'
 import { createAdmin } from '../kafka/clients.ts'
 import { resolveHubToken } from '../telemetry/hub-token.ts'
 import { ClusterView } from './cluster-view.ts'
@@ -118,10 +118,11 @@ export async function startHub(config: Config, rootLog: Logger, port = config.hu
 function listen(app: ReturnType<typeof buildHubApp>, host: string, port: number): Promise<string> {
   return app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE'
-      ? new TickbridgeError(
-          ErrorCodes.PORT_IN_USE,
-          `Port ${port} on ${host} is in use by another process, so the hub cannot listen there.`,
-          { hint: 'Set HUB_PORT (or --port) to a free port, or stop what holds this one (another hub?).' }
+      ? portInUse(
+          port,
+          host,
+          'the hub',
+          'Set HUB_PORT (or --port) to a free port, or stop what holds this one (another hub?).'
         )
       : error
   })

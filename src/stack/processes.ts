@@ -1,3 +1,4 @@
+import { portInUse } from '../port-in-use.ts'
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -157,11 +158,7 @@ export function firstExisting(paths: string[]): string | null {
 export async function assertPortsFree(ports: number[], what: string, hint: string): Promise<void> {
   for (const port of ports) {
     if (await portOpen(port)) {
-      throw new TickbridgeError(
-        ErrorCodes.PORT_IN_USE,
-        `Port ${port} on 127.0.0.1 is in use by another process, so ${what} cannot listen there.`,
-        { hint }
-      )
+      throw portInUse(port, '127.0.0.1', what, hint)
     }
   }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { ErrorCodes, TickbridgeError } from '../../errors.ts'
+import { portInUse } from '../../port-in-use.ts'
 
 /** A connected client of a local exchange server: at least its socket. */
 export interface SocketClient {
@@ -123,10 +124,11 @@ export function listening(server: EventEmitter, host: string, port: number): Pro
       server.off('listening', onListening)
       reject(
         error.code === 'EADDRINUSE'
-          ? new TickbridgeError(
-              ErrorCodes.PORT_IN_USE,
-              `Port ${port} on ${host} is in use by another process, so the simulator cannot listen there.`,
-              { hint: 'Pick another port with --port, or stop what holds this one.' }
+          ? portInUse(
+              port,
+              host,
+              'the simulator',
+              'Pick another port with --port, or stop what holds this one.'
             )
           : new TickbridgeError(
               ErrorCodes.START_FAILED,
