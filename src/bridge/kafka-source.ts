@@ -100,24 +100,21 @@ export class KafkaSource implements MessageSource {
     try {
       await this.#connect()
     } catch (error) {
-      // Closed meanwhile: nothing to rebuild. Lost while joining (#lost): the rebuild it started owns what
-      // comes next; a second would orphan a member.
-      if (this.#state === 'closed') return
-      if (this.#state === 'reconnecting') return this.#startTimers()
-      if (!isRetriable(error)) throw error
-      // Kafka answered (the topics exist) but the group join failed: a broker lost while joining, e.g. the
-      // coordinator's on a cluster. Rebuild the member as after a loss, instead of failing the start.
-      this.#state = 'reconnecting'
-      this.#log.warn(
-        { err: error, reason: describeKafkaError(error) },
-        'Kafka consumer could not join the group; retrying'
-      )
-      void this.#reconnect(null)
+      // Closed meanwhile: nothing to rebuild. Lost while joining (#lost, state reconnecting): the rebuild it
+      // started owns what comes next; a second would orphan a member.
+      if (this.#state !== 'closed' && this.#state !== 'reconnecting') {
+        if (!isRetriable(error)) throw error
+        // Kafka answered (the topics exist) but the group join failed: a broker lost while joining, e.g. the
+        // coordinator's on a cluster. Rebuild the member as after a loss, instead of failing the start.
+        this.#state = 'reconnecting'
+        this.#log.warn(
+          { err: error, reason: describeKafkaError(error) },
+          'Kafka consumer could not join the group; retrying'
+        )
+        void this.#reconnect(null)
+      }
     }
-    if (this.#state !== 'closed') this.#startTimers()
-  }
-
-  #startTimers(): void {
+    if (this.#state === 'closed') return
     this.#watchdog = setInterval(() => void this.#watch(), WATCHDOG_INTERVAL_MS).unref()
     if (this.#fetchPace?.idles) this.#paceTimer = setInterval(() => this.#pace(), FETCH_IDLE_AFTER_MS).unref()
   }
