@@ -64,6 +64,8 @@ export class KafkaSource implements MessageSource {
   #lastProgress = { received: 0, at: Date.now() }
   #stalledSince: number | null = null
   #kafkaTroubleSince: number | null = null
+  /** The member a rebuild is joining failed before its consume() came back: that connect gives it up. */
+  #lostWhileJoining: Error | null = null
   readonly #fetchPace: FetchPace | null
   #paceTimer: NodeJS.Timeout | null = null
 
@@ -130,6 +132,7 @@ export class KafkaSource implements MessageSource {
   async #connect(): Promise<void> {
     const consumer = this.#options.createConsumer()
     this.#consumer = consumer
+    this.#lostWhileJoining = null
     this.#fetchPace?.reset()
     this.#fetchPace?.install(consumer)
     consumer.on('consumer:group:join', (payload) => {
@@ -169,6 +172,13 @@ export class KafkaSource implements MessageSource {
         await closeQuietly(consumer, stream)
         return
       }
+      // Set by #lost() while consume() was awaited (TypeScript cannot see that).
+      const lost = this.#lostWhileJoining as Error | null
+      if (lost) {
+        // A rebuild's member that failed while it joined: given up here, the rebuild's loop tries again.
+        await closeQuietly(consumer, stream)
+        throw memberLost(`the new member failed while it joined the group: ${lost.message}`)
+      }
       stream.on('error', (error) => this.#lost(consumer, error))
       stream.on('close', () => this.#lost(consumer, memberLost('the consume stream closed')))
       if (this.#paused) stream.pause()
@@ -200,7 +210,13 @@ export class KafkaSource implements MessageSource {
 
   /** The member `consumer` failed; if it is still the current one, replace it. */
   #lost(consumer: BufferConsumer, error: Error): void {
-    if (consumer !== this.#consumer || this.#state === 'closed' || this.#state === 'reconnecting') return
+    if (consumer !== this.#consumer || this.#state === 'closed') return
+    if (this.#state === 'reconnecting') {
+      // The member a rebuild is joining: its connect sees this once consume() comes back (else the source would
+      // consume with a dead member until the watchdog noticed). A rebuild already under way owns the rest.
+      this.#lostWhileJoining ??= error
+      return
+    }
     this.#state = 'reconnecting'
     this.#log.error(
       { err: error, reason: describeKafkaError(error) },

@@ -14,6 +14,7 @@ import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
 import type { MessageType } from '../core/messages.ts'
 import { PendingAcks } from '../core/pending-acks.ts'
+import { settleWithin } from '../core/settle-within.ts'
 import { ErrorCodes, isTickbridgeError, TickbridgeError } from '../errors.ts'
 import {
   displayNatsUrl,
@@ -322,9 +323,9 @@ export class NatsSource implements MessageSource {
     for (const message of this.#pending.takeAll()) nakQuietly(message)
     const connection = this.#connection
     if (!connection) return
-    await Promise.race([Promise.all(this.#loops), sleep(CLOSE_TIMEOUT_MS)])
+    await settleWithin(Promise.all(this.#loops), CLOSE_TIMEOUT_MS)
     // Send the last acknowledgements before closing.
-    await Promise.race([connection.flush().catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)])
+    await settleWithin(connection.flush(), CLOSE_TIMEOUT_MS)
     await connection.close().catch(() => undefined)
   }
 }

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { PressureStates, type BackpressurePolicy, type PressureState } from '../core/backpressure.ts'
 import { OffsetTracker } from '../core/offset-tracker.ts'
+import { settleWithin } from '../core/settle-within.ts'
 import { rowFor, TableNames } from '../core/rows.ts'
 import { scanTrade, TradeSpans } from '../core/trade-fast-path.ts'
 import { parseMessage } from '../core/validate.ts'
@@ -170,13 +170,7 @@ export class BridgeWorker {
     this.#deps.candles?.hurry?.()
     this.#deps.source.pause()
     for (const lane of this.#lanes.all()) this.#flush(lane, true)
-    // The timeout's timer is cancelled once drained, or it would keep the process alive for the whole timeout.
-    const timeout = new AbortController()
-    const drained = await Promise.race([
-      this.#whenIdle().then(() => true),
-      sleep(timeoutMs, false, { signal: timeout.signal }).catch(() => false)
-    ])
-    timeout.abort()
+    const drained = await settleWithin(this.#whenIdle(), timeoutMs)
     await this.#committer.commit()
     await this.#deps.source.close()
     return drained && this.#abandoned === 0

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { settleWithin } from '../core/settle-within.ts'
 import type { NatsConnection } from 'nats'
 import type { Logger } from 'pino'
 import { connectNats } from '../nats/jetstream.ts'
@@ -66,10 +66,7 @@ export class NatsFanout {
   /** Drains, but not forever: while NATS is away a drain waits for an answer that only a reconnect brings. */
   async close(): Promise<void> {
     this.#closing = true
-    await Promise.race([
-      this.#connection.drain().catch(() => undefined),
-      sleep(CLOSE_TIMEOUT_MS, undefined, { ref: false })
-    ])
+    await settleWithin(this.#connection.drain(), CLOSE_TIMEOUT_MS)
     await this.#connection.close().catch(() => undefined)
   }
 }

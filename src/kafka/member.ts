@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { settleWithin } from '../core/settle-within.ts'
 import type { BufferConsumer, ConsumeStream } from './clients.ts'
 
 /** Helpers for a consumer-group member the bridge supervises (bridge/kafka-source.ts). */
@@ -33,5 +33,5 @@ export async function closeQuietly(consumer: BufferConsumer, stream?: ConsumeStr
     await stream?.close().catch(() => undefined)
     await consumer.close(true).catch(() => undefined)
   })()
-  await Promise.race([closing, sleep(CLOSE_TIMEOUT_MS)])
+  await settleWithin(closing, CLOSE_TIMEOUT_MS)
 }

@@ -97,3 +97,38 @@ test('a member lost while it joins is replaced once: no second rebuild, no orpha
   assert.equal(first.streamClosed, true, "the lost member's late stream was closed too")
   assert.equal(source.ownedPartitions()?.size, 1, 'the replacement owns the partitions')
 })
+
+test("a rebuild's new member that fails while it joins is given up and replaced, not consumed with", async (t) => {
+  const members: FakeMember[] = []
+  let joined: () => void = () => undefined
+  const source = new KafkaSource({
+    createConsumer: () => {
+      const member = new FakeMember()
+      // The second member (the first rebuild's) joins slowly.
+      if (members.length === 1) member.joining = new Promise<void>((resolve) => (joined = resolve))
+      members.push(member)
+      return member as unknown as BufferConsumer
+    },
+    topics: ['t'],
+    log: silentLog,
+    onFatal: () => assert.fail('not fatal'),
+    maxReconnectDelayMs: 10
+  })
+  t.after(() => source.close())
+  await source.start(() => undefined)
+  ;(members[0] as FakeMember).emit('error', new Error('rejoin failed'))
+  await eventually(
+    () => members.length === 2,
+    () => 'the rebuild builds a member'
+  )
+  const second = members[1] as FakeMember
+  second.emit('consumer:heartbeat:stalled', { stalledFor: 30_000 })
+  joined() // its consume() comes back anyway
+  await eventually(
+    () => members.length === 3 && source.state === 'consuming',
+    () => `state ${source.state}, ${members.length} members`
+  )
+  assert.equal(second.closed, true, 'the member that failed while joining was closed')
+  assert.equal(second.streamClosed, true, 'with its stream')
+  assert.equal(source.reconnects, 1, 'one rebuild, which took two members')
+})
