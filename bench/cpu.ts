@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
+import { journalLessWarning } from '../src/stack/filesystem.ts'
 import { readPid } from '../src/stack/processes.ts'
 
 let clockTickCache: number | undefined
@@ -294,10 +295,16 @@ export function trackStack(
   options: {
     clickhouse?: () => number[] | number
     self?: boolean
-    /** Told when Kafka started less than WARM_UP_SECONDS ago (its figures will run high). */
+    /** Told when Kafka started less than WARM_UP_SECONDS ago, or ClickHouse's data is on ext4 without a journal (its figures will run high). */
     warn?: (line: string) => void
+    /** The measured ClickHouse's data directory (default: the stack's). */
+    clickhouseData?: string
   } = {}
 ): CpuMeter {
+  const journalLess = options.warn
+    ? journalLessWarning(options.clickhouseData ?? join(stackHome, 'clickhouse', 'data'))
+    : null
+  if (journalLess) options.warn?.(`note: ${journalLess}`)
   // The single broker, and the nodes of the local cluster (`stack up --cluster`) when they run.
   const kafkaPids = () =>
     [

@@ -221,7 +221,8 @@ function meterFor(bench: Bench): CpuMeter {
   const server = target.server
   return trackStack(new CpuMeter(1000), bench.config.stack.home, {
     warn: say,
-    clickhouse: server ? () => server.pid : undefined
+    clickhouse: server ? () => server.pid : undefined,
+    clickhouseData: server ? join(server.home, 'clickhouse', 'data') : undefined
   })
 }
 

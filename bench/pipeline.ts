@@ -251,7 +251,8 @@ try {
   const privateServer = server
   const meter = trackStack(new CpuMeter(1000), bench.config.stack.home, {
     warn: say,
-    clickhouse: privateServer ? () => privateServer.pid : undefined
+    clickhouse: privateServer ? () => privateServer.pid : undefined,
+    clickhouseData: privateServer ? join(privateServer.home, 'clickhouse', 'data') : undefined
   })
   const roles = ['feed', 'bridge', 'sim', 'hub'] as const
   for (const role of roles)

@@ -18,6 +18,7 @@ import {
 import { kafkaPaths, kafkaReady, kafkaVersion, startKafka, stopKafka } from './kafka-server.ts'
 import { localNatsPid, natsPaths, probeNats, startNats, stopNats } from './nats-server.ts'
 import { runningPid } from './processes.ts'
+import { journalLessWarning } from './filesystem.ts'
 import { startZookeeper, stopZookeeper } from './zookeeper.ts'
 import { displayNatsUrl } from '../nats/jetstream.ts'
 
@@ -53,6 +54,8 @@ export async function stackUp(config: Config, progress: (line: string) => void):
           if (r.pid !== null) report(progress, 'NATS', { pid: r.pid, started: r.started })
         })
   ])
+  const warning = config.clickhouse.external ? null : journalLessWarning(clickhousePaths(config).data)
+  if (warning) progress(`note: ${warning}`)
   return stackStatus(config)
 }
 
