@@ -2,6 +2,7 @@ import type { BatchOffsets } from '../core/offset-tracker.ts'
 import { tableNames } from '../core/rows.ts'
 import {
   deadlinesFor,
+  dueEarly,
   filledUp,
   isDue,
   nextCheckAt,
@@ -147,12 +148,17 @@ export class BatchLanes {
     )
   }
 
-  /** Due by age only, within the grace, and a fetch timed to land before it is still on its way. */
+  /**
+   * Due by age only (not full, not large enough to go early), within the grace, and a fetch timed to land before
+   * it is still on its way. A batch due early is not held: the fetches are timed to its scaled age, so waiting for
+   * one would make BATCH_EARLY_ROWS wait for the scaled age too.
+   */
   #awaitsFetch(lane: Lane, batch: Batch): boolean {
     const { dueAt } = lane.deadlines
+    const now = Date.now()
     return (
-      batch.size < this.#options.rules.maxRows &&
-      Date.now() < dueAt + FETCH_LANDING_GRACE_MS &&
+      !dueEarly(batch.size, now, lane.deadlines, this.#options.rules) &&
+      now < dueAt + FETCH_LANDING_GRACE_MS &&
       this.#fetchLandingBefore(dueAt)
     )
   }

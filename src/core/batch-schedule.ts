@@ -27,11 +27,12 @@ export function deadlinesFor(openedAt: number, rules: BatchRules, ageScale: numb
 }
 
 export function isDue(size: number, now: number, deadlines: BatchDeadlines, rules: BatchRules): boolean {
-  return (
-    size >= rules.maxRows ||
-    now >= deadlines.dueAt ||
-    (rules.earlyRows > 0 && size >= rules.earlyRows && now >= deadlines.earlyAt)
-  )
+  return now >= deadlines.dueAt || dueEarly(size, now, deadlines, rules)
+}
+
+/** Due before its age bound: full, or holding earlyRows messages past the early check. */
+export function dueEarly(size: number, now: number, deadlines: BatchDeadlines, rules: BatchRules): boolean {
+  return size >= rules.maxRows || (rules.earlyRows > 0 && size >= rules.earlyRows && now >= deadlines.earlyAt)
 }
 
 /**

@@ -576,6 +576,24 @@ test('a batch scaled up by the partition share is inserted at the unscaled age o
   assert.deepEqual(ids(sink.rows('trades')), ['e-0', 'e-1', 'e-2', 'e-3', 'e-4'])
 })
 
+test('a batch due early is not held for a fetch timed to its scaled age', async () => {
+  // Fetches are timed to land just before the scaled age (500 ms here): one is always on its way. The early
+  // batch must still go at 20 ms (held for the fetch, it went at 520 ms: BATCH_EARLY_ROWS did nothing).
+  const { sink, source } = await startWorker({
+    batchMaxAgeMs: 20,
+    batchAgeScale: () => 25,
+    batchEarlyRows: 5
+  })
+  source.landing = true
+  const started = Date.now()
+  for (let i = 0; i < 5; i++) source.push(TRADES, 0, BigInt(i), tradeJson(`f-${i}`))
+  await eventually(
+    () => sink.accepted.length === 1,
+    () => `${sink.accepted.length} inserts`
+  )
+  assert.ok(Date.now() - started < 300, `inserted after ${Date.now() - started} ms`)
+})
+
 test('a small batch waits for the scaled age; one reaching batchEarlyRows after the unscaled age goes at once', async () => {
   const { sink, source } = await startWorker({
     batchMaxAgeMs: 20,
