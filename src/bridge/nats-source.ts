@@ -14,7 +14,7 @@ import { backoffMs } from '../core/insert-errors.ts'
 import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
 import type { MessageType } from '../core/messages.ts'
 import { PendingAcks } from '../core/pending-acks.ts'
-import { settleWithin } from '../core/settle-within.ts'
+import { settleWithin } from '../settle-within.ts'
 import { ErrorCodes, isTickbridgeError, TickbridgeError } from '../errors.ts'
 import {
   displayNatsUrl,

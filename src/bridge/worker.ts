@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { PressureStates, type BackpressurePolicy, type PressureState } from '../core/backpressure.ts'
 import { OffsetTracker } from '../core/offset-tracker.ts'
-import { settleWithin } from '../core/settle-within.ts'
+import { settleWithin } from '../settle-within.ts'
 import { rowFor, TableNames } from '../core/rows.ts'
 import { scanTrade, TradeSpans } from '../core/trade-fast-path.ts'
 import { parseMessage } from '../core/validate.ts'

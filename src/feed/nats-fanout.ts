@@ -1,4 +1,4 @@
-import { settleWithin } from '../core/settle-within.ts'
+import { settleWithin } from '../settle-within.ts'
 import type { NatsConnection } from 'nats'
 import type { Logger } from 'pino'
 import { connectNats } from '../nats/jetstream.ts'

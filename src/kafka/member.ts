@@ -1,4 +1,4 @@
-import { settleWithin } from '../core/settle-within.ts'
+import { settleWithin } from '../settle-within.ts'
 import type { BufferConsumer, ConsumeStream } from './clients.ts'
 
 /** Helpers for a consumer-group member the bridge supervises (bridge/kafka-source.ts). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { settleWithin } from '../../src/core/settle-within.ts'
+import { settleWithin } from '../src/settle-within.ts'
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 
