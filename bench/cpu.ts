@@ -289,6 +289,9 @@ const WARM_UP_SECONDS = 180
  * The usual neighbours: the local stack's Kafka broker (or its cluster's) and ClickHouse server (or `clickhouse`, e.g. a
  * benchmark's private server), and this process.
  */
+/** ClickHouse data directories a journal-less note was printed for (trackStack). */
+const warnedData = new Set<string>()
+
 export function trackStack(
   meter: CpuMeter,
   stackHome: string,
@@ -301,10 +304,13 @@ export function trackStack(
     clickhouseData?: string
   } = {}
 ): CpuMeter {
-  const journalLess = options.warn
-    ? journalLessWarning(options.clickhouseData ?? join(stackHome, 'clickhouse', 'data'))
-    : null
-  if (journalLess) options.warn?.(`note: ${journalLess}`)
+  const clickhouseData = options.clickhouseData ?? join(stackHome, 'clickhouse', 'data')
+  const journalLess =
+    options.warn && !warnedData.has(clickhouseData) ? journalLessWarning(clickhouseData) : null
+  if (journalLess) {
+    warnedData.add(clickhouseData) // once per benchmark, not at every run
+    options.warn?.(`note: ${journalLess}`)
+  }
   // The single broker, and the nodes of the local cluster (`stack up --cluster`) when they run.
   const kafkaPids = () =>
     [
