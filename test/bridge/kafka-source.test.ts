@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { KafkaSource } from '../../src/bridge/kafka-source.ts'
 import type { BufferConsumer } from '../../src/kafka/clients.ts'
 import { eventually, silentLog } from './fakes.ts'
@@ -28,21 +28,30 @@ class FakeMember extends EventEmitter {
   }
 }
 
-test("a member's own 'error' (a rejoin that failed for good) rebuilds it instead of ending the process", async (t) => {
+/** A source over fake members, closed after the test; member number `slow` (0: the first) joins only on join(). */
+function sourceOverFakes(t: TestContext, options: { slow?: number; onFatal?: (error: Error) => void } = {}) {
   const members: FakeMember[] = []
-  let fatal: Error | null = null
+  let release: () => void = () => undefined
   const source = new KafkaSource({
     createConsumer: () => {
       const member = new FakeMember()
+      if (members.length === options.slow)
+        member.joining = new Promise<void>((resolve) => (release = resolve))
       members.push(member)
       return member as unknown as BufferConsumer
     },
     topics: ['t'],
     log: silentLog,
-    onFatal: (error) => (fatal = error),
+    onFatal: options.onFatal ?? (() => assert.fail('not fatal')),
     maxReconnectDelayMs: 10
   })
   t.after(() => source.close())
+  return { source, members, join: () => release() }
+}
+
+test("a member's own 'error' (a rejoin that failed for good) rebuilds it instead of ending the process", async (t) => {
+  let fatal: Error | null = null
+  const { source, members } = sourceOverFakes(t, { onFatal: (error) => (fatal = error) })
   await source.start(() => undefined)
   assert.equal(source.state, 'consuming')
 
@@ -67,25 +76,11 @@ test("a member's own 'error' (a rejoin that failed for good) rebuilds it instead
 })
 
 test('a member lost while it joins is replaced once: no second rebuild, no orphaned member', async (t) => {
-  const members: FakeMember[] = []
-  let joined: () => void = () => undefined
-  const source = new KafkaSource({
-    createConsumer: () => {
-      const member = new FakeMember()
-      if (members.length === 0) member.joining = new Promise<void>((resolve) => (joined = resolve))
-      members.push(member)
-      return member as unknown as BufferConsumer
-    },
-    topics: ['t'],
-    log: silentLog,
-    onFatal: () => assert.fail('not fatal'),
-    maxReconnectDelayMs: 10
-  })
-  t.after(() => source.close())
+  const { source, members, join } = sourceOverFakes(t, { slow: 0 })
   const starting = source.start(() => undefined)
   const first = members[0] as FakeMember
   first.emit('error', new Error('rejoin failed while joining'))
-  joined() // its consume() comes back after all
+  join() // its consume() comes back after all
   await starting
 
   await eventually(
@@ -99,22 +94,8 @@ test('a member lost while it joins is replaced once: no second rebuild, no orpha
 })
 
 test("a rebuild's new member that fails while it joins is given up and replaced, not consumed with", async (t) => {
-  const members: FakeMember[] = []
-  let joined: () => void = () => undefined
-  const source = new KafkaSource({
-    createConsumer: () => {
-      const member = new FakeMember()
-      // The second member (the first rebuild's) joins slowly.
-      if (members.length === 1) member.joining = new Promise<void>((resolve) => (joined = resolve))
-      members.push(member)
-      return member as unknown as BufferConsumer
-    },
-    topics: ['t'],
-    log: silentLog,
-    onFatal: () => assert.fail('not fatal'),
-    maxReconnectDelayMs: 10
-  })
-  t.after(() => source.close())
+  // The second member (the first rebuild's) joins slowly.
+  const { source, members, join } = sourceOverFakes(t, { slow: 1 })
   await source.start(() => undefined)
   ;(members[0] as FakeMember).emit('error', new Error('rejoin failed'))
   await eventually(
@@ -123,7 +104,7 @@ test("a rebuild's new member that fails while it joins is given up and replaced,
   )
   const second = members[1] as FakeMember
   second.emit('consumer:heartbeat:stalled', { stalledFor: 30_000 })
-  joined() // its consume() comes back anyway
+  join() // its consume() comes back anyway
   await eventually(
     () => members.length === 3 && source.state === 'consuming',
     () => `state ${source.state}, ${members.length} members`
