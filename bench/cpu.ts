@@ -285,13 +285,13 @@ export function processAgeSeconds(pid: number): number {
  */
 const WARM_UP_SECONDS = 180
 
+/** ClickHouse data directories a journal-less note was printed for (trackStack). */
+const warnedData = new Set<string>()
+
 /**
  * The usual neighbours: the local stack's Kafka broker (or its cluster's) and ClickHouse server (or `clickhouse`, e.g. a
  * benchmark's private server), and this process.
  */
-/** ClickHouse data directories a journal-less note was printed for (trackStack). */
-const warnedData = new Set<string>()
-
 export function trackStack(
   meter: CpuMeter,
   stackHome: string,

@@ -159,8 +159,10 @@ export class KafkaSource implements MessageSource {
     // A rejoin its heartbeat started that failed for good (its coordinator killed mid-rebalance, say) is
     // emitted as 'error' on the member itself; unheard, Node would end the process with it (CI 2026-12-01).
     consumer.on('error', (error: Error) => this.#lost(consumer, error))
+    // Closed with the member if anything below gives it up.
+    let stream: ConsumeStream | undefined
     try {
-      const stream = await consumer.consume({
+      stream = await consumer.consume({
         topics: this.#options.topics,
         mode: 'committed',
         fallbackMode: 'earliest',
@@ -174,11 +176,8 @@ export class KafkaSource implements MessageSource {
       }
       // Set by #lost() while consume() was awaited (TypeScript cannot see that).
       const lost = this.#lostWhileJoining as Error | null
-      if (lost) {
-        // A rebuild's member that failed while it joined: given up here, the rebuild's loop tries again.
-        await closeQuietly(consumer, stream)
-        throw memberLost(`the new member failed while it joined the group: ${lost.message}`)
-      }
+      // A rebuild's member that failed while it joined: given up (below), the rebuild's loop tries again.
+      if (lost) throw memberLost(`the new member failed while it joined the group: ${lost.message}`)
       stream.on('error', (error) => this.#lost(consumer, error))
       stream.on('close', () => this.#lost(consumer, memberLost('the consume stream closed')))
       if (this.#paused) stream.pause()
@@ -203,7 +202,7 @@ export class KafkaSource implements MessageSource {
       this.#lastProgress = { received: this.#received, at: Date.now() }
     } catch (error) {
       if (this.#consumer === consumer) this.#consumer = null
-      await closeQuietly(consumer)
+      await closeQuietly(consumer, stream)
       throw error
     }
   }

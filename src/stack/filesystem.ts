@@ -11,8 +11,11 @@ export interface FilesystemInfo {
   journaled?: boolean
 }
 
+/** A mount as /proc/self/mountinfo lists it (no journal known yet). */
+export type Mount = Omit<FilesystemInfo, 'journaled'>
+
 /** One line of /proc/self/mountinfo: `id parent major:minor root mountpoint options [optional…] - type source super`. */
-export function parseMountInfoLine(line: string): Omit<FilesystemInfo, 'journaled'> | null {
+export function parseMountInfoLine(line: string): Mount | null {
   const fields = line.split(' ')
   const separator = fields.indexOf('-', 6)
   const mountPoint = fields[4]
@@ -26,11 +29,8 @@ export function parseMountInfoLine(line: string): Omit<FilesystemInfo, 'journale
 }
 
 /** The mount whose mount point is the longest prefix of `path` (an absolute, resolved path). */
-export function mountOf(
-  mounts: Omit<FilesystemInfo, 'journaled'>[],
-  path: string
-): Omit<FilesystemInfo, 'journaled'> | null {
-  let best: Omit<FilesystemInfo, 'journaled'> | null = null
+export function mountOf(mounts: Mount[], path: string): Mount | null {
+  let best: Mount | null = null
   for (const mount of mounts) {
     const prefix = mount.mountPoint.endsWith('/') ? mount.mountPoint : `${mount.mountPoint}/`
     const inside = path === mount.mountPoint || path.startsWith(prefix)
@@ -52,7 +52,7 @@ export function filesystemOf(path: string, proc = '/proc'): FilesystemInfo | nul
     const mounts = readFileSync(`${proc}/self/mountinfo`, 'utf8')
       .split('\n')
       .map(parseMountInfoLine)
-      .filter((m): m is Omit<FilesystemInfo, 'journaled'> => m !== null)
+      .filter((m): m is Mount => m !== null)
     const mount = mountOf(mounts, resolved)
     if (!mount) return null
     if (mount.type !== 'ext4') return mount
