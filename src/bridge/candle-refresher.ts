@@ -14,18 +14,22 @@ export class CandleRefresher implements CandleSink {
 
   /**
    * `minIntervalMs` is read before each refresh (the bridge scales it by its share of the partitions);
+   * `maxBusyShare` (0 < share ≤ 1, read after each refresh) is the most of the time this bridge spends in
+   * refreshes: after one that took d ms the next waits at least d × (1 / share − 1) ms;
    * `tradesTable`: where the trades written for good are (clickhouse/cluster-ddl.ts storedTable).
    */
   constructor(
     client: ClickHouseClient,
     database: string,
     minIntervalMs: () => number,
-    tradesTable = 'trades'
+    tradesTable = 'trades',
+    maxBusyShare: () => number = () => 1
   ) {
     this.#runs = new CoalescedRuns<ScopeMap, void>({
       empty: () => new Map(),
       merge: (into, more) => mergeScopes(into, more.values()),
       minIntervalMs,
+      restAfterMs: (runMs) => restAfterRefresh(runMs, maxBusyShare()),
       run: async (pending) => {
         const scopes = [...pending.values()]
         for (const query of candleRefreshSql(database, scopes, tradesTable)) await client.command({ query })
@@ -40,8 +44,13 @@ export class CandleRefresher implements CandleSink {
     return this.#runs.request(work)
   }
 
-  /** Refreshes no longer wait for the interval (the bridge is stopping). */
+  /** Refreshes no longer wait for the interval or the rest (the bridge is stopping). */
   hurry(): void {
     this.#runs.hurry()
   }
+}
+
+/** The pause after a refresh of `runMs` that keeps refreshes to `share` of the time (none at share ≥ 1). */
+export function restAfterRefresh(runMs: number, share: number): number {
+  return share >= 1 || share <= 0 ? 0 : runMs * (1 / share - 1)
 }

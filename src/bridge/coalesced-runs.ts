@@ -1,7 +1,7 @@
 /**
  * One task for many callers (pure scheduling, no IO of its own): requests that arrive while a run is under way
- * are merged into the next run, and runs start at least `minIntervalMs()` apart, so the server sees a few runs a
- * second however many batches ask. A request resolves with the result of a run that started after it, or
+ * are merged into the next run, runs never overlap, and they start at least `minIntervalMs()` apart, so the
+ * server sees a few runs a second however many batches ask. A request resolves with the result of a run that started after it, or
  * rejects if that run failed; the failed run's work is merged back, for the caller's retry.
  *
  * Used for candle recomputes (candle-refresher.ts) and write-buffer flushes (buffer-flusher.ts).
@@ -11,9 +11,15 @@ export class CoalescedRuns<Work, Result> {
   readonly #run: (work: Work) => Promise<Result>
   readonly #empty: () => Work
   readonly #minIntervalMs: () => number
+  readonly #restAfterMs: (runMs: number) => number
   #pending: Work
   #next: Promise<Result> | null = null
+  /** The run under way: the next one starts only after it (two runs at once would only compete). */
+  #running: Promise<Result> | null = null
   #lastStart = 0
+  /** When the last run ended, and the least pause it asked for before the next one. */
+  #lastEnd = 0
+  #rest = 0
   /** Ends the wait before the next run early (stop: nothing should wait for the interval). */
   #wake: (() => void) | null = null
   #hurried = false
@@ -23,11 +29,17 @@ export class CoalescedRuns<Work, Result> {
     merge: (into: Work, more: Work) => void
     run: (work: Work) => Promise<Result>
     minIntervalMs: () => number
+    /**
+     * The least pause after a run that took `runMs` before the next starts (default none): a run that got
+     * slow (a busy server) spaces the runs out, so they cannot take up all of the server's time.
+     */
+    restAfterMs?: (runMs: number) => number
   }) {
     this.#empty = options.empty
     this.#merge = options.merge
     this.#run = options.run
     this.#minIntervalMs = options.minIntervalMs
+    this.#restAfterMs = options.restAfterMs ?? (() => 0)
     this.#pending = options.empty()
   }
 
@@ -46,7 +58,11 @@ export class CoalescedRuns<Work, Result> {
   async #schedule(): Promise<Result> {
     // Always yield before taking the pending work: `#next` must be set to this promise first, or a request
     // arriving later would wait on a run that never saw its work.
-    const waitMs = this.#hurried ? 0 : Math.max(0, this.#lastStart + this.#minIntervalMs() - Date.now())
+    await this.#running?.catch(() => undefined)
+    const now = Date.now()
+    const waitMs = this.#hurried
+      ? 0
+      : Math.max(0, this.#lastStart + this.#minIntervalMs() - now, this.#lastEnd + this.#rest - now)
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, waitMs)
       this.#wake = () => {
@@ -60,11 +76,17 @@ export class CoalescedRuns<Work, Result> {
     const work = this.#pending
     this.#pending = this.#empty()
     this.#lastStart = Date.now()
+    const running = this.#run(work)
+    this.#running = running
     try {
-      return await this.#run(work)
+      return await running
     } catch (error) {
       this.#merge(this.#pending, work) // kept for the retry
       throw error
+    } finally {
+      if (this.#running === running) this.#running = null
+      this.#lastEnd = Date.now()
+      this.#rest = this.#restAfterMs(this.#lastEnd - this.#lastStart)
     }
   }
 }

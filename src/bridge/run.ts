@@ -169,7 +169,9 @@ export async function startBridge(
             database,
             // Like inserts, candle recomputes per second stay those of one bridge however many run.
             () => config.bridge.candleRefreshIntervalMs * clusterScale(),
-            storedTable('trades', cluster)
+            storedTable('trades', cluster),
+            // The cluster's share of time in recomputes, split among the bridges like the interval.
+            () => config.bridge.candleRefreshMaxShare / clusterScale()
           )
         }
       : {}),

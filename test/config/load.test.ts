@@ -112,6 +112,7 @@ test('an empty environment gives the documented defaults, in the sections every 
       statsIntervalMs: 10000,
       candlesFromTrades: true,
       candleRefreshIntervalMs: 1000,
+      candleRefreshMaxShare: 0.5,
       bufferFlushIntervalMs: 1000
     },
     feed: {
