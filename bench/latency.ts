@@ -18,6 +18,7 @@ import { messageKey, type TradeMessage } from '../src/core/messages.ts'
 import { createAdmin, createProducer } from '../src/kafka/clients.ts'
 import { describeGroupAssignment } from '../src/kafka/group.ts'
 import { corePercent, costPerMessage, CpuMeter, table, trackStack } from './cpu.ts'
+import { queryCpu, queryCpuTable } from './clickhouse-logs.ts'
 import { countRows, percentile, say, setUpBench } from './setup.ts'
 import { benchOptions } from './options.ts'
 
@@ -143,6 +144,7 @@ try {
 
   const probeProducer = createProducer(bench.config.kafka, 'tickbridge-latency-probe')
   meter.start()
+  const windowStart = new Date()
   for (const l of loads) l.child.send({ type: 'go' })
   const started = Date.now()
   let probeId = 0
@@ -178,6 +180,7 @@ try {
   if (stop.signal.aborted) for (const l of loads) l.child.kill('SIGTERM')
   await Promise.all(loads.map((l) => l.done))
   const cpu = meter.stop()
+  const windowEnd = new Date()
   await inflight
   await probeProducer.close()
   running = false
@@ -214,7 +217,9 @@ try {
     rows,
     tradeInserts: inserts,
     tradeInsertsPerSecond: Number((inserts / producedSeconds).toFixed(1)),
-    cpu: { ...corePercent(cpu), ...costPerMessage(cpu, sent + probeId) }
+    cpu: { ...corePercent(cpu), ...costPerMessage(cpu, sent + probeId) },
+    // What the window's queries on this benchmark's database cost ClickHouse (null: the server logs none).
+    clickhouseCpuByQuery: await queryCpu(bench.clickhouse, db, windowStart, windowEnd)
   }
   const reached = sent / producedSeconds / rate
   say(
@@ -248,6 +253,11 @@ try {
       ['machine', `${pct.machinePct} %`, cost.machineUsPerMsg, '']
     ])
   )
+  if (result.clickhouseCpuByQuery)
+    say(
+      `\nClickHouse's CPU per kind of query on ${db} (system.query_log; merges and other clients not included):\n` +
+        queryCpuTable(result.clickhouseCpuByQuery, cpu.wallSeconds)
+    )
   console.log(JSON.stringify(result))
 } catch (error) {
   if (!stop.signal.aborted) throw error

@@ -35,6 +35,7 @@ import {
   startPrivateClickHouse,
   type PrivateClickHouse
 } from './setup.ts'
+import { partsByTable, queryCpu, queryCpuTable } from './clickhouse-logs.ts'
 import { benchOptions } from './options.ts'
 
 const values = benchOptions({
@@ -108,88 +109,6 @@ async function clickhouseEvents(): Promise<Events> {
   const events = Object.fromEntries(EVENTS.map((e) => [e, 0])) as Events
   for (const { event, value } of rows) events[event as keyof Events] = Number(value)
   return events
-}
-
-interface TableParts {
-  table: string
-  newParts: number
-  insertedRows: number
-  merges: number
-  mergedRows: number
-}
-
-/** Whether the server keeps `system.<name>` (the local stack's servers keep part_log and query_log). */
-async function keepsSystemLog(name: string): Promise<boolean> {
-  const n = await countRows(
-    clickhouse,
-    `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = '${name}'`
-  )
-  return n > 0
-}
-
-/** A window bound as a ClickHouse DateTime literal (the logs' event_time has whole seconds). */
-const dateTimeSql = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
-
-/**
- * Parts written and merged per table between two times, from `system.part_log` (the local stack's servers keep
- * one; a server without it gives null). Which table's merges the merged rows are is what decides the remedy.
- */
-async function partsByTable(from: Date, to: Date): Promise<TableParts[] | null> {
-  if (!(await keepsSystemLog('part_log'))) return null
-  await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
-  return clickhouse
-    .query({
-      // One row per market table: 18.16 logs a renamed table's new parts under its old name (`trades`) and its
-      // merges under the new one (`trades_local`, migration 4).
-      query: `SELECT replaceRegexpOne(table, '_local$', '') AS table, countIf(event_type = 1) AS newParts, sumIf(rows, event_type = 1) AS insertedRows,
-        countIf(event_type = 2) AS merges, sumIf(rows, event_type = 2) AS mergedRows
-        FROM system.part_log WHERE database = '${db}' AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
-        GROUP BY table ORDER BY mergedRows DESC`,
-      format: 'JSONEachRow'
-    })
-    .then((r) => r.json<Record<keyof TableParts, string>>())
-    .then((rows) =>
-      rows.map((r) => ({
-        table: r.table,
-        newParts: Number(r.newParts),
-        insertedRows: Number(r.insertedRows),
-        merges: Number(r.merges),
-        mergedRows: Number(r.mergedRows)
-      }))
-    )
-}
-
-interface QueryCpu {
-  kind: string
-  queries: number
-  cpuSeconds: number
-}
-
-/**
- * The server's CPU per kind of query between two times, from `system.query_log` (the local stack's servers log
- * every query with its ProfileEvents; a server without it gives null): inserts per table, candle recomputes
- * (INSERT … SELECT), reads. ClickHouse's CPU less these is merges and background work.
- */
-async function queryCpu(from: Date, to: Date): Promise<QueryCpu[] | null> {
-  if (!(await keepsSystemLog('query_log'))) return null
-  const event = (name: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${name}')]`
-  const target = `replaceRegexpOne(extract(query, 'INSERT INTO ([^ (]+)'), '^.*[.]', '')`
-  const source = `replaceRegexpOne(extract(query, 'FROM ([^ ]+)'), '^.*[.]', '')`
-  return clickhouse
-    .query({
-      query: `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}, ' from ', ${source},
-            if(query LIKE '%ARRAY JOIN%', ' (rollups)', '')),
-          query LIKE 'INSERT%', concat('insert into ', ${target}), 'select') AS kind,
-        count() AS queries, sum(${event('UserTimeMicroseconds')} + ${event('SystemTimeMicroseconds')}) / 1e6 AS cpuSeconds
-        FROM system.query_log WHERE type = 2 AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
-          AND position(query, '${db}.') > 0
-        GROUP BY kind ORDER BY cpuSeconds DESC`,
-      format: 'JSONEachRow'
-    })
-    .then((r) => r.json<Record<keyof QueryCpu, string>>())
-    .then((rows) =>
-      rows.map((r) => ({ kind: r.kind, queries: Number(r.queries), cpuSeconds: Number(r.cpuSeconds) }))
-    )
 }
 
 async function tableRows(): Promise<Record<string, number>> {
@@ -273,8 +192,8 @@ try {
   const cpu = meter.stop()
   const [eventsAfter, rowsAfter] = [await clickhouseEvents(), await tableRows()]
   const windowEnd = new Date()
-  const parts = await partsByTable(windowStart, windowEnd) // flushes the server's logs
-  const queries = await queryCpu(windowStart, windowEnd)
+  const parts = await partsByTable(clickhouse, db, windowStart, windowEnd)
+  const queries = await queryCpu(clickhouse, db, windowStart, windowEnd)
   const gone = processes.filter((p) => !isAlive(p.pid))
   if (gone.length) say(`WARNING: ${gone.map((p) => p.name).join(', ')} exited during the window`)
 
@@ -349,25 +268,9 @@ try {
   const clickhouseCpu = cpu.processes.find((p) => p.group === 'clickhouse')?.cpuSeconds
   // Only a private server's CPU is this pipeline's (and only its profile is known to log every query).
   if (server && queries && clickhouseCpu !== undefined) {
-    const inQueries = queries.reduce((sum, q) => sum + q.cpuSeconds, 0)
-    const share = (s: number) => `${f1((s / window) * 100)} %`
     say(
       `\nClickHouse's CPU per kind of query (system.query_log of ${db}; % of one core):\n` +
-        table([
-          ['kind', 'queries', 'CPU-s', '% of one core'],
-          ...queries.map((q) => [
-            q.kind,
-            q.queries.toLocaleString('en-US'),
-            q.cpuSeconds.toFixed(2),
-            share(q.cpuSeconds)
-          ]),
-          [
-            'merges and background (the rest)',
-            '',
-            (clickhouseCpu - inQueries).toFixed(2),
-            share(clickhouseCpu - inQueries)
-          ]
-        ])
+        queryCpuTable(queries, window, clickhouseCpu)
     )
   }
   console.log(

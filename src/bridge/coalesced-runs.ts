@@ -1,8 +1,8 @@
 /**
  * One task for many callers (pure scheduling, no IO of its own): requests that arrive while a run is under way
  * are merged into the next run, runs never overlap, and they start at least `minIntervalMs()` apart, so the
- * server sees a few runs a second however many batches ask. A request resolves with the result of a run that started after it, or
- * rejects if that run failed; the failed run's work is merged back, for the caller's retry.
+ * server sees a few runs a second however many batches ask. A request resolves with the result of a run that
+ * started after it, or rejects if that run failed; the failed run's work is merged back, for the caller's retry.
  *
  * Used for candle recomputes (candle-refresher.ts) and write-buffer flushes (buffer-flusher.ts).
  */
@@ -76,7 +76,8 @@ export class CoalescedRuns<Work, Result> {
     const work = this.#pending
     this.#pending = this.#empty()
     this.#lastStart = Date.now()
-    const running = this.#run(work)
+    // A run that throws before its first await still settles `running` (and merges its work back).
+    const running = (async () => this.#run(work))()
     this.#running = running
     try {
       return await running

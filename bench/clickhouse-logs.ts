@@ -1,0 +1,129 @@
+/**
+ * What a benchmark's window cost ClickHouse, read from the server's own logs (`system.part_log`,
+ * `system.query_log`; the local stack's servers keep both, a server without them gives null): parts written and
+ * merged per table, and the server's CPU per kind of query. Used by bench:pipeline and bench:latency.
+ */
+import type { ClickHouseClient } from '../src/clickhouse/client.ts'
+import { table } from './cpu.ts'
+
+export interface TableParts {
+  table: string
+  newParts: number
+  insertedRows: number
+  merges: number
+  mergedRows: number
+}
+
+export interface QueryCpu {
+  kind: string
+  queries: number
+  cpuSeconds: number
+}
+
+/** Whether the server keeps `system.<name>`. */
+async function keepsSystemLog(clickhouse: ClickHouseClient, name: string): Promise<boolean> {
+  const rows = await clickhouse
+    .query({
+      query: `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = '${name}'`,
+      format: 'JSONEachRow'
+    })
+    .then((r) => r.json<{ n: string | number }>())
+  return Number(rows[0]?.n ?? 0) > 0
+}
+
+/** A window bound as a ClickHouse DateTime literal (the logs' event_time has whole seconds). */
+const dateTimeSql = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
+
+/**
+ * Parts written and merged per table of `db` between two times (flushes the server's logs first). Which
+ * table's merges the merged rows are is what decides the remedy.
+ */
+export async function partsByTable(
+  clickhouse: ClickHouseClient,
+  db: string,
+  from: Date,
+  to: Date
+): Promise<TableParts[] | null> {
+  if (!(await keepsSystemLog(clickhouse, 'part_log'))) return null
+  await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
+  return clickhouse
+    .query({
+      // One row per market table: 18.16 logs a renamed table's new parts under its old name (`trades`) and its
+      // merges under the new one (`trades_local`, migration 4).
+      query: `SELECT replaceRegexpOne(table, '_local$', '') AS table, countIf(event_type = 1) AS newParts, sumIf(rows, event_type = 1) AS insertedRows,
+        countIf(event_type = 2) AS merges, sumIf(rows, event_type = 2) AS mergedRows
+        FROM system.part_log WHERE database = '${db}' AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
+        GROUP BY table ORDER BY mergedRows DESC`,
+      format: 'JSONEachRow'
+    })
+    .then((r) => r.json<Record<keyof TableParts, string>>())
+    .then((rows) =>
+      rows.map((r) => ({
+        table: r.table,
+        newParts: Number(r.newParts),
+        insertedRows: Number(r.insertedRows),
+        merges: Number(r.merges),
+        mergedRows: Number(r.mergedRows)
+      }))
+    )
+}
+
+/**
+ * The server's CPU per kind of query that names `db` between two times (every query is logged with its
+ * ProfileEvents): inserts per table, candle recomputes (INSERT … SELECT), reads. Flushes the logs first.
+ */
+export async function queryCpu(
+  clickhouse: ClickHouseClient,
+  db: string,
+  from: Date,
+  to: Date
+): Promise<QueryCpu[] | null> {
+  if (!(await keepsSystemLog(clickhouse, 'query_log'))) return null
+  await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
+  const event = (name: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${name}')]`
+  const target = `replaceRegexpOne(extract(query, 'INSERT INTO ([^ (]+)'), '^.*[.]', '')`
+  const source = `replaceRegexpOne(extract(query, 'FROM ([^ ]+)'), '^.*[.]', '')`
+  return clickhouse
+    .query({
+      query: `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}, ' from ', ${source},
+            if(query LIKE '%ARRAY JOIN%', ' (rollups)', '')),
+          query LIKE 'INSERT%', concat('insert into ', ${target}), 'select') AS kind,
+        count() AS queries, sum(${event('UserTimeMicroseconds')} + ${event('SystemTimeMicroseconds')}) / 1e6 AS cpuSeconds
+        FROM system.query_log WHERE type = 2 AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
+          AND position(query, '${db}.') > 0
+        GROUP BY kind ORDER BY cpuSeconds DESC`,
+      format: 'JSONEachRow'
+    })
+    .then((r) => r.json<Record<keyof QueryCpu, string>>())
+    .then((rows) =>
+      rows.map((r) => ({ kind: r.kind, queries: Number(r.queries), cpuSeconds: Number(r.cpuSeconds) }))
+    )
+}
+
+/**
+ * The per-kind table in % of one core over `windowSeconds`; with the server's whole CPU over the window
+ * (`serverCpuSeconds`, a private server's), a last row for what no query accounts for: merges and background.
+ */
+export function queryCpuTable(queries: QueryCpu[], windowSeconds: number, serverCpuSeconds?: number): string {
+  const share = (s: number) => `${((s / windowSeconds) * 100).toFixed(1)} %`
+  const inQueries = queries.reduce((sum, q) => sum + q.cpuSeconds, 0)
+  return table([
+    ['kind', 'queries', 'CPU-s', '% of one core'],
+    ...queries.map((q) => [
+      q.kind,
+      q.queries.toLocaleString('en-US'),
+      q.cpuSeconds.toFixed(2),
+      share(q.cpuSeconds)
+    ]),
+    ...(serverCpuSeconds === undefined
+      ? []
+      : [
+          [
+            'merges and background (the rest)',
+            '',
+            (serverCpuSeconds - inQueries).toFixed(2),
+            share(serverCpuSeconds - inQueries)
+          ]
+        ])
+  ])
+}
