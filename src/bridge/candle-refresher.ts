@@ -5,26 +5,30 @@ import type { CandleSink } from './ports.ts'
 
 /**
  * Recomputes the candles touched by inserted trades (core/candles.ts). Requests that arrive while a refresh
- * runs are merged into the next one, and refreshes are at least `minIntervalMs` apart, so ClickHouse sees a
- * couple of INSERT ... SELECTs a second however many trade batches there are. A request resolves once a
+ * runs are merged into the next one; refreshes run one at a time, at least `minIntervalMs` apart, and a slow one
+ * is followed by a rest (`maxBusyShare`), so ClickHouse sees a couple of INSERT ... SELECTs a second however many
+ * trade batches there are, and no more than its share of time when they get slow. A request resolves once a
  * refresh that started after it has finished; it rejects if that refresh failed (the caller retries).
  */
 export class CandleRefresher implements CandleSink {
   readonly #runs: CoalescedRuns<ScopeMap, void>
 
-  /**
-   * `minIntervalMs` is read before each refresh (the bridge scales it by its share of the partitions);
-   * `maxBusyShare` (0 < share ≤ 1, read after each refresh) is the most of the time this bridge spends in
-   * refreshes: after one that took d ms the next waits at least d × (1 / share − 1) ms;
-   * `tradesTable`: where the trades written for good are (clickhouse/cluster-ddl.ts storedTable).
-   */
   constructor(
     client: ClickHouseClient,
     database: string,
-    minIntervalMs: () => number,
-    tradesTable = 'trades',
-    maxBusyShare: () => number = () => 1
+    options: {
+      /** Read before each refresh (the bridge scales it by its share of the partitions). */
+      minIntervalMs: () => number
+      /** Where the trades written for good are (clickhouse/cluster-ddl.ts storedTable); default `trades`. */
+      tradesTable?: string
+      /**
+       * The most of the time this bridge spends in refreshes (0 < share ≤ 1, read after each refresh; default
+       * 1, no limit): after a refresh that took d ms the next waits at least d × (1 / share − 1) ms.
+       */
+      maxBusyShare?: () => number
+    }
   ) {
+    const { minIntervalMs, tradesTable = 'trades', maxBusyShare = () => 1 } = options
     this.#runs = new CoalescedRuns<ScopeMap, void>({
       empty: () => new Map(),
       merge: (into, more) => mergeScopes(into, more.values()),

@@ -164,15 +164,13 @@ export async function startBridge(
     // Candles are recomputed from the trades a pool inserts: a pool without trades has none to recompute.
     ...(config.bridge.candlesFromTrades && pool.types.includes('trade')
       ? {
-          candles: new CandleRefresher(
-            clickhouse,
-            database,
+          candles: new CandleRefresher(clickhouse, database, {
             // Like inserts, candle recomputes per second stay those of one bridge however many run.
-            () => config.bridge.candleRefreshIntervalMs * clusterScale(),
-            storedTable('trades', cluster),
+            minIntervalMs: () => config.bridge.candleRefreshIntervalMs * clusterScale(),
+            tradesTable: storedTable('trades', cluster),
             // The cluster's share of time in recomputes, split among the bridges like the interval.
-            () => config.bridge.candleRefreshMaxShare / clusterScale()
-          )
+            maxBusyShare: () => config.bridge.candleRefreshMaxShare / clusterScale()
+          })
         }
       : {}),
     policy,
