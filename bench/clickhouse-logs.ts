@@ -5,6 +5,7 @@
  */
 import type { ClickHouseClient } from '../src/clickhouse/client.ts'
 import { table } from './cpu.ts'
+import { countRows } from './setup.ts'
 
 export interface TableParts {
   table: string
@@ -22,13 +23,8 @@ export interface QueryCpu {
 
 /** Whether the server keeps `system.<name>`. */
 async function keepsSystemLog(clickhouse: ClickHouseClient, name: string): Promise<boolean> {
-  const rows = await clickhouse
-    .query({
-      query: `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = '${name}'`,
-      format: 'JSONEachRow'
-    })
-    .then((r) => r.json<{ n: string | number }>())
-  return Number(rows[0]?.n ?? 0) > 0
+  const tables = `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = '${name}'`
+  return (await countRows(clickhouse, tables)) > 0
 }
 
 /** A window bound as a ClickHouse DateTime literal (the logs' event_time has whole seconds). */

@@ -12,8 +12,8 @@ import type { PersistResult, WriteBuffer } from './ports.ts'
  * inserted into a Buffer table is queryable at once but lives in the server's memory until the buffer is
  * flushed to its `<table>_local` MergeTree table, so a batch is committed to Kafka only after a flush:
  * `OPTIMIZE TABLE <table>` flushes the whole buffer and returns once its rows are written (or fails, and the
- * rows stay buffered). Flushes are shared by every batch that asks while one waits (CoalescedRuns), at most one
- * per `minIntervalMs()`, so each bridge adds ~1 part per table per interval.
+ * rows stay buffered). Flushes are shared by every batch that asks while one waits (CoalescedRuns), one at a
+ * time and at most one per `minIntervalMs()`, so each bridge adds ~1 part per table per interval.
  *
  * A ClickHouse restart empties its buffers, and a flush after it succeeds with nothing to flush. So each bridge
  * keeps a token in a Memory table (emptied by the restart too): the rows of an epoch count as stored only if the

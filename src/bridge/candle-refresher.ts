@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../clickhouse/client.ts'
 import { candleRefreshSql, mergeScopes, type CandleScope, type ScopeMap } from '../core/candles.ts'
-import { CoalescedRuns } from './coalesced-runs.ts'
+import { CoalescedRuns, restForShare } from './coalesced-runs.ts'
 import type { CandleSink } from './ports.ts'
 
 /**
@@ -10,6 +10,12 @@ import type { CandleSink } from './ports.ts'
  * trade batches there are, and no more than its share of time when they get slow. A request resolves once a
  * refresh that started after it has finished; it rejects if that refresh failed (the caller retries).
  */
+/**
+ * The longest rest after a refresh: one that timed out (three statements of up to the client's 30 s request
+ * timeout) would otherwise hold the commits back for many minutes.
+ */
+const MAX_REST_MS = 30_000
+
 export class CandleRefresher implements CandleSink {
   readonly #runs: CoalescedRuns<ScopeMap, void>
 
@@ -23,7 +29,8 @@ export class CandleRefresher implements CandleSink {
       tradesTable?: string
       /**
        * The most of the time this bridge spends in refreshes (0 < share ≤ 1, read after each refresh; default
-       * 1, no limit): after a refresh that took d ms the next waits at least d × (1 / share − 1) ms.
+       * 1, no limit): after a refresh that took d ms the next waits at least d × (1 / share − 1) ms, at most
+       * 30 s.
        */
       maxBusyShare?: () => number
     }
@@ -33,7 +40,7 @@ export class CandleRefresher implements CandleSink {
       empty: () => new Map(),
       merge: (into, more) => mergeScopes(into, more.values()),
       minIntervalMs,
-      restAfterMs: (runMs) => restAfterRefresh(runMs, maxBusyShare()),
+      restAfterMs: (runMs) => restForShare(runMs, maxBusyShare(), MAX_REST_MS),
       run: async (pending) => {
         const scopes = [...pending.values()]
         for (const query of candleRefreshSql(database, scopes, tradesTable)) await client.command({ query })
@@ -52,9 +59,4 @@ export class CandleRefresher implements CandleSink {
   hurry(): void {
     this.#runs.hurry()
   }
-}
-
-/** The pause after a refresh of `runMs` that keeps refreshes to `share` of the time (none at share ≥ 1). */
-export function restAfterRefresh(runMs: number, share: number): number {
-  return share >= 1 || share <= 0 ? 0 : runMs * (1 / share - 1)
 }

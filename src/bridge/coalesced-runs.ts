@@ -14,8 +14,11 @@ export class CoalescedRuns<Work, Result> {
   readonly #restAfterMs: (runMs: number) => number
   #pending: Work
   #next: Promise<Result> | null = null
-  /** The run under way: the next one starts only after it (two runs at once would only compete). */
-  #running: Promise<Result> | null = null
+  /**
+   * The last run, settled once its work is merged back (if it failed) and its rest is known: the next run starts
+   * only after it (two runs at once would only compete for the server). Never rejects.
+   */
+  #running: Promise<unknown> = Promise.resolve()
   #lastStart = 0
   /** When the last run ended, and the least pause it asked for before the next one. */
   #lastEnd = 0
@@ -49,7 +52,7 @@ export class CoalescedRuns<Work, Result> {
     return this.#next
   }
 
-  /** From now on, runs start without waiting for the interval. */
+  /** From now on, runs start without waiting for the interval or a rest (still one at a time). */
   hurry(): void {
     this.#hurried = true
     this.#wake?.()
@@ -58,7 +61,7 @@ export class CoalescedRuns<Work, Result> {
   async #schedule(): Promise<Result> {
     // Always yield before taking the pending work: `#next` must be set to this promise first, or a request
     // arriving later would wait on a run that never saw its work.
-    await this.#running?.catch(() => undefined)
+    await this.#running
     const now = Date.now()
     const waitMs = this.#hurried
       ? 0
@@ -75,19 +78,30 @@ export class CoalescedRuns<Work, Result> {
     this.#next = null
     const work = this.#pending
     this.#pending = this.#empty()
-    this.#lastStart = Date.now()
-    // A run that throws before its first await still settles `running` (and merges its work back).
-    const running = (async () => this.#run(work))()
-    this.#running = running
-    try {
-      return await running
-    } catch (error) {
-      this.#merge(this.#pending, work) // kept for the retry
-      throw error
-    } finally {
-      if (this.#running === running) this.#running = null
+    const started = Date.now()
+    this.#lastStart = started
+    // A run that throws before its first await is a failed run like any other.
+    const outcome = (async () => this.#run(work))().then(
+      (result) => ({ ok: true as const, result }),
+      (error: unknown) => {
+        this.#merge(this.#pending, work) // kept for the retry
+        return { ok: false as const, error }
+      }
+    )
+    this.#running = outcome.finally(() => {
       this.#lastEnd = Date.now()
-      this.#rest = this.#restAfterMs(this.#lastEnd - this.#lastStart)
-    }
+      this.#rest = this.#restAfterMs(this.#lastEnd - started)
+    })
+    const settled = await outcome
+    if (!settled.ok) throw settled.error
+    return settled.result
   }
+}
+
+/**
+ * The rest after a run of `runMs` that keeps runs to `share` of the time (0 < share < 1), at most `maxMs`;
+ * none at share ≥ 1 (no limit) or at a share ≤ 0 (not a share).
+ */
+export function restForShare(runMs: number, share: number, maxMs = Infinity): number {
+  return share >= 1 || share <= 0 ? 0 : Math.min(maxMs, runMs * (1 / share - 1))
 }

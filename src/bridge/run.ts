@@ -168,8 +168,11 @@ export async function startBridge(
             // Like inserts, candle recomputes per second stay those of one bridge however many run.
             minIntervalMs: () => config.bridge.candleRefreshIntervalMs * clusterScale(),
             tradesTable: storedTable('trades', cluster),
-            // The cluster's share of time in recomputes, split among the bridges like the interval.
-            maxBusyShare: () => config.bridge.candleRefreshMaxShare / clusterScale()
+            // The cluster's share of time in recomputes, split among the bridges like the interval (1: no limit).
+            maxBusyShare: () => {
+              const share = config.bridge.candleRefreshMaxShare
+              return share >= 1 ? 1 : share / clusterScale()
+            }
           })
         }
       : {}),

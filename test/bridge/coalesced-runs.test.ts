@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { restAfterRefresh } from '../../src/bridge/candle-refresher.ts'
-import { CoalescedRuns } from '../../src/bridge/coalesced-runs.ts'
+import { CoalescedRuns, restForShare } from '../../src/bridge/coalesced-runs.ts'
 
 /** Runs that each take `runMs` and record when they started and ended, over sets of numbers. */
-function recordedRuns(runMs: number, restAfterMs?: (runMs: number) => number) {
+function recordedRuns(runMs: number, restAfterMs?: (runMs: number) => number, failing = new Set<number>()) {
   const runs: { work: number[]; start: number; end: number }[] = []
   const coalesced = new CoalescedRuns<Set<number>, void>({
     empty: () => new Set(),
@@ -16,9 +15,10 @@ function recordedRuns(runMs: number, restAfterMs?: (runMs: number) => number) {
       const start = performance.now()
       await sleep(runMs)
       runs.push({ work: [...work].sort(), start, end: performance.now() })
+      for (const n of work) if (failing.delete(n)) throw new Error(`run with ${n} failed`)
     }
   })
-  return { runs, request: (...n: number[]) => coalesced.request(new Set(n)) }
+  return { runs, request: (...n: number[]) => coalesced.request(new Set(n)), hurry: () => coalesced.hurry() }
 }
 
 test('CoalescedRuns: requests made while a run is under way are merged into the next run, which starts after it', async () => {
@@ -49,8 +49,38 @@ test('CoalescedRuns: after a slow run the next waits the rest it asks for, so ru
   assert.ok(gap >= 290, `the second run started ${gap.toFixed(0)} ms after the first ended (≥ 300 asked)`)
 })
 
-test('restAfterRefresh: keeps refreshes to their share of the time; none at share 1', () => {
-  assert.equal(restAfterRefresh(1000, 1), 0)
-  assert.equal(restAfterRefresh(1000, 0.5), 1000) // busy half the time
-  assert.equal(Math.round(restAfterRefresh(600, 0.5 / 3)), 3000) // 3 bridges sharing 50 %: 5 × the run
+test('CoalescedRuns: hurry() cuts a rest short (a stopping bridge does not wait it out)', async () => {
+  const { runs, request, hurry } = recordedRuns(50, () => 60_000)
+  await request(1)
+  const second = request(2) // would wait a minute
+  await sleep(50)
+  const hurried = performance.now()
+  hurry()
+  await second
+  const waited = performance.now() - hurried
+  assert.ok(waited < 5000, `the second run came ${waited.toFixed(0)} ms after hurry(), not at once`)
+  assert.deepEqual(
+    runs.map((r) => r.work),
+    [[1], [2]]
+  )
+})
+
+test('CoalescedRuns: a failed run rejects its callers, and its work goes into the next run', async () => {
+  const { runs, request } = recordedRuns(30, undefined, new Set([1]))
+  const first = request(1)
+  await sleep(5)
+  const second = request(2) // asked while the failing run is under way
+  await assert.rejects(first, /run with 1 failed/)
+  await second
+  assert.deepEqual(
+    runs.map((r) => r.work),
+    [[1], [1, 2]]
+  )
+})
+
+test('restForShare: keeps runs to their share of the time, at most maxMs; none at share 1', () => {
+  assert.equal(restForShare(1000, 1), 0)
+  assert.equal(restForShare(1000, 0.5), 1000) // busy half the time
+  assert.equal(Math.round(restForShare(600, 0.5 / 3)), 3000) // 3 bridges sharing 50 %: 5 × the run
+  assert.equal(restForShare(90_000, 0.5 / 3, 30_000), 30_000) // a refresh that timed out: capped
 })
