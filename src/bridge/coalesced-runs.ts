@@ -20,9 +20,8 @@ export class CoalescedRuns<Work, Result> {
    */
   #running: Promise<unknown> = Promise.resolve()
   #lastStart = 0
-  /** When the last run ended, and the least pause it asked for before the next one. */
-  #lastEnd = 0
-  #rest = 0
+  /** Epoch ms before which the next run may not start: the last run's end plus the rest it asked for. */
+  #restUntil = 0
   /** Ends the wait before the next run early (stop: nothing should wait for the interval). */
   #wake: (() => void) | null = null
   #hurried = false
@@ -65,7 +64,7 @@ export class CoalescedRuns<Work, Result> {
     const now = Date.now()
     const waitMs = this.#hurried
       ? 0
-      : Math.max(0, this.#lastStart + this.#minIntervalMs() - now, this.#lastEnd + this.#rest - now)
+      : Math.max(0, this.#lastStart + this.#minIntervalMs() - now, this.#restUntil - now)
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, waitMs)
       this.#wake = () => {
@@ -89,8 +88,8 @@ export class CoalescedRuns<Work, Result> {
       }
     )
     this.#running = outcome.finally(() => {
-      this.#lastEnd = Date.now()
-      this.#rest = this.#restAfterMs(this.#lastEnd - started)
+      const ended = Date.now()
+      this.#restUntil = ended + this.#restAfterMs(ended - started)
     })
     const settled = await outcome
     if (!settled.ok) throw settled.error
