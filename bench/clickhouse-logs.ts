@@ -21,18 +21,27 @@ export interface QueryCpu {
   cpuSeconds: number
 }
 
-/** Whether the server keeps `system.<name>`. */
-async function keepsSystemLog(clickhouse: ClickHouseClient, name: string): Promise<boolean> {
-  const tables = `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = '${name}'`
-  return (await countRows(clickhouse, tables)) > 0
+/**
+ * The rows of a query on `system.<log>`, its text values as sent (JSONEachRow), after the server has flushed
+ * its logs; null when the server keeps no such log.
+ */
+async function systemLogRows<Row>(
+  clickhouse: ClickHouseClient,
+  log: string,
+  query: string
+): Promise<Row[] | null> {
+  const tables = `SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = '${log}'`
+  if ((await countRows(clickhouse, tables)) === 0) return null
+  await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
+  return (await clickhouse.query({ query, format: 'JSONEachRow' })).json<Row>()
 }
 
 /** A window bound as a ClickHouse DateTime literal (the logs' event_time has whole seconds). */
 const dateTimeSql = (d: Date) => `toDateTime(${Math.floor(d.getTime() / 1000)})`
 
 /**
- * Parts written and merged per table of `db` between two times (flushes the server's logs first). Which
- * table's merges the merged rows are is what decides the remedy.
+ * Parts written and merged per table of `db` between two times. Which table's merges the merged rows are is
+ * what decides the remedy.
  */
 export async function partsByTable(
   clickhouse: ClickHouseClient,
@@ -40,33 +49,30 @@ export async function partsByTable(
   from: Date,
   to: Date
 ): Promise<TableParts[] | null> {
-  if (!(await keepsSystemLog(clickhouse, 'part_log'))) return null
-  await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
-  return clickhouse
-    .query({
-      // One row per market table: 18.16 logs a renamed table's new parts under its old name (`trades`) and its
-      // merges under the new one (`trades_local`, migration 4).
-      query: `SELECT replaceRegexpOne(table, '_local$', '') AS table, countIf(event_type = 1) AS newParts, sumIf(rows, event_type = 1) AS insertedRows,
+  // One row per market table: 18.16 logs a renamed table's new parts under its old name (`trades`) and its
+  // merges under the new one (`trades_local`, migration 4).
+  const rows = await systemLogRows<Record<keyof TableParts, string>>(
+    clickhouse,
+    'part_log',
+    `SELECT replaceRegexpOne(table, '_local$', '') AS table, countIf(event_type = 1) AS newParts, sumIf(rows, event_type = 1) AS insertedRows,
         countIf(event_type = 2) AS merges, sumIf(rows, event_type = 2) AS mergedRows
         FROM system.part_log WHERE database = '${db}' AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
-        GROUP BY table ORDER BY mergedRows DESC`,
-      format: 'JSONEachRow'
-    })
-    .then((r) => r.json<Record<keyof TableParts, string>>())
-    .then((rows) =>
-      rows.map((r) => ({
-        table: r.table,
-        newParts: Number(r.newParts),
-        insertedRows: Number(r.insertedRows),
-        merges: Number(r.merges),
-        mergedRows: Number(r.mergedRows)
-      }))
-    )
+        GROUP BY table ORDER BY mergedRows DESC`
+  )
+  return (
+    rows?.map((r) => ({
+      table: r.table,
+      newParts: Number(r.newParts),
+      insertedRows: Number(r.insertedRows),
+      merges: Number(r.merges),
+      mergedRows: Number(r.mergedRows)
+    })) ?? null
+  )
 }
 
 /**
  * The server's CPU per kind of query that names `db` between two times (every query is logged with its
- * ProfileEvents): inserts per table, candle recomputes (INSERT … SELECT), reads. Flushes the logs first.
+ * ProfileEvents): inserts per table, candle recomputes (INSERT … SELECT), reads.
  */
 export async function queryCpu(
   clickhouse: ClickHouseClient,
@@ -74,26 +80,23 @@ export async function queryCpu(
   from: Date,
   to: Date
 ): Promise<QueryCpu[] | null> {
-  if (!(await keepsSystemLog(clickhouse, 'query_log'))) return null
-  await clickhouse.command({ query: 'SYSTEM FLUSH LOGS' })
   const event = (name: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${name}')]`
   const target = `replaceRegexpOne(extract(query, 'INSERT INTO ([^ (]+)'), '^.*[.]', '')`
   const source = `replaceRegexpOne(extract(query, 'FROM ([^ ]+)'), '^.*[.]', '')`
-  return clickhouse
-    .query({
-      query: `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}, ' from ', ${source},
+  const rows = await systemLogRows<Record<keyof QueryCpu, string>>(
+    clickhouse,
+    'query_log',
+    `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}, ' from ', ${source},
             if(query LIKE '%ARRAY JOIN%', ' (rollups)', '')),
           query LIKE 'INSERT%', concat('insert into ', ${target}), 'select') AS kind,
         count() AS queries, sum(${event('UserTimeMicroseconds')} + ${event('SystemTimeMicroseconds')}) / 1e6 AS cpuSeconds
         FROM system.query_log WHERE type = 2 AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
           AND position(query, '${db}.') > 0
-        GROUP BY kind ORDER BY cpuSeconds DESC`,
-      format: 'JSONEachRow'
-    })
-    .then((r) => r.json<Record<keyof QueryCpu, string>>())
-    .then((rows) =>
-      rows.map((r) => ({ kind: r.kind, queries: Number(r.queries), cpuSeconds: Number(r.cpuSeconds) }))
-    )
+        GROUP BY kind ORDER BY cpuSeconds DESC`
+  )
+  return (
+    rows?.map((r) => ({ kind: r.kind, queries: Number(r.queries), cpuSeconds: Number(r.cpuSeconds) })) ?? null
+  )
 }
 
 /**
