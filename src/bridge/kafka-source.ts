@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { backoffMs } from '../core/insert-errors.ts'
-import { partitionKey, type CommitPosition, type PartitionKey } from '../core/offset-tracker.ts'
+import type { CommitPosition, PartitionKey } from '../core/offset-tracker.ts'
 import type { BufferConsumer, ConsumeStream } from '../kafka/clients.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
-import { closeQuietly, unreadMessages } from '../kafka/member.ts'
+import { assignedCount, assignedKeys, assignedLabels, closeQuietly, unreadMessages } from '../kafka/member.ts'
 import { kafkaSecurityError } from '../kafka/security.ts'
 import { ALIGN_LEAD_MS, FetchPace } from './fetch-pace.ts'
 import type { BatchClock, MessageSource, SourceMessage } from './ports.ts'
@@ -321,28 +321,17 @@ export class KafkaSource implements MessageSource {
 
   ownedPartitions(): Set<PartitionKey> | undefined {
     // While reconnecting this instance owns nothing it may commit.
-    if (this.#state !== 'consuming') return new Set()
-    const assignments = this.#consumer?.assignments
-    if (!assignments) return undefined
-    const owned = new Set<PartitionKey>()
-    for (const { topic, partitions } of assignments)
-      for (const partition of partitions) owned.add(partitionKey({ topic, partition }))
-    return owned
+    return this.#state === 'consuming' ? assignedKeys(this.#consumer) : new Set()
   }
 
   /** This member's share of `totalPartitions` (0 when it owns none or is not consuming). */
   partitionShare(totalPartitions: number): number {
     if (this.#state !== 'consuming' || totalPartitions <= 0) return 0
-    let owned = 0
-    for (const { partitions } of this.#consumer?.assignments ?? []) owned += partitions.length
-    return Math.min(1, owned / totalPartitions)
+    return Math.min(1, assignedCount(this.#consumer) / totalPartitions)
   }
 
   assignmentSummary(): string[] {
-    if (this.#state !== 'consuming') return []
-    return (this.#consumer?.assignments ?? []).flatMap(({ topic, partitions }) =>
-      partitions.map((p) => `${topic}:${p}`)
-    )
+    return this.#state === 'consuming' ? assignedLabels(this.#consumer) : []
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { partitionKey, type PartitionKey } from '../core/offset-tracker.ts'
 import { settleWithin } from '../settle-within.ts'
 import type { BufferConsumer, ConsumeStream } from './clients.ts'
 
@@ -34,4 +35,28 @@ export async function closeQuietly(consumer: BufferConsumer, stream?: ConsumeStr
     await consumer.close(true).catch(() => undefined)
   })()
   await settleWithin(closing, CLOSE_TIMEOUT_MS)
+}
+
+/** The partitions a member was assigned, as offset-tracker keys; undefined when it has no assignment yet. */
+export function assignedKeys(consumer: BufferConsumer | null): Set<PartitionKey> | undefined {
+  const assignments = consumer?.assignments
+  if (!assignments) return undefined
+  const owned = new Set<PartitionKey>()
+  for (const { topic, partitions } of assignments)
+    for (const partition of partitions) owned.add(partitionKey({ topic, partition }))
+  return owned
+}
+
+/** How many partitions a member was assigned, over every topic. */
+export function assignedCount(consumer: BufferConsumer | null): number {
+  let owned = 0
+  for (const { partitions } of consumer?.assignments ?? []) owned += partitions.length
+  return owned
+}
+
+/** A member's assignment as `topic:partition` labels. */
+export function assignedLabels(consumer: BufferConsumer | null): string[] {
+  return (consumer?.assignments ?? []).flatMap(({ topic, partitions }) =>
+    partitions.map((p) => `${topic}:${p}`)
+  )
 }
