@@ -6,9 +6,11 @@
  * so each probe's latency is (start of the first query that saw it) - recv_ts (--poll-ms sets the pause between
  * polls; the queries' own duration is printed apart). Prints the rate the producers reached,
  * p50/p90/p99/max, and the CPU the window cost (per process, in % of one core and in CPU-µs per message).
- * `--tick-ms` (10): how often each producer sends what is due (one produce request per tick).
+ * `--tick-ms` (10): how often each producer sends what is due (one produce request per tick). `--load-client`
+ * (auto): kcat when it is on PATH and the brokers speak PLAINTEXT (a quarter of the CPU), else the project's
+ * producer (`node`); see bench/load-producer.ts. A kcat's CPU counts in its producer's row.
  *
- *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2] [--poll-ms 10] [--tick-ms 10]
+ *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--producers 2] [--poll-ms 10] [--tick-ms 10] [--load-client auto|kcat|node]
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -29,6 +31,7 @@ const values = benchOptions({
   producers: { type: 'string' },
   'poll-ms': { type: 'string', default: '10' },
   'tick-ms': { type: 'string', default: '10' },
+  'load-client': { type: 'string', default: 'auto' },
   keep: { type: 'boolean', default: false }
 })
 const rate = Number(values.rate)
@@ -42,6 +45,9 @@ const loadScript = fileURLToPath(new URL('./load-producer.js', import.meta.url))
 
 interface LoadChild {
   child: ChildProcess
+  /** what produces: `kcat` (a kcat child of `child`, its pid) or `node` */
+  client: string
+  kcatPid?: number
   sent: number
   seconds: number
   done: Promise<void>
@@ -63,14 +69,28 @@ function startLoad(vars: Record<string, string>, topic: string, index: number): 
       '--seed',
       String(index + 2),
       '--tick-ms',
-      values['tick-ms']
+      values['tick-ms'],
+      '--client',
+      values['load-client']
     ],
     { env: { ...process.env, ...vars }, stdio: ['ignore', 2, 2, 'ipc'] }
   )
-  const load: LoadChild = { child, sent: 0, seconds: 0, done: Promise.resolve(), ready: Promise.resolve() }
+  const load: LoadChild = {
+    child,
+    client: '?',
+    sent: 0,
+    seconds: 0,
+    done: Promise.resolve(),
+    ready: Promise.resolve()
+  }
+  type Report = { type: string; sent?: number; seconds?: number; client?: string; kcatPid?: number }
   load.ready = new Promise((resolve, reject) => {
-    child.on('message', (m: { type: string; sent?: number; seconds?: number }) => {
-      if (m.type === 'ready') resolve()
+    child.on('message', (m: Report) => {
+      if (m.type === 'ready') {
+        load.client = m.client ?? '?'
+        load.kcatPid = m.kcatPid
+        resolve()
+      }
       if (m.type === 'progress' || m.type === 'done') load.sent = m.sent ?? load.sent
       if (m.type === 'done') load.seconds = m.seconds ?? 0
     })
@@ -105,12 +125,18 @@ try {
   for (let i = 0; i < producers; i++) loads.push(startLoad(bench.vars, bench.config.topics.trades, i))
   await Promise.all(loads.map((l) => l.ready))
   say(
-    `latency benchmark: ${rate.toLocaleString('en-US')} msg/s for ${seconds} s from ${producers} producer process(es) into ${N} bridge(s)`
+    `latency benchmark: ${rate.toLocaleString('en-US')} msg/s for ${seconds} s from ${producers} producer process(es) (${loads.map((l) => l.client).join(', ')}) into ${N} bridge(s)`
   )
 
   const meter = trackStack(new CpuMeter(1000), bench.config.stack.home, { warn: say })
   bridges.forEach((b, i) => meter.track({ name: `bridge-${i + 1}`, group: 'bridges', pids: () => b.pid }))
-  loads.forEach((l, i) => meter.track({ name: `load-${i + 1}`, group: 'load', pids: () => l.child.pid }))
+  loads.forEach((l, i) =>
+    meter.track({
+      name: `load-${i + 1}`,
+      group: 'load',
+      pids: () => [l.child.pid, l.kcatPid].filter((p) => p !== undefined)
+    })
+  )
 
   const probes = new Map<string, number>() // id -> recv_ts, until seen
   const latencies: number[] = []
@@ -205,6 +231,7 @@ try {
     producedRate: Math.round(sent / producedSeconds),
     producerRates: loads.map((l) => Math.round(l.sent / l.seconds)),
     producers,
+    loadClients: loads.map((l) => l.client),
     bridges: N,
     probes: latencies.length,
     lostProbes: probes.size,

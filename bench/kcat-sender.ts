@@ -1,0 +1,59 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import type { KafkaConfig } from '../src/config/types.ts'
+import type { OutgoingRecord } from '../src/sim/kafka-load.ts'
+
+/** A producer made of a kcat child (librdkafka) fed `key<TAB>value` lines on its stdin. */
+export interface KcatSender {
+  pid: number | undefined
+  /** Hands the records to kcat; resolves once its stdin took them (a full pipe holds the caller back). */
+  send(records: OutgoingRecord[]): Promise<void>
+  /** Closes kcat's stdin and waits for it to deliver what it holds and exit; rejects if it failed. */
+  close(): Promise<void>
+}
+
+/** Whether kcat can stand in for the project's producer: it is on PATH and the brokers speak PLAINTEXT. */
+export function kcatUsable(config: KafkaConfig): boolean {
+  if (config.securityProtocol !== 'PLAINTEXT') return false
+  return spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0
+}
+
+/**
+ * One kcat producing to `topic` as the project's producers do: idempotent, acks=all, Java's murmur2 on the key
+ * (`murmur2_random` is murmur2 for keyed messages), lingering `lingerMs` to batch. Keys hold no tab and values
+ * are JSON (no raw newline), so a line is one record.
+ */
+export function startKcat(config: KafkaConfig, topic: string, lingerMs: number): KcatSender {
+  const kcat = spawn(
+    'kcat',
+    [
+      ...['-P', '-b', config.brokers.join(','), '-t', topic, '-K', '\t'],
+      ...['-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'partitioner=murmur2_random'],
+      ...['-X', `linger.ms=${lingerMs}`]
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] }
+  )
+  let errors = ''
+  kcat.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    errors += chunk
+    process.stderr.write(chunk)
+  })
+  const exited = once(kcat, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  return {
+    pid: kcat.pid,
+    send(records) {
+      let lines = ''
+      for (const record of records) lines += `${record.key}\t${record.value}\n`
+      return new Promise((resolve, reject) =>
+        kcat.stdin.write(lines, (error) => (error ? reject(error) : resolve()))
+      )
+    },
+    async close() {
+      kcat.stdin.end()
+      const [code, signal] = await exited
+      if (code !== 0) {
+        throw new Error(`kcat exited with ${signal ?? code}: ${errors.trim().split('\n').at(-1) ?? ''}`)
+      }
+    }
+  }
+}
