@@ -13,7 +13,8 @@ import type { PersistResult, WriteBuffer } from './ports.ts'
  * flushed to its `<table>_local` MergeTree table, so a batch is committed to Kafka only after a flush:
  * `OPTIMIZE TABLE <table>` flushes the whole buffer and returns once its rows are written (or fails, and the
  * rows stay buffered). Flushes are shared by every batch that asks while one waits (CoalescedRuns), one at a
- * time and at most one per `minIntervalMs()`, so each bridge adds ~1 part per table per interval.
+ * time and at most one per `minIntervalMs()`, so each bridge adds ~1 part per table per interval; bridges take
+ * turns (`phaseMs`), so a flush holds about one interval's rows, not N bridges' at once.
  *
  * A ClickHouse restart empties its buffers, and a flush after it succeeds with nothing to flush. So each bridge
  * keeps a token in a Memory table (emptied by the restart too): the rows of an epoch count as stored only if the
@@ -29,7 +30,14 @@ export class BufferFlusher implements WriteBuffer {
   #epoch = 0
   #token = ''
 
-  constructor(client: ClickHouseClient, database: string, instanceId: string, minIntervalMs: () => number) {
+  /** `phaseMs`: flushes start on a grid of `minIntervalMs()` shifted by it (coalesced-runs.ts). */
+  constructor(
+    client: ClickHouseClient,
+    database: string,
+    instanceId: string,
+    minIntervalMs: () => number,
+    phaseMs?: () => number
+  ) {
     this.#client = client
     this.#database = database
     this.#instanceId = instanceId
@@ -39,6 +47,7 @@ export class BufferFlusher implements WriteBuffer {
         for (const table of more) into.add(table)
       },
       minIntervalMs,
+      ...(phaseMs ? { phaseMs } : {}),
       run: (tables) => this.#flush(tables)
     })
   }

@@ -33,14 +33,17 @@ export class CandleRefresher implements CandleSink {
        * 30 s.
        */
       maxBusyShare?: () => number
+      /** Refreshes start on a grid of `minIntervalMs()` shifted by this (coalesced-runs.ts); default none. */
+      phaseMs?: () => number
     }
   ) {
-    const { minIntervalMs, tradesTable = 'trades', maxBusyShare = () => 1 } = options
+    const { minIntervalMs, tradesTable = 'trades', maxBusyShare = () => 1, phaseMs } = options
     this.#runs = new CoalescedRuns<ScopeMap, void>({
       empty: () => new Map(),
       merge: (into, more) => mergeScopes(into, more.values()),
       minIntervalMs,
       restAfterMs: (runMs) => restForShare(runMs, maxBusyShare(), MAX_REST_MS),
+      ...(phaseMs ? { phaseMs } : {}),
       run: async (pending) => {
         const scopes = [...pending.values()]
         for (const query of candleRefreshSql(database, scopes, tradesTable)) await client.command({ query })

@@ -12,6 +12,7 @@ export class CoalescedRuns<Work, Result> {
   readonly #empty: () => Work
   readonly #minIntervalMs: () => number
   readonly #restAfterMs: (runMs: number) => number
+  readonly #phaseMs: (() => number) | undefined
   #pending: Work
   #next: Promise<Result> | null = null
   /**
@@ -36,12 +37,19 @@ export class CoalescedRuns<Work, Result> {
      * slow (a busy server) spaces the runs out, so they cannot take up all of the server's time.
      */
     restAfterMs?: (runMs: number) => number
+    /**
+     * Runs start on a grid of `minIntervalMs()` shifted by `phaseMs()` (default: whenever the interval allows).
+     * Bridges that each run every N × I ms, shifted by their rank × I, take turns: one run every I ms in all,
+     * instead of N at once (nextAlignedStart).
+     */
+    phaseMs?: () => number
   }) {
     this.#empty = options.empty
     this.#merge = options.merge
     this.#run = options.run
     this.#minIntervalMs = options.minIntervalMs
     this.#restAfterMs = options.restAfterMs ?? (() => 0)
+    this.#phaseMs = options.phaseMs
     this.#pending = options.empty()
   }
 
@@ -62,9 +70,17 @@ export class CoalescedRuns<Work, Result> {
     // arriving later would wait on a run that never saw its work.
     await this.#running
     const now = Date.now()
-    const waitMs = this.#hurried
-      ? 0
-      : Math.max(0, this.#lastStart + this.#minIntervalMs() - now, this.#restUntil - now)
+    const intervalMs = this.#minIntervalMs()
+    // On a grid, the slot after the last run's: a run that started a few ms after its slot must not push the
+    // next one a whole period further (half an interval apart at least, then up to the grid).
+    const earliest = this.#phaseMs
+      ? nextAlignedStart(
+          Math.max(now, this.#lastStart + intervalMs / 2, this.#restUntil),
+          intervalMs,
+          this.#phaseMs()
+        )
+      : Math.max(now, this.#lastStart + intervalMs, this.#restUntil)
+    const waitMs = this.#hurried ? 0 : earliest - now
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, waitMs)
       this.#wake = () => {
@@ -95,6 +111,16 @@ export class CoalescedRuns<Work, Result> {
     if (!settled.ok) throw settled.error
     return settled.result
   }
+}
+
+/**
+ * The first moment at or after `earliest` (epoch ms) on the grid of `periodMs` shifted by `phaseMs`; `earliest`
+ * itself when there is no grid (period ≤ 0).
+ */
+export function nextAlignedStart(earliest: number, periodMs: number, phaseMs: number): number {
+  if (!(periodMs > 0)) return earliest
+  const offset = (((earliest - phaseMs) % periodMs) + periodMs) % periodMs
+  return offset === 0 ? earliest : earliest + periodMs - offset
 }
 
 /**

@@ -5,7 +5,14 @@ import type { CommitPosition, PartitionKey } from '../core/offset-tracker.ts'
 import type { BufferConsumer, ConsumeStream } from '../kafka/clients.ts'
 import { ErrorCodes, isRetriable, TickbridgeError } from '../errors.ts'
 import { describeKafkaError } from '../kafka/errors.ts'
-import { assignedCount, assignedKeys, assignedLabels, closeQuietly, unreadMessages } from '../kafka/member.ts'
+import {
+  assignedCount,
+  assignedKeys,
+  assignedLabels,
+  closeQuietly,
+  lowestPartition,
+  unreadMessages
+} from '../kafka/member.ts'
 import { kafkaSecurityError } from '../kafka/security.ts'
 import { ALIGN_LEAD_MS, FetchPace } from './fetch-pace.ts'
 import type { BatchClock, MessageSource, SourceMessage } from './ports.ts'
@@ -328,6 +335,14 @@ export class KafkaSource implements MessageSource {
   partitionShare(totalPartitions: number): number {
     if (this.#state !== 'consuming' || totalPartitions <= 0) return 0
     return Math.min(1, assignedCount(this.#consumer) / totalPartitions)
+  }
+
+  /**
+   * This member's rank in the group, 0 … N-1 for N members sharing the partitions evenly (its lowest partition,
+   * ../kafka/member.ts); 0 when it owns none. Bridges use it to take turns (run.ts: staggered flushes).
+   */
+  rank(): number {
+    return this.#state === 'consuming' ? (lowestPartition(this.#consumer) ?? 0) : 0
   }
 
   assignmentSummary(): string[] {

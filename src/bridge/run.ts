@@ -96,6 +96,13 @@ export async function startBridge(
     const share = source.partitionShare(topics.length * config.topics.partitions)
     return share > 0 ? Math.min(MAX_BATCH_AGE_SCALE, 1 / share) : 1
   }
+  /**
+   * Where in a period of N intervals this bridge's runs start (flushes, candle recomputes): rank × interval, so N
+   * bridges take turns, one run per interval in all, instead of N at once. A flush or recompute holds the rows of
+   * one interval, not of N: a Buffer table's flush blocks reads of it while it writes (measured at 50,000 msg/s:
+   * docs/benchmarks.md), and N recomputes at once compete for the server.
+   */
+  const turn = (intervalMs: number) => () => (mode === 'nats' ? 0 : source.rank() * intervalMs)
   let failWith: (error: Error) => void = () => undefined
   const fatal = new Promise<Error>((resolve) => (failWith = resolve))
   // The source's stall check reads the worker built below.
@@ -148,7 +155,8 @@ export async function startBridge(
           database,
           instanceId,
           // Flushes per second, like inserts before, stay those of one bridge however many run.
-          () => config.bridge.bufferFlushIntervalMs * clusterScale()
+          () => config.bridge.bufferFlushIntervalMs * clusterScale(),
+          turn(config.bridge.bufferFlushIntervalMs)
         )
   await buffer?.start()
   worker = new BridgeWorker({
@@ -172,7 +180,9 @@ export async function startBridge(
             maxBusyShare: () => {
               const share = config.bridge.candleRefreshMaxShare
               return share >= 1 ? 1 : share / clusterScale()
-            }
+            },
+            // Behind a write buffer a recompute follows its flush, which already takes turns.
+            ...(buffer ? {} : { phaseMs: turn(config.bridge.candleRefreshIntervalMs) })
           })
         }
       : {}),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { ServerCapabilities } from './capabilities.ts'
 import {
   BUFFERED_TABLES,
@@ -10,7 +11,7 @@ import {
 export { migrationsTableSql } from './cluster-ddl.ts'
 
 /**
- * Versioned schema migrations (pure: SQL text only). Each statement is idempotent on its own
+ * Versioned schema migrations (pure: SQL text only; migration 5 names a spare table at random). Each statement is idempotent on its own
  * (IF NOT EXISTS), and applied versions are recorded in <db>.schema_migrations, so `tickbridge migrate`
  * and every bridge start can run them safely, concurrently too.
  *
@@ -182,6 +183,17 @@ export const migrations: Migration[] = [
             ...[...BUFFERED_TABLES].flatMap((name) => writeBufferStatements(database, name)),
             bufferEpochsTableSql(database)
           ]
+  },
+  {
+    version: 5,
+    name: 'write_buffer_layers',
+    // Two layers: a flush locks the layer it writes, and inserts meanwhile go to the other one.
+    statements: ({ database, cluster }) => {
+      const suffix = randomBytes(4).toString('hex')
+      return cluster
+        ? []
+        : [...BUFFERED_TABLES].flatMap((name) => relayerBufferStatements(database, name, suffix))
+    }
   }
 ]
 
@@ -194,7 +206,15 @@ const UNKNOWN_TABLE = 60
  * or 256 MiB (Buffer(database, table, layers, min_time, max_time, min_rows, max_rows, min_bytes, max_bytes)).
  * Bridges flush it themselves before they commit (bridge/buffer-flusher.ts), usually every second.
  */
-const BUFFER_THRESHOLDS = '1, 5, 5, 1000000, 1000000, 268435456, 268435456'
+const BUFFER_THRESHOLDS = '5, 5, 1000000, 1000000, 268435456, 268435456'
+
+/**
+ * Independent parts of a buffer. A flush holds its layer's lock while it writes the part, and an insert takes a
+ * layer it can lock, so with two an insert never waits for a flush (with one, inserts and reads stopped for the
+ * whole write: 100–160 ms at 50,000 msg/s, the p99 of `bench:latency`; docs/benchmarks.md). A flush writes a
+ * part per layer holding rows, so more layers would mean more parts again.
+ */
+export const BUFFER_LAYERS = 2
 
 /**
  * Puts a Buffer table in front of a market table on one server: the MergeTree table becomes `<name>_local`, and
@@ -208,7 +228,34 @@ export function writeBufferStatements(database: string, name: string): Statement
       // 57: `<name>_local` exists (renamed before); 60: `<name>` is gone (another bridge is renaming it now).
       alreadyDoneCodes: [TABLE_ALREADY_EXISTS, UNKNOWN_TABLE]
     },
-    `CREATE TABLE IF NOT EXISTS ${database}.${name} AS ${database}.${local} ENGINE = Buffer(${database}, ${local}, ${BUFFER_THRESHOLDS})`
+    `CREATE TABLE IF NOT EXISTS ${database}.${name} AS ${database}.${local} ENGINE = ${bufferEngine(database, local, 1)}`
+  ]
+}
+
+function bufferEngine(database: string, local: string, layers: number): string {
+  return `Buffer(${database}, ${local}, ${layers}, ${BUFFER_THRESHOLDS})`
+}
+
+/**
+ * Replaces the one-layer Buffer table of migration 4 with one of BUFFER_LAYERS, while bridges may be inserting:
+ * the new buffer is built under a spare name of this run's own (`spareSuffix`) and swapped in by one RENAME, and
+ * dropping the old one flushes what it held into `<name>_local` (ClickHouse flushes a Buffer table it drops).
+ * The RENAME's two moves run one after the other: the first fails, moving nothing, when another bridge is
+ * swapping now (57: `<name>_buffer_old` is taken; 60: `<name>` is gone for a moment), which counts as done, and the
+ * second cannot fail, as no one else knows the spare's name. The spare is dropped if it was not swapped in.
+ */
+export function relayerBufferStatements(database: string, name: string, spareSuffix: string): Statement[] {
+  const local = localTable(name, '')
+  const spare = `${database}.${name}_buffer_${spareSuffix}`
+  const old = `${database}.${name}_buffer_old`
+  return [
+    `CREATE TABLE IF NOT EXISTS ${spare} AS ${database}.${local} ENGINE = ${bufferEngine(database, local, BUFFER_LAYERS)}`,
+    {
+      query: `RENAME TABLE ${database}.${name} TO ${old}, ${spare} TO ${database}.${name}`,
+      alreadyDoneCodes: [TABLE_ALREADY_EXISTS, UNKNOWN_TABLE]
+    },
+    `DROP TABLE IF EXISTS ${old}`,
+    `DROP TABLE IF EXISTS ${spare}`
   ]
 }
 

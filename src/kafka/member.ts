@@ -54,6 +54,17 @@ export function assignedCount(consumer: BufferConsumer | null): number {
   return owned
 }
 
+/**
+ * The lowest partition number a member was assigned, over every topic (null: none). With the balanced assigner
+ * (partition p to member p mod N, ./partition-assigner.ts) it is the member's rank among N members.
+ */
+export function lowestPartition(consumer: BufferConsumer | null): number | null {
+  let lowest: number | null = null
+  for (const { partitions } of consumer?.assignments ?? [])
+    for (const partition of partitions) if (lowest === null || partition < lowest) lowest = partition
+  return lowest
+}
+
 /** A member's assignment as `topic:partition` labels. */
 export function assignedLabels(consumer: BufferConsumer | null): string[] {
   return (consumer?.assignments ?? []).flatMap(({ topic, partitions }) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CoalescedRuns, restForShare } from '../../src/bridge/coalesced-runs.ts'
+import { CoalescedRuns, nextAlignedStart, restForShare } from '../../src/bridge/coalesced-runs.ts'
 
 /** Runs that each take `runMs` and record when they started and ended, over sets of numbers. */
 function recordedRuns(runMs: number, restAfterMs?: (runMs: number) => number, failing = new Set<number>()) {
@@ -83,4 +83,50 @@ test('restForShare: keeps runs to their share of the time, at most maxMs; none a
   assert.equal(restForShare(1000, 0.5), 1000) // busy half the time
   assert.equal(Math.round(restForShare(600, 0.5 / 3)), 3000) // 3 bridges sharing 50 %: 5 × the run
   assert.equal(restForShare(90_000, 0.5 / 3, 30_000), 30_000) // a refresh that timed out: capped
+})
+
+test('nextAlignedStart: the first moment on the shifted grid at or after the earliest', () => {
+  assert.equal(nextAlignedStart(10_000, 3_000, 1_000), 10_000, 'on the grid: at once')
+  assert.equal(nextAlignedStart(10_001, 3_000, 1_000), 13_000)
+  assert.equal(nextAlignedStart(11_500, 3_000, 2_000), 11_000 + 3_000, 'phase 2,000: 2,000, 5,000, … 14,000')
+  assert.equal(nextAlignedStart(500, 3_000, 4_000), 1_000, 'a phase past the period wraps')
+  assert.equal(nextAlignedStart(500, 0, 1_000), 500, 'no period: no grid')
+})
+
+test('CoalescedRuns: with a phase, bridges take turns: each runs on its own slot of a shared grid, one run per interval in all', async () => {
+  // Three "bridges", each at most one run per 300 ms, shifted by rank × 100 ms: their runs interleave 100 ms apart.
+  const period = 300
+  const starts: { rank: number; at: number }[] = []
+  const bridges = [0, 1, 2].map(
+    (rank) =>
+      new CoalescedRuns<Set<number>, void>({
+        empty: () => new Set(),
+        merge: (into, more) => more.forEach((n) => into.add(n)),
+        minIntervalMs: () => period,
+        phaseMs: () => rank * 100,
+        run: async () => {
+          starts.push({ rank, at: Date.now() })
+        }
+      })
+  )
+  // Every bridge asks all the time, as busy bridges do.
+  const until = Date.now() + 1_000
+  await Promise.all(
+    bridges.map(async (runs) => {
+      while (Date.now() < until) await runs.request(new Set([1]))
+    })
+  )
+  assert.ok(starts.length >= 8, `${starts.length} runs in 1 s`)
+  for (const { rank, at } of starts) {
+    const slot = (((at - rank * 100) % period) + period) % period
+    assert.ok(slot < 40, `rank ${rank} started ${slot} ms after its slot`)
+  }
+  // A run a few ms late does not push the next one a whole period further.
+  for (const rank of [0, 1, 2]) {
+    const mine = starts.filter((s) => s.rank === rank).map((s) => s.at)
+    for (let i = 1; i < mine.length; i++) {
+      const gap = mine[i]! - mine[i - 1]!
+      assert.ok(gap > period - 40 && gap < period + 40, `rank ${rank}: ${gap} ms between two runs`)
+    }
+  }
 })

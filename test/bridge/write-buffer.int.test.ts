@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBridge } from '../../src/bridge/run.ts'
+import { detectCapabilities } from '../../src/clickhouse/client.ts'
+import { clickhouseErrorCode } from '../../src/core/insert-errors.ts'
+import { migrate } from '../../src/clickhouse/migrate.ts'
+import { migrations, migrationsTableSql, statementQuery } from '../../src/clickhouse/migrations.ts'
 import type { TradeMessage } from '../../src/core/messages.ts'
 import { TradeGenerator } from '../../src/sim/market.ts'
 import { assertCandlesMatchTrades } from '../helpers/assertions.ts'
 import { assertTradesStored, storedTrades, waitStoredTrades } from '../helpers/clickhouse-rows.ts'
-import { BASE_TS, count, produce, silentLog, testEnv, waitCommittedToEnd } from '../helpers/stack.ts'
+import {
+  BASE_TS,
+  count,
+  produce,
+  queryRows,
+  silentLog,
+  testEnv,
+  waitCommittedToEnd
+} from '../helpers/stack.ts'
 
 // Integration: a bridge with CLICKHOUSE_WRITE_BUFFER on a real ClickHouse (docs/clickhouse-schema.md#write-buffers).
 
@@ -55,4 +67,68 @@ test('write buffer: rows reach <name>_local through the Buffer table, commits fo
   const stored = assertTradesStored(await storedTrades(env), [...first, ...second])
   assert.equal(stored.size, first.length + second.length)
   await assertCandlesMatchTrades(clickhouse, db)
+})
+
+test('write buffer: an install with one-layer buffers gets two (migration 5) while rows sit in them, and loses none', async (t) => {
+  const env = await testEnv(t)
+  const { config, clickhouse } = env
+  const db = config.clickhouse.database
+  // The schema as it stood after migration 4.
+  const context = {
+    database: db,
+    capabilities: await detectCapabilities(clickhouse),
+    retentionDays: config.clickhouse.retentionDays,
+    cluster: ''
+  }
+  await clickhouse.command({ query: `CREATE DATABASE ${db}` })
+  await clickhouse.command({ query: migrationsTableSql(db) })
+  for (const migration of migrations.filter((m) => m.version <= 4)) {
+    for (const statement of migration.statements(context))
+      await clickhouse.command({ query: statementQuery(statement) })
+    await clickhouse.insert({
+      table: `${db}.schema_migrations`,
+      values: [{ version: migration.version, name: migration.name, applied_at: 0 }],
+      format: 'JSONEachRow'
+    })
+  }
+  const engine = (name: string) =>
+    queryRows<{ engine_full: string }>(
+      clickhouse,
+      `SELECT engine_full FROM system.tables WHERE database = '${db}' AND name = '${name}'`
+    ).then((rows) => rows[0]?.engine_full ?? '')
+  assert.match(await engine('trades'), new RegExp(`^Buffer\\(${db}, trades_local, 1, `))
+
+  // Rows in the old buffer, not flushed (it flushes itself after 5 s; the migration runs at once).
+  const rows = 2_000
+  await clickhouse.command({
+    query: `INSERT INTO ${db}.trades (exchange, symbol, id, price, amount, side, ts, recv_ts)
+      SELECT 'sim', 'BTCUSDT', toString(number), toDecimal128('100.5', 18), toDecimal128('1', 18), 'buy',
+        ${BASE_TS} + number, ${BASE_TS} + number FROM system.numbers LIMIT ${rows}`
+  })
+  assert.equal(await count(clickhouse, `SELECT count() AS n FROM ${db}.trades_local`), 0, 'still buffered')
+
+  const result = await migrate(clickhouse, config.clickhouse, silentLog)
+  assert.deepEqual(result.applied, ['5_write_buffer_layers'])
+  for (const name of ['trades', 'depth', 'quotes'])
+    assert.match(await engine(name), new RegExp(`^Buffer\\(${db}, ${name}_local, 2, 5, 5, `))
+  assert.equal(await count(clickhouse, `SELECT count() AS n FROM ${db}.trades_local`), rows)
+  assert.equal(await count(clickhouse, `SELECT count() AS n FROM ${db}.trades`), rows)
+  const spares = await queryRows<{ name: string }>(
+    clickhouse,
+    `SELECT name FROM system.tables WHERE database = '${db}' AND name LIKE '%\\_buffer\\_%'`
+  )
+  assert.deepEqual(spares, [], 'no spare or old buffer left')
+
+  // Another bridge running the same migration at the same moment: its swap finds the work done, or swaps again.
+  await Promise.all(
+    [1, 2].map(async () => {
+      for (const statement of migrations.find((m) => m.version === 5)!.statements(context))
+        await clickhouse.command({ query: statementQuery(statement) }).catch((error: unknown) => {
+          const tolerated = typeof statement === 'string' ? [] : statement.alreadyDoneCodes
+          if (!tolerated.includes(Number(clickhouseErrorCode(error)))) throw error
+        })
+    })
+  )
+  assert.match(await engine('trades'), new RegExp(`^Buffer\\(${db}, trades_local, 2, `))
+  assert.equal(await count(clickhouse, `SELECT count() AS n FROM ${db}.trades`), rows)
 })

@@ -17,7 +17,9 @@ const context = (version: string, cluster: string): MigrationContext => ({
   cluster
 })
 const all = (c: MigrationContext) =>
-  migrations.filter((m) => m.name !== 'write_buffers').flatMap((m) => m.statements(c).map(statementQuery))
+  migrations
+    .filter((m) => !m.name.startsWith('write_buffer'))
+    .flatMap((m) => m.statements(c).map(statementQuery))
 const writeBuffers = (c: MigrationContext) =>
   migrations.find((m) => m.name === 'write_buffers')!.statements(c)
 
@@ -53,6 +55,33 @@ test('one server: a write buffer in front of each market table, its MergeTree ta
     writeBuffers(context('18.16.1', 'prod')),
     [],
     'a cluster inserts through Distributed tables'
+  )
+})
+
+test('one server: the buffers get two layers, swapped in by one RENAME under a spare name of the run, the old one dropped (flushed)', () => {
+  const statements = migrations
+    .find((m) => m.name === 'write_buffer_layers')!
+    .statements(context('18.16.1', ''))
+  const trades = statements.slice(0, 4)
+  const spare =
+    /^CREATE TABLE IF NOT EXISTS (market\.trades_buffer_[0-9a-f]{8}) AS market\.trades_local ENGINE = Buffer\(market, trades_local, 2, 5, 5, 1000000, 1000000, 268435456, 268435456\)$/.exec(
+      statementQuery(trades[0]!)
+    )?.[1]
+  assert.ok(spare, statementQuery(trades[0]!))
+  assert.deepEqual(trades.slice(1), [
+    {
+      query: `RENAME TABLE market.trades TO market.trades_buffer_old, ${spare} TO market.trades`,
+      alreadyDoneCodes: [57, 60]
+    },
+    'DROP TABLE IF EXISTS market.trades_buffer_old',
+    `DROP TABLE IF EXISTS ${spare}`
+  ])
+  assert.equal(statements.length, 12, 'four for each of trades, depth and quotes')
+  const again = migrations.find((m) => m.name === 'write_buffer_layers')!.statements(context('18.16.1', ''))
+  assert.notEqual(statementQuery(again[0]!), statementQuery(trades[0]!), 'another run, another spare')
+  assert.deepEqual(
+    migrations.find((m) => m.name === 'write_buffer_layers')!.statements(context('18.16.1', 'prod')),
+    []
   )
 })
 
