@@ -11,9 +11,9 @@ import {
 export { migrationsTableSql } from './cluster-ddl.ts'
 
 /**
- * Versioned schema migrations (pure: SQL text only; migration 5 names a spare table at random). Each statement is idempotent on its own
- * (IF NOT EXISTS), and applied versions are recorded in <db>.schema_migrations, so `tickbridge migrate`
- * and every bridge start can run them safely, concurrently too.
+ * Versioned schema migrations (pure: SQL text only; migration 5 names a spare table at random). Each
+ * statement is idempotent on its own (IF NOT EXISTS), and applied versions are recorded in
+ * <db>.schema_migrations, so `tickbridge migrate` and every bridge start can run them safely, concurrently too.
  *
  * Versions never change once released: add a new migration instead of editing an old one.
  */
