@@ -38,22 +38,33 @@ export function startKcat(config: KafkaConfig, topic: string, lingerMs: number):
     errors += chunk
     process.stderr.write(chunk)
   })
-  const exited = once(kcat, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  // Settles with why kcat is gone (a spawn failure included); a write to its stdin after that fails (EPIPE),
+  // and the send waiting on it is rejected with kcat's own reason.
+  const gone: Promise<Error | null> = once(kcat, 'exit').then(
+    ([code, signal]) =>
+      code === 0
+        ? null
+        : new Error(
+            `kcat exited with ${signal ?? code}${errors.trim() ? `: ${errors.trim().split('\n').at(-1)}` : ''}`
+          ),
+    (error: Error) => new Error(`kcat could not start: ${error.message}`)
+  )
+  kcat.stdin.on('error', () => undefined)
+  const failure = async () => (await gone) ?? new Error('kcat exited before it took every record')
   return {
     pid: kcat.pid,
     send(records) {
       let lines = ''
       for (const record of records) lines += `${record.key}\t${record.value}\n`
-      return new Promise((resolve, reject) =>
-        kcat.stdin.write(lines, (error) => (error ? reject(error) : resolve()))
-      )
+      return new Promise((resolve, reject) => {
+        if (kcat.exitCode !== null || !kcat.stdin.writable) return void failure().then(reject)
+        kcat.stdin.write(lines, (error) => (error ? void failure().then(reject) : resolve()))
+      })
     },
     async close() {
       kcat.stdin.end()
-      const [code, signal] = await exited
-      if (code !== 0) {
-        throw new Error(`kcat exited with ${signal ?? code}: ${errors.trim().split('\n').at(-1) ?? ''}`)
-      }
+      const error = await gone
+      if (error) throw error
     }
   }
 }

@@ -102,9 +102,15 @@ function startLoad(vars: Record<string, string>, topic: string, index: number): 
       reject(new Error(`load producer ${index + 1} exited (${code}) before ready`))
     )
   })
-  load.done = new Promise((resolve) =>
-    child.exitCode !== null ? resolve() : child.once('exit', () => resolve())
-  )
+  // A producer that exits without its report (kcat or Kafka failed) makes the run's figures meaningless.
+  load.done = new Promise((resolve, reject) => {
+    const settle = (code: number | null) =>
+      load.seconds > 0
+        ? resolve()
+        : reject(new Error(`load producer ${index + 1} exited (${code}) before it finished`))
+    if (child.exitCode !== null) settle(child.exitCode)
+    else child.once('close', settle)
+  })
   return load
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { ClickHouseConfig } from '../config/types.ts'
 import { clickhouseErrorCode } from '../core/insert-errors.ts'
@@ -30,8 +31,8 @@ export async function migrate(
   // ON CLUSTER waits for every node: a cluster already set up is not asked again, so a bridge can start while
   // a replica is down.
   if (!cluster || !(await tableExists(client, `${database}.schema_migrations`))) {
-    await run(client, `CREATE DATABASE IF NOT EXISTS ${database}${onCluster(cluster)}`)
-    await run(client, migrationsTableSql(database, cluster))
+    await runStatement(client, `CREATE DATABASE IF NOT EXISTS ${database}${onCluster(cluster)}`)
+    await runStatement(client, migrationsTableSql(database, cluster))
   }
   const result = await client.query({
     query: `SELECT version FROM ${database}.schema_migrations FINAL`,
@@ -40,7 +41,8 @@ export async function migrate(
   const applied = new Set((await result.json<{ version: number }>()).map((row) => Number(row.version)))
   const done: string[] = []
   for (const migration of pendingMigrations(migrations, applied)) {
-    for (const statement of migration.statements(context)) await run(client, statement, migration.name)
+    for (const statement of migration.statements(context))
+      await runStatement(client, statement, migration.name)
     await client.insert({
       table: `${database}.schema_migrations`,
       values: [
@@ -60,17 +62,41 @@ async function tableExists(client: ClickHouseClient, table: string): Promise<boo
   return Number(row?.result) === 1
 }
 
-async function run(client: ClickHouseClient, statement: Statement, migration = 'bootstrap'): Promise<void> {
+/**
+ * 473 (DDL_GUARD_IS_ACTIVE): 18.16 refuses DDL on a table name another query is creating, renaming or dropping
+ * at that moment, instead of waiting (two bridges migrating at once): tried again, a few times.
+ */
+const DDL_GUARD_IS_ACTIVE = 473
+const DDL_GUARD_ATTEMPTS = 10
+
+/** Runs one statement as `migrate` does: "already done" codes accepted, a busy DDL guard waited out. */
+export async function runStatement(
+  client: ClickHouseClient,
+  statement: Statement,
+  migration = 'bootstrap'
+): Promise<void> {
   const query = statementQuery(statement)
   const alreadyDoneCodes = typeof statement === 'string' ? [] : statement.alreadyDoneCodes
-  try {
-    await client.command({ query })
-  } catch (error) {
-    if (alreadyDoneCodes.includes(Number(clickhouseErrorCode(error)))) return
-    throw new TickbridgeError(
-      ErrorCodes.MIGRATION_FAILED,
-      `ClickHouse migration ${migration} failed: ${describeError(error)}`,
-      { cause: error, retriable: false }
-    )
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.command({ query })
+      return
+    } catch (error) {
+      const code = Number(clickhouseErrorCode(error))
+      if (alreadyDoneCodes.includes(code)) return
+      if (code === DDL_GUARD_IS_ACTIVE && attempt < DDL_GUARD_ATTEMPTS) {
+        await sleep(100 * attempt)
+        continue
+      }
+      throw migrationFailed(migration, error)
+    }
   }
+}
+
+function migrationFailed(migration: string, error: unknown): TickbridgeError {
+  return new TickbridgeError(
+    ErrorCodes.MIGRATION_FAILED,
+    `ClickHouse migration ${migration} failed: ${describeError(error)}`,
+    { cause: error, retriable: false }
+  )
 }

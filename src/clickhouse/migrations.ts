@@ -210,7 +210,7 @@ const BUFFER_THRESHOLDS = '5, 5, 1000000, 1000000, 268435456, 268435456'
 
 /**
  * Independent parts of a buffer. A flush holds its layer's lock while it writes the part, and an insert takes a
- * layer it can lock, so with two an insert never waits for a flush (with one, inserts and reads stopped for the
+ * layer it can lock, so with two an insert does not wait for a flush of the other (with one, inserts and reads stopped for the
  * whole write: 100–160 ms at 50,000 msg/s, the p99 of `bench:latency`; docs/benchmarks.md). A flush writes a
  * part per layer holding rows, so more layers would mean more parts again.
  */
@@ -238,22 +238,28 @@ function bufferEngine(database: string, local: string, layers: number): string {
 
 /**
  * Replaces the one-layer Buffer table of migration 4 with one of BUFFER_LAYERS, while bridges may be inserting:
- * the new buffer is built under a spare name of this run's own (`spareSuffix`) and swapped in by one RENAME, and
- * dropping the old one flushes what it held into `<name>_local` (ClickHouse flushes a Buffer table it drops).
+ * the new buffer is built under a spare name of this run's own (`spareSuffix`) and swapped in by one RENAME.
  * The RENAME's two moves run one after the other: the first fails, moving nothing, when another bridge is
  * swapping now (57: `<name>_buffer_old` is taken; 60: `<name>` is gone for a moment), which counts as done, and the
- * second cannot fail, as no one else knows the spare's name. The spare is dropped if it was not swapped in.
+ * second cannot fail, as no one else knows the spare's name. Then `<name>` is created if a crash between the two
+ * moves left none; the old buffer is flushed into `<name>_local` by an OPTIMIZE, which fails (and with it the
+ * migration, to be run again) when the write fails, where a DROP would only log it; then the old buffer and an
+ * unused spare are dropped.
  */
 export function relayerBufferStatements(database: string, name: string, spareSuffix: string): Statement[] {
   const local = localTable(name, '')
+  const engine = bufferEngine(database, local, BUFFER_LAYERS)
   const spare = `${database}.${name}_buffer_${spareSuffix}`
   const old = `${database}.${name}_buffer_old`
   return [
-    `CREATE TABLE IF NOT EXISTS ${spare} AS ${database}.${local} ENGINE = ${bufferEngine(database, local, BUFFER_LAYERS)}`,
+    `CREATE TABLE IF NOT EXISTS ${spare} AS ${database}.${local} ENGINE = ${engine}`,
     {
       query: `RENAME TABLE ${database}.${name} TO ${old}, ${spare} TO ${database}.${name}`,
       alreadyDoneCodes: [TABLE_ALREADY_EXISTS, UNKNOWN_TABLE]
     },
+    `CREATE TABLE IF NOT EXISTS ${database}.${name} AS ${database}.${local} ENGINE = ${engine}`,
+    // 60: another bridge has flushed and dropped it.
+    { query: `OPTIMIZE TABLE ${old}`, alreadyDoneCodes: [UNKNOWN_TABLE] },
     `DROP TABLE IF EXISTS ${old}`,
     `DROP TABLE IF EXISTS ${spare}`
   ]
