@@ -7,10 +7,10 @@
  * polls; the queries' own duration is printed apart). Prints the rate the producers reached,
  * p50/p90/p99/max, and the CPU the window cost (per process, in % of one core and in CPU-µs per message).
  * `--warmup` (5): seconds of load before the probes and the CPU window start (the first second after the bridges
- * meet the load is a start, not the steady state). `--tick-ms` (10): how often each producer sends what is due (one
- * produce request per tick). `--load-client`
- * (auto): kcat when it is on PATH and the brokers speak PLAINTEXT (a quarter of the CPU), else the project's
- * producer (`node`); see bench/load-producer.ts. A kcat's CPU counts in its producer's row.
+ * meet the load is a start, not the steady state). `--tick-ms` (10): how often each producer sends what is due
+ * (one produce request per tick). `--load-client` (auto): kcat when it is on PATH and the brokers speak PLAINTEXT
+ * (a quarter of the CPU), else the project's producer (`node`); see bench/load-producer.ts. A kcat's CPU counts
+ * in its producer's row.
  *
  *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--warmup 5] [--producers 2] [--poll-ms 10] [--tick-ms 10] [--load-client auto|kcat|node]
  */

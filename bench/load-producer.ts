@@ -7,8 +7,8 @@
  * `--client kcat` hands the records to a kcat child (librdkafka; Java's murmur2 partitioning as the project's
  * producers, idempotent, acks=all, lingering one tick) as `key<TAB>value` lines: ~2.3 CPU-µs per message here
  * and ~2.4 for building the lines, against ~9.7 for @platformatic/kafka's producer (`--client node`), and the
- * broker spends less on its larger produce requests (docs/benchmarks.md, "A load generator off the
- * machine's back"). `auto` (the default) takes kcat when it is on PATH and the brokers speak PLAINTEXT.
+ * broker spends less on its larger produce requests (docs/benchmarks.md, "`bench:latency`: a load generator
+ * that keeps up"). `auto` (the default) takes kcat when it is on PATH and the brokers speak PLAINTEXT.
  * A message's recv_ts is stamped when its line is built, so kcat's linger counts toward its latency.
  *
  * Protocol over IPC: the child sends {type: 'ready', client, kcatPid} once connected; the parent answers {type: 'go'};

@@ -100,9 +100,10 @@ export async function startBridge(
    * Where in a period of N intervals this bridge's runs start (flushes, candle recomputes): rank × interval, so N
    * bridges take turns, one run per interval in all, instead of N at once. A flush or recompute holds the rows of
    * one interval, not of N: a Buffer table's flush blocks reads of it while it writes (measured at 50,000 msg/s:
-   * docs/benchmarks.md), and N recomputes at once compete for the server.
+   * docs/benchmarks.md), and N recomputes at once compete for the server. (NATS only: the Kafka source never
+   * consumes, its rank is 0.)
    */
-  const turn = (intervalMs: number) => () => (mode === 'nats' ? 0 : source.rank() * intervalMs)
+  const turn = (intervalMs: number) => () => source.rank() * intervalMs
   let failWith: (error: Error) => void = () => undefined
   const fatal = new Promise<Error>((resolve) => (failWith = resolve))
   // The source's stall check reads the worker built below.

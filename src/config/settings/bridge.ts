@@ -221,8 +221,8 @@ export const bridgeSettings = {
       'partitions: after a recompute that took d ms, a bridge waits at least d × (N / share − 1) ms, at most ' +
       '30 s, before the next (N as for `CANDLE_REFRESH_INTERVAL_MS`), so recomputes that got slow on a busy ' +
       'ClickHouse are spaced out instead of taking all its CPU from the inserts; candles and commits then trail ' +
-      'the trades by longer. 1: no rest (refreshes still run one at a time). At 50,000 msg/s on a saturated 2-core machine, where the bridges ' +
-      'before it fell behind (p99 recv_ts → queryable 1.3 and 8.4 s), p99 stayed at 0.6–0.8 s (docs/benchmarks.md).',
+      'the trades by longer. 1: no rest (refreshes still run one at a time). At 50,000 msg/s on a saturated ' +
+      '2-core machine, where the bridges before it fell behind (p99 recv_ts → queryable 1.3 and 8.4 s), p99 stayed at 0.6–0.8 s (docs/benchmarks.md).',
     readBy: '`bridge`'
   },
   CLICKHOUSE_WRITE_BUFFER: {
