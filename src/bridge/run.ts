@@ -194,9 +194,10 @@ export async function startBridge(
       instanceId,
       batchMaxRows: config.bridge.batchMaxRows,
       batchMaxAgeMs: config.bridge.batchMaxAgeMs,
-      // Into a write buffer, an insert makes no part: batches go at the age bound. Else inserts per table per
-      // second stay those of one bridge however many run (docs/benchmarks.md).
-      ...(buffer ? {} : { batchAgeScale: clusterScale }),
+      // Inserts per table per second stay those of one bridge however many run: into `<name>_local` each makes a
+      // part; into a write buffer each still costs a request, a parse and an append (docs/benchmarks.md). Busy
+      // batches go early (BATCH_EARLY_ROWS, on by default with write buffers, where an insert makes no part).
+      batchAgeScale: clusterScale,
       batchEarlyRows: config.bridge.batchEarlyRows,
       // One insert per table at a time: while it runs, the next batch grows (larger inserts when busy). Two
       // were measured for latency (docs/benchmarks.md, 2026-11-30): no gain on a busy ClickHouse.

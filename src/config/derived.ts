@@ -27,6 +27,12 @@ const home = (s: Settings, host: HostFacts): string =>
 export const LOCAL_CLICKHOUSE_CLUSTER = 'tickbridge'
 export const LOCAL_CLICKHOUSE_NODES = 4
 
+/** BATCH_EARLY_ROWS when unset and the bridges insert into write buffers (docs/clickhouse-schema.md#write-buffers). */
+export const BUFFERED_EARLY_ROWS = 500
+
+const clickhouseCluster = (s: Settings): string =>
+  s.CLICKHOUSE_CLUSTER || (s.TICKBRIDGE_CLUSTER && !s.CLICKHOUSE_URL ? LOCAL_CLICKHOUSE_CLUSTER : '')
+
 /** Node n (1..4) of the local ClickHouse cluster serves HTTP on base+n (src/stack/clickhouse-cluster.ts). */
 export function localClusterHttpPort(base: number, node: number): number {
   return base + node
@@ -98,8 +104,7 @@ export const derivedFields = {
     urls: clickhouseUrls,
     /** The first node: where single-server tools (`stack status`, messages) point. */
     url: (s: Settings): string => clickhouseUrls(s)[0] ?? '',
-    cluster: (s: Settings): string =>
-      s.CLICKHOUSE_CLUSTER || (s.TICKBRIDGE_CLUSTER && !s.CLICKHOUSE_URL ? LOCAL_CLICKHOUSE_CLUSTER : ''),
+    cluster: clickhouseCluster,
     /** true when CLICKHOUSE_URL points at an existing server: nothing is provisioned. */
     external: (s: Settings): boolean => s.CLICKHOUSE_URL !== ''
   },
@@ -112,7 +117,13 @@ export const derivedFields = {
   bridge: {
     pool: bridgePool,
     instanceId: (s: Settings, host: HostFacts): string => identity(s, host).instanceId,
-    ordinal: (s: Settings, host: HostFacts): number => identity(s, host).ordinal
+    ordinal: (s: Settings, host: HostFacts): number => identity(s, host).ordinal,
+    /**
+     * Into write buffers (one server) an insert appends to memory and makes no part: a busy bridge's batches go at
+     * BATCH_MAX_AGE_MS, a quiet one's at the scaled age, so inserts per second stay flat with more bridges.
+     */
+    batchEarlyRows: (s: Settings): number =>
+      s.BATCH_EARLY_ROWS ?? (s.CLICKHOUSE_WRITE_BUFFER && !clickhouseCluster(s) ? BUFFERED_EARLY_ROWS : 0)
   },
   feed: {
     /** The feed's default instance id is `tickbridge-feed-<exchange>-<ordinal>`. */

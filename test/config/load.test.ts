@@ -198,6 +198,19 @@ test('ClickHouse endpoints: a list, the local cluster with TICKBRIDGE_CLUSTER, a
   )
 })
 
+test('BATCH_EARLY_ROWS: 500 by default into write buffers on one server, 0 otherwise, and as set when set', () => {
+  const early = (env: Record<string, string>) => configOf(env).bridge.batchEarlyRows
+  assert.equal(early({}), 0)
+  assert.equal(early({ CLICKHOUSE_WRITE_BUFFER: 'true' }), 500)
+  assert.equal(
+    early({ CLICKHOUSE_WRITE_BUFFER: 'true', CLICKHOUSE_CLUSTER: 'prod' }),
+    0,
+    'a cluster has no buffers'
+  )
+  assert.equal(early({ CLICKHOUSE_WRITE_BUFFER: 'true', BATCH_EARLY_ROWS: '0' }), 0)
+  assert.equal(early({ BATCH_EARLY_ROWS: '300' }), 300)
+})
+
 test('a bad value names the variable and what is wrong with it', () => {
   assert.match(configError({ BATCH_MAX_ROWS: '0' }).message, /env\/BATCH_MAX_ROWS must be >= 1/)
   assert.match(configError({ BATCH_MAX_ROWS: '20k' }).message, /env\/BATCH_MAX_ROWS must be integer/)
