@@ -82,13 +82,14 @@ export async function queryCpu(
 ): Promise<QueryCpu[] | null> {
   const event = (name: string) => `ProfileEvents.Values[indexOf(ProfileEvents.Names, '${name}')]`
   const target = `replaceRegexpOne(extract(query, 'INSERT INTO ([^ (]+)'), '^.*[.]', '')`
-  const source = `replaceRegexpOne(extract(query, 'FROM ([^ ]+)'), '^.*[.]', '')`
+  const source = `replaceRegexpOne(extract(query, 'FROM ([^ \\n]+)'), '^.*[.]', '')`
   const rows = await systemLogRows<Record<keyof QueryCpu, string>>(
     clickhouse,
     'query_log',
     `SELECT multiIf(query LIKE 'INSERT%SELECT%', concat('insert-select into ', ${target}, ' from ', ${source},
             if(query LIKE '%ARRAY JOIN%', ' (rollups)', '')),
-          query LIKE 'INSERT%', concat('insert into ', ${target}), 'select') AS kind,
+          query LIKE 'INSERT%', concat('insert into ', ${target}),
+          query LIKE 'SELECT exchange, symbol, \\'10s\\'%', concat('select 10s candles from ', ${source}), 'select') AS kind,
         count() AS queries, sum(${event('UserTimeMicroseconds')} + ${event('SystemTimeMicroseconds')}) / 1e6 AS cpuSeconds
         FROM system.query_log WHERE type = 2 AND event_time >= ${dateTimeSql(from)} AND event_time < ${dateTimeSql(to)}
           AND position(query, '${db}.') > 0

@@ -1,5 +1,16 @@
+import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
-import { candleRefreshSql, mergeScopes, type CandleScope, type ScopeMap } from '../core/candles.ts'
+import {
+  CANDLE_COLUMNS,
+  candleRollupSql,
+  mergeScopes,
+  pieceCandlesSql,
+  pieceCheckSql,
+  splitPieceCheck,
+  type CandleScope,
+  type ScopeMap
+} from '../core/candles.ts'
 import { CoalescedRuns, restForShare } from './coalesced-runs.ts'
 import type { CandleSink } from './ports.ts'
 
@@ -46,7 +57,8 @@ export class CandleRefresher implements CandleSink {
       ...(phaseMs ? { phaseMs } : {}),
       run: async (pending) => {
         const scopes = [...pending.values()]
-        for (const query of candleRefreshSql(database, scopes, tradesTable)) await client.command({ query })
+        await refreshPieces(client, database, scopes, tradesTable)
+        for (const query of candleRollupSql(database, scopes)) await client.command({ query })
       }
     })
   }
@@ -62,4 +74,31 @@ export class CandleRefresher implements CandleSink {
   hurry(): void {
     this.#runs.hurry()
   }
+}
+
+/**
+ * The 10s candles of the touched slices: read without FINAL and inserted as read where every trade of a slice is
+ * stored once (the usual case), recomputed from FINAL where one is stored twice (core/candles.ts pieceCheckSql).
+ */
+async function refreshPieces(
+  client: ClickHouseClient,
+  database: string,
+  scopes: CandleScope[],
+  tradesTable: string
+): Promise<void> {
+  const checked = await client.query({
+    query: pieceCheckSql(database, scopes, tradesTable),
+    format: 'TabSeparated'
+  })
+  const { stored, duplicated } = splitPieceCheck(await checked.text())
+  if (stored !== '') {
+    const result = await client.exec({
+      query: `INSERT INTO ${database}.candles (${CANDLE_COLUMNS}) FORMAT TabSeparated`,
+      values: Readable.from([Buffer.from(stored)])
+    })
+    result.stream.resume()
+    await finished(result.stream)
+  }
+  if (duplicated.length > 0)
+    await client.command({ query: pieceCandlesSql(database, duplicated, tradesTable) })
 }

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { candleRefreshSql, rebuildScopesSql, type CandleScope } from '../../src/core/candles.ts'
+import {
+  candleRefreshSql,
+  pieceCheckSql,
+  rebuildScopesSql,
+  splitPieceCheck,
+  type CandleScope
+} from '../../src/core/candles.ts'
 
 const scope: CandleScope = {
   exchange: 'wallex',
@@ -39,4 +45,50 @@ test('a rebuild finds its scopes in the window, with exchange and symbol as esca
   assert.match(sql, /WHERE ts >= 1000 AND ts <= 5000 AND symbol = 'x\\' OR 1=1'\n/)
   assert.doesNotMatch(sql, /exchange =/)
   assert.match(sql, /GROUP BY exchange, symbol/)
+})
+
+test('the checked read of the 10s slices has no FINAL and ends each row with its distinct trades', () => {
+  const sql = pieceCheckSql('market', [scope], 'trades_local')
+  assert.match(sql, /^SELECT exchange, symbol, '10s', 'trades', intDiv\(ts, 10000\) \* 10000 AS bucket/)
+  assert.match(
+    sql,
+    /count\(\), max\(recv_ts\), count\(\),\n {2}uniqExact\(cityHash64\(ts, id\)\)\nFROM market\.trades_local\n/
+  )
+  assert.doesNotMatch(sql, /FINAL/)
+})
+
+test('a checked slice whose trades are all distinct is kept as a candle row; one with a duplicate is named for FINAL', () => {
+  const row = (symbol: string, bucket: number, count: number, distinct: number) =>
+    [
+      `sim`,
+      symbol,
+      '10s',
+      'trades',
+      bucket,
+      '1.5',
+      '2',
+      '1',
+      '1.75',
+      '10.000000000000000001',
+      count,
+      99,
+      count,
+      distinct
+    ].join('\t')
+  const { stored, duplicated } = splitPieceCheck(
+    [
+      row('BTCUSDT', 10_000, 5, 5),
+      row("A\\tB\\'C\\\\D", 20_000, 6, 5),
+      row('ETHUSDT', 30_000, 2, 2),
+      ''
+    ].join('\n')
+  )
+  assert.equal(
+    stored,
+    'sim\tBTCUSDT\t10s\ttrades\t10000\t1.5\t2\t1\t1.75\t10.000000000000000001\t5\t99\t5\n' +
+      'sim\tETHUSDT\t10s\ttrades\t30000\t1.5\t2\t1\t1.75\t10.000000000000000001\t2\t99\t2\n',
+    'the candle columns as read (exact decimal text), without the distinct count'
+  )
+  assert.deepEqual(duplicated, [{ exchange: 'sim', symbol: "A\tB'C\\D", fromTs: 20_000, toTs: 20_000 }])
+  assert.throws(() => splitPieceCheck('sim\tBTCUSDT\n'), /a checked candle row has 2 fields/)
 })
