@@ -3,11 +3,12 @@ import { sqlString } from './sql.ts'
 
 /**
  * Exact OHLCV candles from trades (docs/candles.md). Candles are never accumulated incrementally: after
- * trades are inserted, the touched candles are recomputed from the deduplicated trades table (FINAL), so a
- * re-delivered trade can never be counted twice, and a worker that dies mid-window leaves nothing half-done
- * that the next owner does not recompute (its trades are re-delivered, because offsets are committed only after
- * the recompute). 10s candles come from trades, 1m from the exact 10s ones, 5m..1d from the exact 1m ones.
- * Pure: this file only builds SQL text.
+ * trades are inserted, the touched candles are recomputed from the deduplicated trades (FINAL, or a read
+ * without it where a slice holds no trade twice: pieceCheckSql), so a re-delivered trade can never be counted
+ * twice, and a worker that dies mid-window leaves nothing half-done that the next owner does not recompute (its
+ * trades are re-delivered, because offsets are committed only after the recompute). 10s candles come from
+ * trades, 1m from the exact 10s ones, 5m..1d from the exact 1m ones. Pure: this file builds SQL text and reads
+ * the checked slices' rows.
  */
 export const ROLLUP_TIMEFRAMES = [
   ['5m', 300_000],
@@ -68,7 +69,8 @@ export function mergeScopes(into: ScopeMap, from: Iterable<CandleScope>): void {
 
 const floorTo = (ts: number, unit: number) => Math.floor(ts / unit) * unit
 
-const columns =
+/** The columns of a candle row, in the order every statement here writes them. */
+export const CANDLE_COLUMNS =
   'exchange, symbol, timeframe, source, ts, open, high, low, close, volume, trades, recv_ts, version'
 
 function symbolMatch(scope: CandleScope): string {
@@ -102,7 +104,7 @@ GROUP BY exchange, symbol, bucket`
  * FINAL, and the candle with one trade too many would win as the higher version).
  */
 export function pieceCandlesSql(database: string, scopes: CandleScope[], tradesTable = 'trades'): string {
-  return `INSERT INTO ${database}.candles (${columns})\n${pieceSelect(database, scopes, `${tradesTable} FINAL`)}`
+  return `INSERT INTO ${database}.candles (${CANDLE_COLUMNS})\n${pieceSelect(database, scopes, `${tradesTable} FINAL`)}`
 }
 
 /**
@@ -157,9 +159,6 @@ export function unescapeTsv(field: string): string {
   return field.replace(/\\(.)/g, (_, c: string) => TSV_ESCAPES[c] ?? c)
 }
 
-/** The columns of a candle row, in the order every statement here writes them. */
-export const CANDLE_COLUMNS = columns
-
 /**
  * Roll exact candles of timeframe `from` up into the `to` timeframes (10s into 1m, and 1m into 5m, 15m, 1h, 4h
  * and 1d), only for the buckets that were touched.
@@ -179,7 +178,7 @@ export function rollupCandlesSql(
         ` AND ts >= intDiv(${s.fromTs}, ${span}) * ${span} AND ts < (intDiv(${s.toTs}, ${span}) + 1) * ${span})`
     )
     .join(' OR ')
-  return `INSERT INTO ${database}.candles (${columns})
+  return `INSERT INTO ${database}.candles (${CANDLE_COLUMNS})
 SELECT exchange, symbol, tupleElement(tf, 1) AS frame, 'trades', intDiv(ts, ${span}) * ${span} AS bucket,
   argMin(open, ts), max(high), min(low), argMax(close, ts), sum(volume), sum(trades), max(recv_ts), sum(trades)
 FROM ${database}.candles FINAL
