@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream'
-import { finished } from 'node:stream/promises'
 import type { ClickHouseClient } from '../clickhouse/client.ts'
 import {
   CANDLE_COLUMNS,
@@ -22,7 +20,7 @@ import type { CandleSink } from './ports.ts'
  * refresh that started after it has finished; it rejects if that refresh failed (the caller retries).
  */
 /**
- * The longest rest after a refresh: one that timed out (three statements of up to the client's 30 s request
+ * The longest rest after a refresh: one that timed out (four requests of up to the client's 30 s request
  * timeout) would otherwise hold the commits back for many minutes.
  */
 const MAX_REST_MS = 30_000
@@ -91,14 +89,11 @@ async function refreshPieces(
     format: 'TabSeparated'
   })
   const { stored, duplicated } = splitPieceCheck(await checked.text())
-  if (stored !== '') {
-    const result = await client.exec({
-      query: `INSERT INTO ${database}.candles (${CANDLE_COLUMNS}) FORMAT TabSeparated`,
-      values: Readable.from([Buffer.from(stored)])
+  // The rows in the request's text, not a stream: a failover client can send it to the next node.
+  if (stored !== '')
+    await client.command({
+      query: `INSERT INTO ${database}.candles (${CANDLE_COLUMNS}) FORMAT TabSeparated\n${stored}`
     })
-    result.stream.resume()
-    await finished(result.stream)
-  }
   if (duplicated.length > 0)
     await client.command({ query: pieceCandlesSql(database, duplicated, tradesTable) })
 }

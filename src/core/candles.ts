@@ -126,30 +126,31 @@ const COUNT_FIELD = 10
 export interface PieceCheck {
   /** TabSeparated candle rows (`CANDLE_COLUMNS`) of the slices without duplicates, ready to insert. */
   stored: string
-  /** The slices with a trade stored more than once: recompute them from FINAL. */
+  /**
+   * What to recompute from FINAL: per exchange:symbol, the span of its slices with a trade stored more than once
+   * (one term per symbol, as before: a re-delivery of minutes of many symbols would otherwise make a term per
+   * slice, past the server's max_query_size; the clean slices inside a span are recomputed too, as exact).
+   */
   duplicated: CandleScope[]
 }
 
 export function splitPieceCheck(tsv: string): PieceCheck {
   let stored = ''
-  const duplicated: CandleScope[] = []
+  const duplicated: ScopeMap = new Map()
   for (const line of tsv.split('\n')) {
     if (line === '') continue
     const fields = line.split('\t')
     if (fields.length !== CHECKED_FIELDS)
       throw new Error(`a checked candle row has ${fields.length} fields: ${line}`)
     if (fields[COUNT_FIELD] === fields[CHECKED_FIELDS - 1]) stored += `${fields.slice(0, -1).join('\t')}\n`
-    else {
-      const bucket = Number(fields[4])
-      duplicated.push({
+    else
+      addToScope(duplicated, {
         exchange: unescapeTsv(fields[0]!),
         symbol: unescapeTsv(fields[1]!),
-        fromTs: bucket,
-        toTs: bucket
+        ts: Number(fields[4])
       })
-    }
   }
-  return { stored, duplicated }
+  return { stored, duplicated: [...duplicated.values()] }
 }
 
 const TSV_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '0': '\0' }

@@ -57,7 +57,7 @@ test('the checked read of the 10s slices has no FINAL and ends each row with its
   assert.doesNotMatch(sql, /FINAL/)
 })
 
-test('a checked slice whose trades are all distinct is kept as a candle row; one with a duplicate is named for FINAL', () => {
+test('a checked slice whose trades are all distinct is kept as a candle row; those with a duplicate are spanned for FINAL', () => {
   const row = (symbol: string, bucket: number, count: number, distinct: number) =>
     [
       `sim`,
@@ -80,6 +80,9 @@ test('a checked slice whose trades are all distinct is kept as a candle row; one
       row('BTCUSDT', 10_000, 5, 5),
       row("A\\tB\\'C\\\\D", 20_000, 6, 5),
       row('ETHUSDT', 30_000, 2, 2),
+      row('ETHUSDT', 40_000, 4, 3),
+      row("A\\tB\\'C\\\\D", 90_000, 3, 2),
+      row("A\\tB\\'C\\\\D", 50_000, 3, 2),
       ''
     ].join('\n')
   )
@@ -89,6 +92,13 @@ test('a checked slice whose trades are all distinct is kept as a candle row; one
       'sim\tETHUSDT\t10s\ttrades\t30000\t1.5\t2\t1\t1.75\t10.000000000000000001\t2\t99\t2\n',
     'the candle columns as read (exact decimal text), without the distinct count'
   )
-  assert.deepEqual(duplicated, [{ exchange: 'sim', symbol: "A\tB'C\\D", fromTs: 20_000, toTs: 20_000 }])
+  assert.deepEqual(
+    duplicated,
+    [
+      { exchange: 'sim', symbol: "A\tB'C\\D", fromTs: 20_000, toTs: 90_000 },
+      { exchange: 'sim', symbol: 'ETHUSDT', fromTs: 40_000, toTs: 40_000 }
+    ],
+    'one span per exchange:symbol, however many of its slices hold a duplicate'
+  )
   assert.throws(() => splitPieceCheck('sim\tBTCUSDT\n'), /a checked candle row has 2 fields/)
 })

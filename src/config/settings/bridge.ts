@@ -82,7 +82,8 @@ export const bridgeSettings = {
       "0: off. Else a table's batch holding at least this many messages is inserted after BATCH_MAX_AGE_MS, " +
       "unscaled by the bridge's share of the partitions (a busy bridge of 3 waits 50 ms, not 150 ms), while " +
       'the cluster still makes at most about 20 + msg/s ÷ this inserts per table per second, whatever the ' +
-      'number of bridges. Into write buffers an insert makes no part, so busy batches go early by default. ' +
+      'number of bridges. Into write buffers an insert makes no part, so busy batches go early by default ' +
+      '(0 there: every batch waits for the scaled age). ' +
       'Direct inserts: for a ClickHouse with CPU to spare (at 50,000 msg/s with 3 bridges, 500 gave p99 ' +
       '146–152 ms recv_ts → queryable against 192–252 ms, for 3× the parts and 40 % more ClickHouse CPU; ' +
       'docs/benchmarks.md, 2026-12-01).',
