@@ -12,9 +12,10 @@
  * (a quarter of the CPU), else the project's producer (`node`); see bench/load-producer.ts. A kcat's CPU counts
  * in its producer's row.
  *
- *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--warmup 5] [--producers 2] [--poll-ms 10] [--tick-ms 10] [--load-client auto|kcat|node]
+ *   npm run bench:latency -- --rate 50000 --seconds 30 --bridges 1 [--warmup 5] [--producers 2] [--poll-ms 10] [--tick-ms 10] [--load-client auto|kcat|node] [--probes-out FILE]
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { localTable } from '../src/clickhouse/cluster-ddl.ts'
@@ -35,7 +36,8 @@ const values = benchOptions({
   'tick-ms': { type: 'string', default: '10' },
   warmup: { type: 'string', default: '5' },
   'load-client': { type: 'string', default: 'auto' },
-  keep: { type: 'boolean', default: false }
+  keep: { type: 'boolean', default: false },
+  'probes-out': { type: 'string' }
 })
 const rate = Number(values.rate)
 const seconds = Number(values.seconds)
@@ -150,6 +152,8 @@ try {
 
   const probes = new Map<string, number>() // id -> recv_ts, until seen
   const latencies: number[] = []
+  /** Each probe's recv_ts and latency, for `--probes-out` (where in the run the slow ones were). */
+  const probeTimes: string[] = []
   /** How long each poll query took (its answer's delay, left out of the latencies). */
   const pollMs: number[] = []
   let running = true
@@ -170,7 +174,10 @@ try {
         pollMs.push(Date.now() - asked)
         for (const { id } of seen) {
           const recvTs = probes.get(id)
-          if (recvTs !== undefined) latencies.push(asked - recvTs)
+          if (recvTs !== undefined) {
+            latencies.push(asked - recvTs)
+            probeTimes.push(`${recvTs},${asked - recvTs}`)
+          }
           probes.delete(id)
         }
       }
@@ -236,6 +243,8 @@ try {
     bench.clickhouse,
     `SELECT count() AS n FROM system.parts WHERE database = '${db}' AND table = '${localTable('trades', bench.config.clickhouse.cluster)}' AND level = 0`
   )
+  if (values['probes-out'])
+    writeFileSync(values['probes-out'], `recv_ts,latency_ms\n${probeTimes.join('\n')}\n`)
   latencies.sort((a, b) => a - b)
   pollMs.sort((a, b) => a - b)
   const sent = loads.reduce((sum, l) => sum + l.sent, 0)

@@ -204,7 +204,7 @@ const UNKNOWN_TABLE = 60
 /**
  * How a write buffer flushes on its own, when no bridge flushes it: every 5 s, or at once when it holds 1M rows
  * or 256 MiB (Buffer(database, table, layers, min_time, max_time, min_rows, max_rows, min_bytes, max_bytes)).
- * Bridges flush it themselves before they commit (bridge/buffer-flusher.ts), usually every second.
+ * Bridges flush it themselves before they commit (bridge/buffer-flusher.ts), about every 2 s.
  */
 const BUFFER_THRESHOLDS = '5, 5, 1000000, 1000000, 268435456, 268435456'
 

@@ -113,7 +113,7 @@ test('an empty environment gives the documented defaults, in the sections every 
       candlesFromTrades: true,
       candleRefreshIntervalMs: 1000,
       candleRefreshMaxShare: 0.5,
-      bufferFlushIntervalMs: 1000
+      bufferFlushIntervalMs: 2000
     },
     feed: {
       ordinal: 1,

@@ -210,9 +210,10 @@ export const bridgeSettings = {
     description:
       'Minimum time between two candle recomputes of one instance, times the inverse of its share of the ' +
       'partitions (3 bridges: 3 s each), so the cluster recomputes about once a second however many ' +
-      'bridges run; requests in between are merged. Each recompute is three `INSERT … SELECT … FINAL` ' +
-      'queries that compete with inserts for ClickHouse CPU: at 20k msg/s, 500 ms gave p99 831 ms ' +
-      'recv_ts → queryable, 1000 ms 408 ms, candles off 307 ms (one noisy run each).',
+      'bridges run; requests in between are merged. Each recompute reads the touched 10-second slices of ' +
+      'the trades (with `FINAL` only where a trade is stored twice) and rolls them up into the longer ' +
+      'timeframes: queries that compete with inserts for ClickHouse CPU ([candles.md](candles.md)). With ' +
+      'CLICKHOUSE_WRITE_BUFFER a recompute follows the flush of the write buffer instead.',
     readBy: '`bridge`'
   },
   CANDLE_REFRESH_MAX_SHARE: {
@@ -243,14 +244,15 @@ export const bridgeSettings = {
   BUFFER_FLUSH_INTERVAL_MS: {
     section: 'bridge',
     key: 'bufferFlushIntervalMs',
-    schema: { type: 'integer', minimum: 0, default: 1000 },
+    schema: { type: 'integer', minimum: 0, default: 2000 },
     description:
       "With CLICKHOUSE_WRITE_BUFFER: minimum time between two flushes of ClickHouse's write buffers by one instance, times the " +
-      'inverse of its share of the partitions (3 bridges: 3 s each). Rows are queryable as soon as they are ' +
+      'inverse of its share of the partitions (3 bridges: 6 s each). Rows are queryable as soon as they are ' +
       'in the buffer; their offsets are committed after the flush that stores them, so this is also how far ' +
-      'behind the commits run, and how much a crash re-delivers. Each flush writes one part per table: the ' +
-      'cluster writes about one a second however many bridges insert ' +
-      '([clickhouse-schema.md](clickhouse-schema.md#write-buffers)).',
+      'behind the commits run, and how much a crash re-delivers. Each flush writes one part per table and ' +
+      'buffer layer: the cluster writes them about every 2 s however many bridges insert. Shorter means ' +
+      'smaller parts and more merging: at 50,000 msg/s, 1000 cost ClickHouse ~4 points of a core more and ' +
+      'doubled the p99 ([clickhouse-schema.md](clickhouse-schema.md#write-buffers)).',
     readBy: '`bridge`'
   },
   RETENTION_DAYS: {
