@@ -87,14 +87,18 @@ test('the partition leader killed -9 mid-stream: no trade lost or doubled, the b
     'RF 3, all in sync'
   )
 
-  // Both bridges in the group with their partitions (4 topics x 6) before the stream starts.
+  // Both bridges in the group with their partitions (4 topics x 6) before the stream starts. Two JVM brokers
+  // of three and two bridges starting on a busy CI machine have taken close to a minute: 120 s, and a failure
+  // says what the group looked like last.
+  let seen = 'no answer from the group coordinator'
   await eventually(
     async () => {
       const group = await describeGroupAssignment(admin, config.bridge.groupId)
+      seen = `${group.members.length} member(s) holding ${group.members.map((m) => m.partitions.length).join(', ') || 'no'} partition(s)`
       return group.members.length === 2 && group.members.every((m) => m.partitions.length === 12)
     },
-    () => 'the two bridges did not both join the group',
-    60_000
+    () => `the two bridges did not both join the group (last seen: ${seen})`,
+    120_000
   )
   const trades = uniqueTrades(60_000, 14)
   const streaming = streamThroughFailover(config, trades, 4_000)
