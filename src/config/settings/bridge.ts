@@ -213,7 +213,8 @@ export const bridgeSettings = {
       'bridges run; requests in between are merged. Each recompute reads the touched 10-second slices of ' +
       'the trades (with `FINAL` only where a trade is stored twice) and rolls them up into the longer ' +
       'timeframes: queries that compete with inserts for ClickHouse CPU ([candles.md](candles.md)). With ' +
-      'CLICKHOUSE_WRITE_BUFFER a recompute follows the flush of the write buffer instead.',
+      'CLICKHOUSE_WRITE_BUFFER a recompute also waits for the flush that stores its trades, so it runs at most ' +
+      'as often as the flushes (BUFFER_FLUSH_INTERVAL_MS).',
     readBy: '`bridge`'
   },
   CANDLE_REFRESH_MAX_SHARE: {
