@@ -151,9 +151,8 @@ try {
   )
 
   const probes = new Map<string, number>() // id -> recv_ts, until seen
-  const latencies: number[] = []
-  /** Each probe's recv_ts and latency, for `--probes-out` (where in the run the slow ones were). */
-  const probeTimes: string[] = []
+  /** Each seen probe's recv_ts and latency (ms); `--probes-out` writes them (where in the run the slow ones were). */
+  const seenProbes: Array<{ recvTs: number; latencyMs: number }> = []
   /** How long each poll query took (its answer's delay, left out of the latencies). */
   const pollMs: number[] = []
   let running = true
@@ -174,10 +173,7 @@ try {
         pollMs.push(Date.now() - asked)
         for (const { id } of seen) {
           const recvTs = probes.get(id)
-          if (recvTs !== undefined) {
-            latencies.push(asked - recvTs)
-            probeTimes.push(`${recvTs},${asked - recvTs}`)
-          }
+          if (recvTs !== undefined) seenProbes.push({ recvTs, latencyMs: asked - recvTs })
           probes.delete(id)
         }
       }
@@ -244,8 +240,11 @@ try {
     `SELECT count() AS n FROM system.parts WHERE database = '${db}' AND table = '${localTable('trades', bench.config.clickhouse.cluster)}' AND level = 0`
   )
   if (values['probes-out'])
-    writeFileSync(values['probes-out'], `recv_ts,latency_ms\n${probeTimes.join('\n')}\n`)
-  latencies.sort((a, b) => a - b)
+    writeFileSync(
+      values['probes-out'],
+      `recv_ts,latency_ms\n${seenProbes.map((p) => `${p.recvTs},${p.latencyMs}`).join('\n')}\n`
+    )
+  const latencies = seenProbes.map((p) => p.latencyMs).sort((a, b) => a - b)
   pollMs.sort((a, b) => a - b)
   const sent = loads.reduce((sum, l) => sum + l.sent, 0)
   /** Messages of the CPU window: the trades produced in it, and the probes. */
