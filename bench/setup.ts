@@ -11,6 +11,7 @@ import { cliEntry, loadConfig, type Config } from '../src/config/load.ts'
 import { createAdmin } from '../src/kafka/clients.ts'
 import { ensureTopics } from '../src/kafka/topics.ts'
 import { startClickHouse, stopClickHouse } from '../src/stack/clickhouse-server.ts'
+import { printError } from '../src/cli/output.ts'
 import { stackUp } from '../src/stack/stack.ts'
 import { peakRssMb } from './cpu.ts'
 
@@ -50,8 +51,15 @@ export async function setUpBench(name: string): Promise<Bench> {
     HUB_URL: '',
     STATS_INTERVAL_MS: process.env.STATS_INTERVAL_MS ?? '0'
   }
-  const config = loadConfig({ ...process.env, ...vars })
-  await stackUp(config, say)
+  let config: Config
+  try {
+    config = loadConfig({ ...process.env, ...vars })
+    await stackUp(config, say)
+  } catch (error) {
+    // Nothing is started yet: say what is wrong and what to do, as the CLI does, not a stack trace.
+    printError(error)
+    process.exit(1)
+  }
   const admin = createAdmin(config.kafka)
   const topics = [
     config.topics.trades,
