@@ -21,7 +21,7 @@ import { loadConfig } from '../src/config/load.ts'
 import { createProducer } from '../src/kafka/clients.ts'
 import { type OutgoingRecord, sendPaced, tradeRecords } from '../src/sim/kafka-load.ts'
 import { TradeGenerator } from '../src/sim/market.ts'
-import { kcatUsable, startKcat } from './kcat-sender.ts'
+import { kcatUsable, startKcat } from '../src/sim/kcat-sender.ts'
 import { benchOptions } from './options.ts'
 
 const values = benchOptions({

@@ -12,7 +12,7 @@ import {
   loadSymbols,
   type LoadType
 } from '../sim/load-messages.ts'
-import { openTransport, type Via } from '../sim/load-transport.ts'
+import { openTransport, type LoadClient, type Via } from '../sim/load-transport.ts'
 import { startShareProbe, type RunShares } from './load-shares.ts'
 import { VisibilityTracker } from './visibility.ts'
 
@@ -24,6 +24,8 @@ export interface LoadTestOptions {
   messages: number
   rate: number
   via: Via
+  /** Who produces to Kafka (ignored with NATS): kcat, this process, or kcat where installed (`auto`). */
+  loadClient?: LoadClient
   types: LoadType[]
   /** Distinct symbols (keys), spread over the partitions. */
   symbols: number
@@ -47,13 +49,15 @@ export interface LoadTestProgress {
 export interface LoadTestResult extends RunShares {
   runId: string
   via: Via
+  /** Who produced: kcat, this process (`node`), or NATS. */
+  loadClient: 'kcat' | 'node' | 'nats'
   types: LoadType[]
   messages: number
   targetRate: number
   sent: number
   /** Until the last batch was handed to the producer (it keeps pace: messages / rate). */
   sendSeconds: number
-  /** Until the last batch was acknowledged. */
+  /** Until the last batch was acknowledged (with kcat: until kcat delivered everything and exited). */
   ackSeconds: number
   /** The rate the producer kept: sent / sendSeconds, msg/s. */
   rate: number
@@ -77,7 +81,13 @@ export async function runLoadTest(
   const runId = randomBytes(3).toString('hex')
   const topicFor = (type: LoadType) => topicForType(config.topics, type)
   const topics = [...new Set(options.types.map(topicFor))]
-  const transport = await openTransport(config, options.via, `tickbridge-loadtest-${runId}`, topics)
+  const transport = await openTransport(
+    config,
+    options.via,
+    `tickbridge-loadtest-${runId}`,
+    topics,
+    options.loadClient ?? 'auto'
+  )
   const clickhouse = createClickHouse(config.clickhouse)
   try {
     const byPartition = new Map(transport.partitions.map((p) => [p, 0]))
@@ -134,6 +144,12 @@ export async function runLoadTest(
         }
       }
     )
+      .then(async (result) => {
+        // kcat's sends return once it took the records: the sending ends when it has delivered them.
+        await transport.flush()
+        lastSentAt = Date.now()
+        return result
+      })
       .catch(async (error: unknown) => {
         stopPolling.abort()
         await poller
@@ -150,12 +166,13 @@ export async function runLoadTest(
     return {
       runId,
       via: options.via,
+      loadClient: transport.client,
       types: options.types,
       messages: options.messages,
       targetRate: options.rate,
       sent: paced.sent,
       sendSeconds: round(paced.dispatchSeconds, 3),
-      ackSeconds: round(paced.seconds, 3),
+      ackSeconds: round((lastSentAt - started) / 1000, 3),
       rate: Math.round(paced.sent / Math.max(paced.dispatchSeconds, 0.001)),
       queryable: tracker.seen,
       missing: options.messages - tracker.seen,

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import type { KafkaConfig } from '../src/config/types.ts'
-import type { OutgoingRecord } from '../src/sim/kafka-load.ts'
+import type { KafkaConfig } from '../config/types.ts'
+import type { OutgoingRecord } from './kafka-load.ts'
 
 /** A producer made of a kcat child (librdkafka) fed `key<TAB>value` lines on its stdin. */
 export interface KcatSender {

@@ -2,8 +2,9 @@ import type { Config } from '../config/types.ts'
 import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin, createProducer, partitionForKey } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
-import { openNatsPublisher } from './nats-load.ts'
 import type { OutgoingRecord } from './kafka-load.ts'
+import { kcatUsable, startKcat, type KcatSender } from './kcat-sender.ts'
+import { openNatsPublisher } from './nats-load.ts'
 
 /**
  * How `loadtest` and `replay` deliver canonical messages: to Kafka's topics, or to the live path's JetStream
@@ -12,9 +13,25 @@ import type { OutgoingRecord } from './kafka-load.ts'
 export const Vias = ['kafka', 'nats'] as const
 export type Via = (typeof Vias)[number]
 
+/**
+ * What produces to Kafka: the project's own producer in this process (`node`), or a kcat child per topic
+ * (librdkafka, `kcat`), which sends 50,000 msg/s on a machine where this process alone reached ~30,000 (its
+ * encoding and garbage on the thread that also builds the messages and polls ClickHouse; docs/benchmarks.md).
+ * `auto`: kcat when it is on PATH and the brokers speak PLAINTEXT.
+ */
+export const LoadClients = ['auto', 'kcat', 'node'] as const
+export type LoadClient = (typeof LoadClients)[number]
+
 export interface LoadTransport {
   readonly via: Via
+  /** Who produces: `kcat` or `node` for Kafka, `nats` for NATS. */
+  readonly client: 'kcat' | 'node' | 'nats'
   send(records: OutgoingRecord[]): Promise<void>
+  /**
+   * Resolves once everything sent so far is acknowledged by the broker. `send` already waits for that, except
+   * with kcat: its `send` resolves once kcat took the records, and `flush` closes kcat and waits for its exit.
+   */
+  flush(): Promise<void>
   /** Every `topic:partition` of the topics it was opened for (empty where there are no partitions). */
   readonly partitions: string[]
   /** The `topic:partition` a record goes to, where the transport has partitions. */
@@ -22,7 +39,12 @@ export interface LoadTransport {
   close(): Promise<void>
 }
 
-type TransportFactory = (config: Config, clientId: string, topics: string[]) => Promise<LoadTransport>
+type TransportFactory = (
+  config: Config,
+  clientId: string,
+  topics: string[],
+  client: LoadClient
+) => Promise<LoadTransport>
 
 const transports: Record<Via, TransportFactory> = { kafka: openKafka, nats: openNats }
 
@@ -38,17 +60,40 @@ export function parseVia(value: string): Via {
   return value as Via
 }
 
+export function parseLoadClient(value: string): LoadClient {
+  if (!(LoadClients as readonly string[]).includes(value))
+    throw new TickbridgeError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `--load-client must be one of ${LoadClients.join(', ')}, got "${value}"`,
+      { hint: 'Use --load-client auto (kcat where installed), kcat or node.' }
+    )
+  return value as LoadClient
+}
+
 export async function openTransport(
   config: Config,
   via: Via,
   clientId: string,
-  topics: string[]
+  topics: string[],
+  client: LoadClient = 'node'
 ): Promise<LoadTransport> {
   const open = transports[via]
-  return open(config, clientId, topics)
+  return open(config, clientId, topics, client)
 }
 
-async function openKafka(config: Config, clientId: string, topics: string[]): Promise<LoadTransport> {
+async function openKafka(
+  config: Config,
+  clientId: string,
+  topics: string[],
+  client: LoadClient
+): Promise<LoadTransport> {
+  const useKcat = client === 'kcat' || (client === 'auto' && kcatUsable(config.kafka))
+  if (client === 'kcat' && !kcatUsable(config.kafka))
+    throw new TickbridgeError(
+      ErrorCodes.INVALID_ARGUMENT,
+      '--load-client kcat needs kcat on PATH and brokers that speak PLAINTEXT',
+      { hint: 'Install kcat (Debian: apt-get install kcat), or use --load-client node.' }
+    )
   const admin = createAdmin(config.kafka)
   await ensureTopics(admin, topics, config.topics.partitions).finally(() => admin.close())
   const producer = createProducer(config.kafka, clientId)
@@ -69,12 +114,30 @@ async function openKafka(config: Config, clientId: string, topics: string[]): Pr
     )
   }
   const byKey = new Map<string, string>()
+  let kcats: Map<string, KcatSender> | null = null
+  if (useKcat) {
+    // The producer was only needed for the metadata; kcat partitions by the same murmur2 of the key.
+    await producer.close()
+    kcats = new Map(topics.map((topic) => [topic, startKcat(config.kafka, topic, KCAT_LINGER_MS)]))
+  }
+  const flushKcats = async () => {
+    if (kcats) await Promise.all([...kcats.values()].map((k) => k.close()))
+  }
   return {
     via: 'kafka',
+    client: kcats ? 'kcat' : 'node',
     partitions: topics.flatMap((t) => Array.from({ length: counts.get(t) ?? 1 }, (_, p) => `${t}:${p}`)),
     async send(records) {
-      await producer.send({ messages: records })
+      if (!kcats) return void (await producer.send({ messages: records }))
+      const byTopic = new Map<string, OutgoingRecord[]>()
+      for (const record of records) {
+        const batch = byTopic.get(record.topic)
+        if (batch) batch.push(record)
+        else byTopic.set(record.topic, [record])
+      }
+      await Promise.all([...byTopic].map(([topic, batch]) => (kcats.get(topic) as KcatSender).send(batch)))
     },
+    flush: flushKcats,
     partitionOf(record) {
       const cacheKey = `${record.topic}\u0000${record.key}`
       let partition = byKey.get(cacheKey)
@@ -84,17 +147,22 @@ async function openKafka(config: Config, clientId: string, topics: string[]): Pr
       }
       return partition
     },
-    close: () => producer.close()
+    close: () => (kcats ? flushKcats() : producer.close())
   }
 }
+
+/** How long kcat gathers records into a batch; the load is sent every 10 ms tick anyway. */
+const KCAT_LINGER_MS = 5
 
 /** NATS has no partitions: which bridge took a message is known only from their heartbeats (ops/load-shares.ts). */
 async function openNats(config: Config, clientId: string): Promise<LoadTransport> {
   const publisher = await openNatsPublisher(config, clientId)
   return {
     via: 'nats',
+    client: 'nats',
     partitions: [],
     send: (records) => publisher.send(records),
+    flush: async () => undefined,
     partitionOf: () => null,
     close: () => publisher.close()
   }

@@ -3,7 +3,7 @@ import { ErrorCodes, TickbridgeError } from '../../errors.ts'
 import { runLoadTest, type LoadTestResult } from '../../ops/loadtest.ts'
 import { defaultHubUrl } from '../../ops/snapshot.ts'
 import { LoadTypes, type LoadType } from '../../sim/load-messages.ts'
-import { parseVia } from '../../sim/load-transport.ts'
+import { LoadClients, parseLoadClient, parseVia } from '../../sim/load-transport.ts'
 import { wholeNumber } from '../arguments.ts'
 import { cliContext } from '../context.ts'
 import { formatTable, printResult } from '../output.ts'
@@ -19,6 +19,11 @@ export function registerLoadTestCommand(program: Command): void {
     .option('-n, --messages <n>', 'messages to send', wholeNumber('--messages', 1), 100_000)
     .option('-r, --rate <msgPerSec>', 'target rate', wholeNumber('--rate', 1), 50_000)
     .option('--via <transport>', 'kafka | nats', 'kafka')
+    .option(
+      '--load-client <client>',
+      `who produces to Kafka: ${LoadClients.join(' | ')} (auto: kcat where installed, else this process)`,
+      'auto'
+    )
     .option('--types <list>', `message types, round-robin: ${LoadTypes.join(', ')}`, 'trade')
     .option(
       '--symbols <n>',
@@ -39,6 +44,7 @@ export function registerLoadTestCommand(program: Command): void {
         messages: number
         rate: number
         via: string
+        loadClient: string
         types: string
         symbols: number
         timeout: number
@@ -47,6 +53,7 @@ export function registerLoadTestCommand(program: Command): void {
       }) => {
         const { config } = cliContext()
         const via = parseVia(options.via)
+        const loadClient = parseLoadClient(options.loadClient)
         const types = parseTypes(options.types)
         const line = new ProgressLine()
         const abort = new AbortController()
@@ -60,6 +67,7 @@ export function registerLoadTestCommand(program: Command): void {
               messages: options.messages,
               rate: options.rate,
               via,
+              loadClient,
               types,
               symbols: options.symbols,
               timeoutMs: options.timeout * 1000,
@@ -114,7 +122,7 @@ const ms = (n: number) => (Number.isFinite(n) ? `${n} ms` : '-')
 function summary(r: LoadTestResult): string {
   const reached = r.rate / r.targetRate
   const lines = [
-    `loadtest ${r.runId}: ${formatCount(r.messages)} messages (${r.types.join(', ')}) via ${r.via}, target ${formatCount(r.targetRate)} msg/s`,
+    `loadtest ${r.runId}: ${formatCount(r.messages)} messages (${r.types.join(', ')}) via ${r.via}${r.via === 'kafka' ? ` (${r.loadClient})` : ''}, target ${formatCount(r.targetRate)} msg/s`,
     `sent          ${formatCount(r.sent)} in ${r.sendSeconds.toFixed(2)} s = ${formatCount(r.rate)} msg/s (${Math.round(reached * 100)} % of the target), the last acknowledged at ${r.ackSeconds.toFixed(2)} s` +
       (reached < 0.97 ? ' — THE PRODUCER DID NOT REACH THE TARGET' : ''),
     r.missing === 0 && r.allQueryableSeconds !== null
