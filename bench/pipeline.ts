@@ -3,8 +3,8 @@
  * feed on it, N bridges: each its own background process), on the shared stack but with the benchmark's
  * own topics, group, database, hub port, simulator port and TICKBRIDGE_HOME (pid files, logs, spool, hub
  * token). After a warm-up it measures a window and prints each process's CPU in % of one core (ClickHouse,
- * feed, bridges, Kafka, sim, hub, this process, other, the machine), ClickHouse's inserts per second and
- * its merged vs inserted rows (system.events deltas: server-wide, so other clients of the shared server
+ * feed, bridges, Kafka, sim, hub, their sum (the pipeline), this process, other, the machine), ClickHouse's
+ * inserts per second and its merged vs inserted rows (system.events deltas: server-wide, so other clients of the shared server
  * count too), and the rows that reached this benchmark's tables.
  *
  * Everything it started is stopped at the end, on Ctrl-C / SIGTERM and on error: `tickbridge stop` for
@@ -204,6 +204,10 @@ try {
     Object.keys(rowsAfter).map((t) => [t, (rowsAfter[t] ?? 0) - (rowsBefore[t] ?? 0)])
   )
   const order = ['clickhouse', 'feed', 'bridges', 'kafka', 'sim', 'hub', 'bench', 'other']
+  // The issue's figure "the whole live pipeline": its own processes, without this benchmark and the rest of the machine.
+  const pipelineGroups = order.filter((g) => g !== 'bench' && g !== 'other')
+  const pipelinePct = pipelineGroups.reduce((sum, g) => sum + (pct.groupsPct[g] ?? 0), 0)
+  const pipelineCpuSeconds = pipelineGroups.reduce((sum, g) => sum + (cpu.groups[g] ?? 0), 0)
   const f1 = (n: number | null | undefined) => (n === null || n === undefined ? null : n.toFixed(1))
   say(
     `\nCPU over the ${window.toFixed(1)} s window, in % of one core (${cpu.cores} cores = ${cpu.cores * 100} %; clock tick ${cpu.clockTick}):`
@@ -232,6 +236,7 @@ try {
             : []
         return [line, ...each]
       }),
+      ['pipeline (clickhouse to hub)', `${f1(pipelinePct)} %`, pipelineCpuSeconds.toFixed(2), ''],
       ['total (machine)', `${f1(pct.machinePct)} %`, cpu.machineCpuSeconds.toFixed(2), '']
     ])
   )
@@ -283,6 +288,7 @@ try {
       windowSeconds: Number(window.toFixed(2)),
       cpuPctOfOneCore: {
         machine: pct.machinePct,
+        pipeline: Number(pipelinePct.toFixed(1)),
         ...pct.groupsPct,
         ...Object.fromEntries(
           cpu.processes.filter((p) => p.group === 'bridges').map((p) => [p.name, pct.processesPct[p.name]])
