@@ -4,8 +4,8 @@
  * own topics, group, database, hub port, simulator port and TICKBRIDGE_HOME (pid files, logs, spool, hub
  * token). After a warm-up it measures a window and prints each process's CPU in % of one core (ClickHouse,
  * feed, bridges, Kafka, sim, hub, their sum (the pipeline), this process, other, the machine), ClickHouse's
- * inserts per second and its merged vs inserted rows (system.events deltas: server-wide, so other clients of the shared server
- * count too), and the rows that reached this benchmark's tables.
+ * inserts per second and its merged vs inserted rows (system.events deltas: server-wide, so other clients of
+ * the shared server count too), and the rows that reached this benchmark's tables.
  *
  * Everything it started is stopped at the end, on Ctrl-C / SIGTERM and on error: `tickbridge stop` for
  * the benchmark's home (feed and sim, then the bridges drain, then the hub), then any of the processes it
