@@ -99,8 +99,8 @@ export class BatchLanes {
   }
 
   /** The open batch is due: full, as old as its age bound, or large enough and as old as the unscaled age. */
-  isDue(lane: Lane, batch: Batch): boolean {
-    return isDue(batch.size, Date.now(), lane.deadlines, this.#options.rules)
+  isDue(lane: Lane, batch: Batch, now = Date.now()): boolean {
+    return isDue(batch.size, now, lane.deadlines, this.#options.rules)
   }
 
   /** The message just added made the batch full, or large enough past its early check. */
@@ -135,14 +135,18 @@ export class BatchLanes {
     lane.timer = setTimeout(
       () => {
         if (lane.open !== batch) return
-        const due = this.isDue(lane, batch)
+        // One reading of the clock for every decision below: with two, the millisecond could turn between
+        // them (a batch not yet due early, then "past the early check"), and an early batch was re-armed for
+        // its scaled age.
+        const now = Date.now()
+        const due = this.isDue(lane, batch, now)
         // A fetch timed to this batch is late: it flushes the batch when it lands, or this timer after the grace.
-        if (due && this.#awaitsFetch(lane, batch))
+        if (due && this.#awaitsFetch(lane, batch, now))
           this.#arm(lane, batch, lane.deadlines.dueAt + FETCH_LANDING_GRACE_MS)
         else if (due) this.#options.onDue(lane)
         // A timer can fire up to a millisecond before `at` by Date.now() (libuv's clock is not Date.now()'s):
         // look again at `at` then, not only at the age bound (an early batch waited for the scaled age).
-        else this.#arm(lane, batch, Date.now() < at ? at : lane.deadlines.dueAt)
+        else this.#arm(lane, batch, now < at ? at : lane.deadlines.dueAt)
       },
       Math.max(0, at - Date.now())
     )
@@ -153,9 +157,8 @@ export class BatchLanes {
    * it is still on its way. A batch due early is not held: the fetches are timed to its scaled age, so waiting for
    * one would make BATCH_EARLY_ROWS wait for the scaled age too.
    */
-  #awaitsFetch(lane: Lane, batch: Batch): boolean {
+  #awaitsFetch(lane: Lane, batch: Batch, now: number): boolean {
     const { dueAt } = lane.deadlines
-    const now = Date.now()
     return (
       !dueEarly(batch.size, now, lane.deadlines, this.#options.rules) &&
       now < dueAt + FETCH_LANDING_GRACE_MS &&
