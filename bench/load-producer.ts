@@ -21,7 +21,7 @@ import { loadConfig } from '../src/config/load.ts'
 import { createProducer } from '../src/kafka/clients.ts'
 import { type OutgoingRecord, sendPaced, tradeRecords } from '../src/sim/kafka-load.ts'
 import { TradeGenerator } from '../src/sim/market.ts'
-import { kcatUsable, startKcat } from '../src/sim/kcat-sender.ts'
+import { chooseLoadClient, parseLoadClient, startKcat } from '../src/sim/kcat-sender.ts'
 import { benchOptions } from './options.ts'
 
 const values = benchOptions({
@@ -44,8 +44,7 @@ const TICK_MS = Number(values['tick-ms'])
 
 const send = (message: object) => (process.send ? process.send(message) : undefined)
 const config = loadConfig(process.env)
-if (!['auto', 'kcat', 'node'].includes(values.client)) throw new Error('--client is auto, kcat or node')
-const client = values.client === 'auto' ? (kcatUsable(config.kafka) ? 'kcat' : 'node') : values.client
+const client = chooseLoadClient(config.kafka, parseLoadClient(values.client))
 const producer = createProducer(config.kafka, `tickbridge-load-${values.exchange}`)
 const generator = new TradeGenerator({
   exchange: values.exchange,

@@ -12,7 +12,8 @@ import {
   loadSymbols,
   type LoadType
 } from '../sim/load-messages.ts'
-import { openTransport, type LoadClient, type Via } from '../sim/load-transport.ts'
+import type { LoadClient } from '../sim/kcat-sender.ts'
+import { openTransport, type Via } from '../sim/load-transport.ts'
 import { startShareProbe, type RunShares } from './load-shares.ts'
 import { VisibilityTracker } from './visibility.ts'
 

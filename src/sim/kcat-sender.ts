@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import type { KafkaConfig } from '../config/types.ts'
+import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import type { OutgoingRecord } from './kafka-load.ts'
 
 /** A producer made of a kcat child (librdkafka) fed `key<TAB>value` lines on its stdin. */
@@ -16,6 +17,37 @@ export interface KcatSender {
 export function kcatUsable(config: KafkaConfig): boolean {
   if (config.securityProtocol !== 'PLAINTEXT') return false
   return spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0
+}
+
+/**
+ * What produces a load to Kafka (`--load-client`): the project's own producer in the process (`node`), or a kcat
+ * child per topic (`kcat`), which sends 50,000 msg/s on a machine where a process of ours alone reached ~30,000
+ * (its encoding and garbage on the thread that also builds the messages; docs/benchmarks.md). `auto`: kcat when
+ * kcatUsable, else node.
+ */
+export const LoadClients = ['auto', 'kcat', 'node'] as const
+export type LoadClient = (typeof LoadClients)[number]
+
+export function parseLoadClient(value: string): LoadClient {
+  if (!(LoadClients as readonly string[]).includes(value))
+    throw new TickbridgeError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `--load-client must be one of ${LoadClients.join(', ')}, got "${value}"`,
+      { hint: 'Use --load-client auto (kcat where installed), kcat or node.' }
+    )
+  return value as LoadClient
+}
+
+/** The producer a `--load-client` choice comes to here; `kcat` where kcat cannot serve is an error. */
+export function chooseLoadClient(config: KafkaConfig, client: LoadClient): 'kcat' | 'node' {
+  if (client === 'node') return 'node'
+  if (kcatUsable(config)) return 'kcat'
+  if (client === 'auto') return 'node'
+  throw new TickbridgeError(
+    ErrorCodes.INVALID_ARGUMENT,
+    '--load-client kcat needs kcat on PATH and brokers that speak PLAINTEXT',
+    { hint: 'Install kcat (Debian: apt-get install kcat), or use --load-client node.' }
+  )
 }
 
 /**

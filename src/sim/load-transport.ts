@@ -3,7 +3,7 @@ import { ErrorCodes, TickbridgeError } from '../errors.ts'
 import { createAdmin, createProducer, partitionForKey } from '../kafka/clients.ts'
 import { ensureTopics } from '../kafka/topics.ts'
 import type { OutgoingRecord } from './kafka-load.ts'
-import { kcatUsable, startKcat, type KcatSender } from './kcat-sender.ts'
+import { chooseLoadClient, startKcat, type KcatSender, type LoadClient } from './kcat-sender.ts'
 import { openNatsPublisher } from './nats-load.ts'
 
 /**
@@ -12,15 +12,6 @@ import { openNatsPublisher } from './nats-load.ts'
  */
 export const Vias = ['kafka', 'nats'] as const
 export type Via = (typeof Vias)[number]
-
-/**
- * What produces to Kafka: the project's own producer in this process (`node`), or a kcat child per topic
- * (librdkafka, `kcat`), which sends 50,000 msg/s on a machine where this process alone reached ~30,000 (its
- * encoding and garbage on the thread that also builds the messages and polls ClickHouse; docs/benchmarks.md).
- * `auto`: kcat when it is on PATH and the brokers speak PLAINTEXT.
- */
-export const LoadClients = ['auto', 'kcat', 'node'] as const
-export type LoadClient = (typeof LoadClients)[number]
 
 export interface LoadTransport {
   readonly via: Via
@@ -60,16 +51,6 @@ export function parseVia(value: string): Via {
   return value as Via
 }
 
-export function parseLoadClient(value: string): LoadClient {
-  if (!(LoadClients as readonly string[]).includes(value))
-    throw new TickbridgeError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `--load-client must be one of ${LoadClients.join(', ')}, got "${value}"`,
-      { hint: 'Use --load-client auto (kcat where installed), kcat or node.' }
-    )
-  return value as LoadClient
-}
-
 export async function openTransport(
   config: Config,
   via: Via,
@@ -87,13 +68,7 @@ async function openKafka(
   topics: string[],
   client: LoadClient
 ): Promise<LoadTransport> {
-  const useKcat = client === 'kcat' || (client === 'auto' && kcatUsable(config.kafka))
-  if (client === 'kcat' && !kcatUsable(config.kafka))
-    throw new TickbridgeError(
-      ErrorCodes.INVALID_ARGUMENT,
-      '--load-client kcat needs kcat on PATH and brokers that speak PLAINTEXT',
-      { hint: 'Install kcat (Debian: apt-get install kcat), or use --load-client node.' }
-    )
+  const useKcat = chooseLoadClient(config.kafka, client) === 'kcat'
   const admin = createAdmin(config.kafka)
   await ensureTopics(admin, topics, config.topics.partitions).finally(() => admin.close())
   const producer = createProducer(config.kafka, clientId)
